@@ -1,0 +1,117 @@
+"""Seeded synthetic data for the recipes: fixed datasets, the order SGD visits them, and streams.
+
+One seed is split (``numpy.random.SeedSequence.spawn``) into independent streams for the
+initial parameters, the inputs, the label noise and the shuffling. So moving the noise
+slider rescales the same noise draw on the same inputs, and changing the batch size
+re-cuts the same shuffled order into batches: a student sees the effect of one setting,
+not a new random world.
+
+A :class:`Stream` is what SGD consumes, in order: every example (repeated across epochs,
+shuffled as the data loader would), and the size of each step's batch. It is also
+exactly what a recording of a real framework holds, so the engine treats both alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .recipes import Distribution, Recipe, get_recipe
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A fixed dataset: inputs ``X`` (N, d), labels ``y`` (N,) with the noise included."""
+
+    X: np.ndarray
+    y: np.ndarray
+
+
+@dataclass(frozen=True)
+class Stream:
+    """What SGD consumes: ``X`` (S, d), ``y`` (S,) in order, ``batch_sizes`` (T,) summing to S."""
+
+    X: np.ndarray
+    y: np.ndarray
+    batch_sizes: np.ndarray
+
+    @property
+    def steps(self) -> int:
+        return len(self.batch_sizes)
+
+    @property
+    def offsets(self) -> np.ndarray:
+        """Row where each step's batch starts, plus the end: (T + 1,)."""
+        return np.concatenate([[0], np.cumsum(self.batch_sizes)])
+
+
+def _seeds(seed: int) -> dict[str, np.random.Generator]:
+    names = ("init", "inputs", "noise", "order")
+    children = np.random.SeedSequence(seed).spawn(len(names))
+    return {name: np.random.default_rng(child) for name, child in zip(names, children, strict=True)}
+
+
+def _draw(rng: np.random.Generator, dist: Distribution, shape) -> np.ndarray:
+    if dist.kind == "normal":
+        return rng.normal(dist.a, dist.b, size=shape)
+    return rng.uniform(dist.a, dist.b, size=shape)
+
+
+def _label(recipe: Recipe, X: np.ndarray, eps: np.ndarray) -> np.ndarray:
+    return X @ np.asarray(recipe.w_true) + recipe.b_true + recipe.noise * eps
+
+
+def initial_theta(recipe: str | Recipe, seed: int) -> np.ndarray:
+    """θ₀ = [w…, b] drawn as the recipe's tutorial initialises it."""
+    recipe = get_recipe(recipe)
+    rng = _seeds(seed)["init"]
+    w = np.zeros(recipe.dim) if recipe.init_w is None else _draw(rng, recipe.init_w, recipe.dim)
+    b = 0.0 if recipe.init_b is None else _draw(rng, recipe.init_b, 1)[0]
+    return np.append(w, b)
+
+
+def make_dataset(recipe: str | Recipe, seed: int) -> Dataset:
+    """The recipe's fixed dataset for this seed (for a streaming recipe: ``ValueError``)."""
+    recipe = get_recipe(recipe)
+    if recipe.streaming:
+        raise ValueError(f"{recipe.name} has no fixed dataset: it draws a fresh batch every step")
+    rngs = _seeds(seed)
+    X = _draw(rngs["inputs"], recipe.x, (recipe.n_examples, recipe.dim))
+    eps = rngs["noise"].standard_normal(recipe.n_examples)
+    return Dataset(X, _label(recipe, X, eps))
+
+
+def batch_sizes(recipe: Recipe, steps: int | None = None) -> np.ndarray:
+    """Examples in each step: full batches, and each epoch's last partial batch kept."""
+    steps = recipe.total_steps if steps is None else steps
+    if recipe.streaming:
+        return np.full(steps, recipe.batch_size, dtype=np.int64)
+    full, rest = divmod(recipe.n_examples, recipe.batch_size)
+    epoch = [recipe.batch_size] * full + ([rest] if rest else [])
+    return np.resize(np.asarray(epoch, dtype=np.int64), steps)
+
+
+def visiting_order(recipe: Recipe, seed: int, epochs: int) -> np.ndarray:
+    """Dataset indices in the order SGD visits them: a fresh permutation every epoch.
+
+    The first epochs' permutations do not depend on how many epochs are asked for.
+    """
+    rng = _seeds(seed)["order"]
+    return np.concatenate([rng.permutation(recipe.n_examples) for _ in range(epochs)])
+
+
+def make_stream(recipe: str | Recipe, seed: int, dataset: Dataset | None = None) -> Stream:
+    """Everything SGD consumes for this recipe and seed, in order."""
+    recipe = get_recipe(recipe)
+    sizes = batch_sizes(recipe)
+    total = int(sizes.sum())
+    if recipe.streaming:
+        rngs = _seeds(seed)
+        X = _draw(rngs["inputs"], recipe.x, (total, recipe.dim))
+        eps = rngs["noise"].standard_normal(total)
+        return Stream(X, _label(recipe, X, eps), sizes)
+    dataset = make_dataset(recipe, seed) if dataset is None else dataset
+    epochs = -(-total // recipe.n_examples)
+    order = visiting_order(recipe, seed, epochs)[:total]
+    return Stream(dataset.X[order], dataset.y[order], sizes)

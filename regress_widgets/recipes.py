@@ -1,0 +1,286 @@
+"""The three toy-regression tutorials as data.
+
+A :class:`Recipe` says everything the engine needs to reproduce one tutorial: the
+ground truth, how inputs and label noise are drawn, whether the data is a fixed
+dataset or a fresh batch every step, how parameters start, the loss convention
+and the learning-rate schedule with its counting convention. The engine reads
+these fields; it never asks which framework a recipe came from.
+
+Every override goes through :func:`Recipe.with_settings`, the one place where
+settings are validated. A bad value raises :class:`InvalidSetting`, whose message
+names the field and its allowed range.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import dataclass, replace
+
+SLIDERS = ("lr", "gamma", "stepsize", "batch_size", "noise")
+"""The settings a teacher moves with a slider, in the order the UI shows them."""
+
+SETTINGS = (*SLIDERS, "steps", "epochs")
+"""Every override a recipe accepts (``seed`` is taken by the engine itself)."""
+
+
+class InvalidSetting(ValueError):
+    """A setting outside its allowed range. ``field`` names it, ``allowed`` says the range."""
+
+    def __init__(self, field: str, allowed: str, value: object):
+        self.field = field
+        self.allowed = allowed
+        self.value = value
+        super().__init__(f"{field} must be {allowed}, got {value!r}")
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """A per-coordinate input distribution: ``normal(loc, scale)`` or ``uniform(low, high)``."""
+
+    kind: str
+    a: float
+    b: float
+
+    @property
+    def mean(self) -> float:
+        return self.a if self.kind == "normal" else (self.a + self.b) / 2
+
+    @property
+    def variance(self) -> float:
+        return self.b**2 if self.kind == "normal" else (self.b - self.a) ** 2 / 12
+
+    def describe(self) -> str:
+        name = "N" if self.kind == "normal" else "Uniform"
+        return f"{name}({self.a:g}, {self.b:g})"
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """One tutorial, exactly. θ = [w_1 … w_d, b] (weights first, bias last)."""
+
+    name: str
+    title: str
+    source: str
+    w_true: tuple[float, ...]
+    b_true: float
+    x: Distribution
+    n_examples: int | None
+    """Size of the fixed dataset; ``None`` means a fresh batch is drawn every step."""
+    init_w: Distribution | None
+    """How the weights start; ``None`` means zeros."""
+    init_b: Distribution | None
+    """How the bias starts; ``None`` means zero."""
+    loss_scale: float
+    """loss = loss_scale · mean((prediction − label)²): 0.5 for Caffe2, 1 for plain MSE."""
+    first_iteration: int
+    """Step k (0-based) uses lr · gamma^((k + first_iteration) // stepsize)."""
+    framework_dtype: str
+    lr: float
+    gamma: float
+    stepsize: int
+    batch_size: int
+    noise: float
+    steps: int | None = None
+    epochs: int | None = None
+
+    @property
+    def dim(self) -> int:
+        """Number of input features d (θ has d + 1 entries)."""
+        return len(self.w_true)
+
+    @property
+    def streaming(self) -> bool:
+        return self.n_examples is None
+
+    @property
+    def theta_true(self) -> tuple[float, ...]:
+        return (*self.w_true, self.b_true)
+
+    @property
+    def param_names(self) -> tuple[str, ...]:
+        return param_names(self.dim)
+
+    @property
+    def steps_per_epoch(self) -> int | None:
+        if self.streaming:
+            return None
+        return -(-self.n_examples // self.batch_size)  # the last partial batch is kept
+
+    @property
+    def total_steps(self) -> int:
+        if self.steps is not None:
+            return self.steps
+        return self.epochs * self.steps_per_epoch
+
+    @property
+    def settings(self) -> dict:
+        """The slider values and run length, as overrides that rebuild this recipe."""
+        out = {name: getattr(self, name) for name in SLIDERS}
+        out["steps" if self.epochs is None else "epochs"] = (
+            self.steps if self.epochs is None else self.epochs
+        )
+        return out
+
+    def learning_rates(self, steps: int | None = None):
+        """The learning rate of every step (a numpy array of length ``steps``)."""
+        import numpy as np
+
+        k = np.arange(self.total_steps if steps is None else steps) + self.first_iteration
+        return self.lr * self.gamma ** (k // self.stepsize)
+
+    def with_settings(self, **overrides) -> Recipe:
+        """A copy with the given settings, each validated. ``steps`` and ``epochs`` exclude each other."""
+        unknown = sorted(set(overrides) - set(SETTINGS))
+        if unknown:
+            raise InvalidSetting(unknown[0], f"one of {', '.join(SETTINGS)}", overrides[unknown[0]])
+        overrides = {k: v for k, v in overrides.items() if v is not None}
+        clean = {}
+        for name, value in overrides.items():
+            clean[name] = _CHECKS[name](self, value)
+        if "steps" in clean and "epochs" in clean:
+            raise InvalidSetting("epochs", "left out when steps is given", clean["epochs"])
+        if "steps" in clean:
+            clean["epochs"] = None
+        if "epochs" in clean:
+            if self.streaming:
+                raise InvalidSetting(
+                    "epochs", f"left out: {self.name} draws a fresh batch every step, use steps",
+                    clean["epochs"],
+                )
+            clean["steps"] = None
+        new = replace(self, **clean)
+        if not new.streaming and new.batch_size > new.n_examples:
+            raise InvalidSetting(
+                "batch_size", f"an integer in [1, {new.n_examples}] (the dataset size)", new.batch_size
+            )
+        if new.total_steps > MAX_STEPS:
+            raise InvalidSetting("steps", f"at most {MAX_STEPS:,} in all", new.total_steps)
+        return new
+
+
+MAX_STEPS = 2_000_000
+MAX_BATCH = 100_000
+
+
+def param_names(d: int) -> tuple[str, ...]:
+    """Names of θ's entries as the plots label them: w, b in 1-D; w0, w1, …, b otherwise."""
+    return ("w", "b") if d == 1 else (*(f"w{i}" for i in range(d)), "b")
+
+
+def _number(field: str, low: float, high: float, *, low_open: bool):
+    lo = "(" if low_open else "["
+    allowed = f"a number in {lo}{low:g}, {high:g}]"
+
+    def check(recipe: Recipe, value) -> float:
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise InvalidSetting(field, allowed, value)
+        value = float(value)
+        if not math.isfinite(value) or value > high or value < low or (low_open and value == low):
+            raise InvalidSetting(field, allowed, value)
+        return value
+
+    return check
+
+
+def _integer(field: str, low: int, high: int | None = None):
+    def check(recipe: Recipe, value) -> int:
+        top = high
+        if field == "batch_size" and not recipe.streaming:
+            top = recipe.n_examples
+        allowed = f"an integer in [{low}, {top}]"
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+            if isinstance(value, numbers.Real) and math.isfinite(value) and float(value).is_integer():
+                value = int(value)
+            else:
+                raise InvalidSetting(field, allowed, value)
+        value = int(value)
+        if value < low or value > top:
+            raise InvalidSetting(field, allowed, value)
+        return value
+
+    return check
+
+
+_CHECKS = {
+    "lr": _number("lr", 0.0, 10.0, low_open=True),
+    "gamma": _number("gamma", 0.0, 1.0, low_open=True),
+    "stepsize": _integer("stepsize", 1, MAX_STEPS),
+    "batch_size": _integer("batch_size", 1, MAX_BATCH),
+    "noise": _number("noise", 0.0, 100.0, low_open=False),
+    "steps": _integer("steps", 1, MAX_STEPS),
+    "epochs": _integer("epochs", 1, 10_000),
+}
+
+RECIPES: dict[str, Recipe] = {
+    "caffe2": Recipe(
+        name="caffe2",
+        title='Caffe2 "Toy Regression"',
+        source="Caffe2 tutorials, Toy Regression (caffe2.ai)",
+        w_true=(2.0, 1.5),
+        b_true=0.5,
+        x=Distribution("normal", 0.0, 1.0),
+        n_examples=None,
+        init_w=Distribution("uniform", -1.0, 1.0),
+        init_b=None,
+        loss_scale=0.5,  # SquaredL2Distance is 0.5·Σ(pred − y)², AveragedLoss the mean over rows
+        first_iteration=1,  # Iter increments ITER before LearningRate reads it
+        framework_dtype="float32",
+        lr=0.1,
+        gamma=0.9,
+        stepsize=20,
+        batch_size=64,
+        noise=1.0,
+        steps=100,
+    ),
+    "mxnet": Recipe(
+        name="mxnet",
+        title='MXNet "Linear regression from scratch"',
+        source="MXNet The Straight Dope, chapter 2: linear regression from scratch",
+        w_true=(2.0, -3.4),
+        b_true=4.2,
+        x=Distribution("normal", 0.0, 1.0),
+        n_examples=10_000,
+        init_w=Distribution("normal", 0.0, 1.0),
+        init_b=Distribution("normal", 0.0, 1.0),
+        loss_scale=1.0,
+        first_iteration=0,
+        framework_dtype="float32",
+        lr=1e-4,
+        gamma=1.0,
+        stepsize=2500,  # one epoch at batch size 4; only matters when gamma < 1
+        batch_size=4,
+        noise=0.1,
+        epochs=10,
+    ),
+    "pytorch": Recipe(
+        name="pytorch",
+        title='PyTorch "Getting started 1 – Linear regression"',
+        source="Fredrik K. Gustafsson, Getting started with PyTorch: 1 - Linear regression (2019)",
+        w_true=(3.0,),
+        b_true=5.0,
+        x=Distribution("uniform", -3.0, 3.0),
+        n_examples=50,
+        init_w=None,
+        init_b=None,
+        loss_scale=1.0,
+        first_iteration=0,  # StepLR stepped after every optimizer step
+        framework_dtype="float32",
+        lr=0.01,
+        gamma=1.0,
+        stepsize=7,  # one epoch at batch size 8; only matters when gamma < 1
+        batch_size=8,
+        noise=0.5,
+        epochs=25,
+    ),
+}
+
+
+def get_recipe(recipe: str | Recipe) -> Recipe:
+    """The recipe itself, or the one of that name (``InvalidSetting`` for an unknown name)."""
+    if isinstance(recipe, Recipe):
+        return recipe
+    if isinstance(recipe, str) and recipe in RECIPES:
+        return RECIPES[recipe]
+    raise InvalidSetting("recipe", f"one of {', '.join(RECIPES)}", recipe)
+
