@@ -93,6 +93,12 @@ def _cmd_replay(args) -> int:
     return 0 if summary["ok"] else 1
 
 
+def _cmd_lab(args) -> int:
+    from .launch import lab
+
+    return lab(args.folder, args.jupyter_args)
+
+
 def _finite_dict(d: dict) -> dict:
     return {k: _finite(v) for k, v in d.items()}
 
@@ -121,12 +127,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="a recording (.npz)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=_cmd_replay)
+
+    p = sub.add_parser("lab", help="open the notebooks in JupyterLab")
+    p.add_argument("--folder", help="work on copies of the notebooks in this folder")
+    p.set_defaults(func=_cmd_lab)
     return parser
 
 
 def main(argv=None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, rest = parser.parse_known_args(argv)
+    if rest and args.command != "lab":
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    args.jupyter_args = rest
     try:
         return args.func(args)
     except (InvalidSetting, RecordingError) as err:
