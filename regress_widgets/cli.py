@@ -131,6 +131,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("lab", help="open the notebooks in JupyterLab")
     p.add_argument("--folder", help="work on copies of the notebooks in this folder")
     p.set_defaults(func=_cmd_lab)
+
+    from .frameworks.cli import add_subcommands  # envs, record: the real frameworks
+
+    add_subcommands(sub)
     return parser
 
 
