@@ -140,8 +140,6 @@ class Recipe:
             clean[name] = _CHECKS[name](self, value)
         if "steps" in clean and "epochs" in clean:
             raise InvalidSetting("epochs", "left out when steps is given", clean["epochs"])
-        if "steps" in clean:
-            clean["epochs"] = None
         if "epochs" in clean:
             if self.streaming:
                 raise InvalidSetting(
@@ -149,6 +147,8 @@ class Recipe:
                     clean["epochs"],
                 )
             clean["steps"] = None
+        elif "steps" in clean:
+            clean["epochs"] = None
         new = replace(self, **clean)
         if not new.streaming and new.batch_size > new.n_examples:
             raise InvalidSetting(
@@ -190,7 +190,8 @@ def _integer(field: str, low: int, high: int | None = None):
             top = recipe.n_examples
         allowed = f"an integer in [{low}, {top}]"
         if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-            if isinstance(value, numbers.Real) and math.isfinite(value) and float(value).is_integer():
+            if (not isinstance(value, bool) and isinstance(value, numbers.Real) and math.isfinite(value)
+                    and float(value).is_integer()):
                 value = int(value)
             else:
                 raise InvalidSetting(field, allowed, value)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import zipfile
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -64,12 +65,14 @@ class Recording:
         """Read and check a recording from a path, an open ``np.load`` result or a dict of arrays."""
         if isinstance(source, (str, os.PathLike)):
             try:
-                with np.load(source, allow_pickle=False) as npz:
-                    return cls.load({k: npz[k] for k in npz.files})
-            except (OSError, ValueError, EOFError) as err:
-                if isinstance(err, RecordingError):
-                    raise
+                loaded = np.load(source, allow_pickle=False)
+                if not isinstance(loaded, np.lib.npyio.NpzFile):
+                    raise ValueError("it holds a single array, not an .npz archive")
+                with loaded as npz:
+                    arrays = {k: npz[k] for k in npz.files}
+            except (OSError, ValueError, EOFError, zipfile.BadZipFile) as err:
                 raise RecordingError("file", f"{source} is not a readable .npz recording ({err})") from None
+            return _check(arrays)
         return _check(dict(source))
 
 
@@ -94,6 +97,8 @@ def _check(arrays: dict) -> Recording:
     S, d = X.shape
     T = len(sizes)
     recipe = get_recipe(meta["recipe"])
+    if d != recipe.dim:
+        raise RecordingError("X", f"has {d} columns, recipe {recipe.name} has {recipe.dim} inputs")
     expect = {
         "y": (len(y), S, "one label per row of X"),
         "theta0": (theta0.shape, (d + 1,), "d + 1 entries"),
@@ -104,8 +109,6 @@ def _check(arrays: dict) -> Recording:
     for key, (got, want, what) in expect.items():
         if got != want:
             raise RecordingError(key, f"shape {got} does not match {want}: {what}")
-    if d != recipe.dim:
-        raise RecordingError("X", f"has {d} columns, recipe {recipe.name} has {recipe.dim} inputs")
     if T == 0 or (sizes < 1).any() or sizes.sum() != S:
         raise RecordingError("batch_sizes", f"must be ≥ 1 each and sum to the {S} rows of X")
     for key, a in (("X", X), ("y", y), ("theta0", theta0)):
