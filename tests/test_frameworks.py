@@ -202,7 +202,8 @@ def built():
         try:
             return envs.env_python(framework)
         except envs.EnvError as err:
-            pytest.fail(f"{err}\n(.ci/run builds all three with `regress-widgets envs install all`)")
+            message = str(err)
+        pytest.fail(f"{message}\n(.ci/run builds all three with `regress-widgets envs install all`)")
 
     return get
 

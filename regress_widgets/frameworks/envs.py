@@ -1,12 +1,12 @@
 """Isolated environments for the real frameworks, each in its own interpreter.
 
-=========  ==========  ==============================================================  ==============
-name       Python      packages                                                        download
-=========  ==========  ==============================================================  ==============
-caffe2     3.8         ``torch==1.8.1 'numpy<1.20' 'protobuf<3.21' future six``          about 800 MB
-mxnet      3.11        ``mxnet==1.9.1 'numpy<1.24'``                                   about 50 MB
-pytorch    3.11        ``torch==2.13.0 numpy``                                         about 200 MB
-=========  ==========  ==============================================================  ==============
+=========  ==========  ==========================================================  ========  =======
+name       Python      packages                                                    download  on disk
+=========  ==========  ==========================================================  ========  =======
+caffe2     3.8         ``torch==1.8.1 'numpy<1.20' 'protobuf<3.21' future six``    ~800 MB   1.7 GB
+mxnet      3.11        ``mxnet==1.9.1 'numpy<1.24'``                               ~50 MB    0.3 GB
+pytorch    3.11        ``torch==2.13.0 numpy``                                     ~190 MB   1.0 GB
+=========  ==========  ==========================================================  ========  =======
 
 Caffe2 lives on only inside torch ≤ 1.8-era wheels, which exist for Python ≤ 3.9; MXNet 1.9.1
 still calls ``np.bool``, removed in numpy 1.24. Each environment is a plain venv under the
@@ -15,12 +15,17 @@ or ``~/.cache/regress_widgets/envs``; ``~/Library/Caches`` on macOS, ``%LOCALAPP
 Windows). It is marked complete (a small JSON file naming what it was built from) only once its
 framework imports, so an interrupted build is redone and a second ``regress-widgets envs install``
 returns at once.
+
+Extra pip arguments can be given in ``$REGRESS_WIDGETS_PIP_ARGS`` (e.g. ``--index-url
+https://download.pytorch.org/whl/cpu``: on Linux a plain ``torch==2.13.0`` from PyPI is the
+multi-GB CUDA build, unless a CPU wheel is on hand as on the project's machines).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -67,7 +72,7 @@ ENVS: dict[str, EnvSpec] = {
         "pytorch", ("3.11", "3.12", "3.13", "3.10"),
         ("torch==2.13.0", "numpy"),
         "import torch; print(torch.__version__)",
-        "about 200 MB",
+        "about 190 MB",
     ),
 }
 
@@ -229,7 +234,8 @@ def install(name: str, *, python: str | None = None, force: bool = False, log=pr
                        "On Debian/Ubuntu install the pythonX.Y-venv package.")
 
     log(f"{name} [3/4] pip install {' '.join(spec.packages)} ({spec.download}; needs PyPI)")
-    pip = [str(venv_python(root)), "-m", "pip", "install", "--progress-bar", "off", *spec.packages]
+    extra = shlex.split(os.environ.get("REGRESS_WIDGETS_PIP_ARGS", ""))
+    pip = [str(venv_python(root)), "-m", "pip", "install", "--progress-bar", "off", *extra, *spec.packages]
     rc, tail = _stream(pip, log)
     if rc != 0:
         text = "\n".join(tail)
