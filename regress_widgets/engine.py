@@ -132,7 +132,7 @@ def _simulate(xp, stream, theta0, lr, loss_scale, dtype, method, keep_path):
     if xp is not np:
         out = tuple(a.get() for a in out)
     theta, loss, diverged = out
-    return theta.astype(np.float64), loss.astype(np.float64), np.asarray(diverged)
+    return theta.astype(np.float64, copy=False), loss.astype(np.float64, copy=False), np.asarray(diverged)
 
 
 @dataclass(frozen=True, eq=False)
