@@ -140,6 +140,8 @@ class Sweep:
     """Many runs of one recipe over a grid of settings (cartesian product, in the order given)."""
 
     recipe: Recipe
+    axes: tuple[str, ...]
+    """The settings that vary, one grid axis each, in the order given."""
     shape: tuple[int, ...]
     settings: list[dict]
     """Each run's overrides, seed included, in grid order (C order over ``shape``)."""
@@ -170,6 +172,8 @@ def sweep(
 ) -> Sweep:
     """Train every combination of the given settings; each may be one value or a sequence.
 
+    Every sequence is an axis of the grid (in the order given); single values hold for all runs.
+
     Runs that share seed, noise, batch size and length share their data and are computed
     together, vectorised over learning rate, gamma and stepsize.
     """
@@ -179,9 +183,9 @@ def sweep(
     _check_choice("method", method, METHODS)
     xp = get_xp(backend)
     grid.setdefault("seed", 0)
-    names = list(grid)
-    axes = [list(v) if isinstance(v, (list, tuple, range, np.ndarray)) else [v] for v in grid.values()]
-    combos = [dict(zip(names, values, strict=True)) for values in itertools.product(*axes)]
+    fixed = {k: v for k, v in grid.items() if not isinstance(v, (list, tuple, range, np.ndarray))}
+    axes = {k: list(v) for k, v in grid.items() if k not in fixed}
+    combos = [{**fixed, **dict(zip(axes, values, strict=True))} for values in itertools.product(*axes.values())]
     recipes = []
     for combo in combos:
         combo["seed"] = check_seed(combo["seed"])
@@ -207,5 +211,5 @@ def sweep(
             if keep_path:
                 runs[i] = Run(recipes[i], seed, theta[j], loss[j], lr[j], int(div[j]) or None,
                               stream, backend, dtype)
-    return Sweep(base, tuple(len(a) for a in axes), combos, theta0, final, losses, diverged,
+    return Sweep(base, tuple(axes), tuple(len(a) for a in axes.values()), combos, theta0, final, losses, diverged,
                  runs if keep_path else None, time.perf_counter() - started)

@@ -114,8 +114,8 @@ def _check(arrays: dict) -> Recording:
     for key, a in (("X", X), ("y", y), ("theta0", theta0)):
         if not np.isfinite(a).all():
             raise RecordingError(key, "holds NaN or infinite values")
-    if not (np.isfinite(lr) & (lr > 0)).all():
-        raise RecordingError("lr", "must hold positive finite learning rates")
+    if not (np.isfinite(lr) & (lr >= 0)).all():
+        raise RecordingError("lr", "must hold finite learning rates ≥ 0 (positive: the step is θ − lr·∇)")
     return Recording(X, y, sizes, theta0, theta, lr, loss, meta)
 
 
@@ -153,18 +153,31 @@ class Replay:
     tolerance: float
 
     @property
-    def deviations(self) -> dict[str, float]:
-        """Largest absolute difference of θ, lr and loss (NaN matching NaN counts as equal)."""
+    def framework_diverged_at(self) -> int | None:
+        """The first step whose recorded loss or θ is not finite (a float32 framework overflows early)."""
         rec = self.recording
-        return {name: _max_abs(getattr(self, name), getattr(rec, name)) for name in ("theta", "lr", "loss")}
+        bad = ~np.isfinite(rec.loss) | ~np.isfinite(rec.theta[1:]).all(axis=1)
+        return int(bad.argmax()) + 1 if bad.any() else None
+
+    def _pairs(self):
+        """(engine, recorded) for θ, lr and loss, up to where the framework stopped producing numbers."""
+        rec = self.recording
+        k = self.framework_diverged_at or len(rec.lr) + 1
+        return {
+            "theta": (self.theta[:k], rec.theta[:k]),
+            "lr": (self.lr, rec.lr),
+            "loss": (self.loss[: k - 1], rec.loss[: k - 1]),
+        }
+
+    @property
+    def deviations(self) -> dict[str, float]:
+        """Largest absolute difference of θ, lr and loss, over the steps the framework kept finite."""
+        return {name: _max_abs(*pair) for name, pair in self._pairs().items()}
 
     @property
     def ok(self) -> bool:
         """Every value within ``tolerance`` · max(1, |recorded value|)."""
-        rec = self.recording
-        return all(
-            _within(getattr(self, name), getattr(rec, name), self.tolerance) for name in ("theta", "lr", "loss")
-        )
+        return all(_within(*pair, self.tolerance) for pair in self._pairs().values())
 
     def summary(self) -> dict:
         meta = self.recording.meta
@@ -173,6 +186,7 @@ class Replay:
             "recipe": meta["recipe"], "seed": meta["seed"], "steps": len(self.lr),
             "max_abs_dtheta": self.deviations["theta"], "max_abs_dlr": self.deviations["lr"],
             "max_abs_dloss": self.deviations["loss"], "tolerance": self.tolerance, "ok": self.ok,
+            "framework_diverged_at": self.framework_diverged_at,
         }
 
 

@@ -281,7 +281,7 @@ def test_many_run_sweep_equals_individual_runs(method):
     """More than 16 runs (the vectorized method steps them together) over gamma and stepsize too."""
     lrs = np.geomspace(1e-3, 0.3, 12)
     s = rw.sweep("pytorch", lr=lrs, gamma=[1.0, 0.5], stepsize=[1, 30], method=method, seed=2)
-    assert s.shape == (12, 2, 2, 1)
+    assert s.shape == (12, 2, 2) and s.axes == ("lr", "gamma", "stepsize")
     for i in (0, 7, 23, 47):
         run = rw.train("pytorch", method="compiled", **s.settings[i])
         np.testing.assert_allclose(s.theta_final[i], run.theta[-1], rtol=0, atol=1e-10)
@@ -290,7 +290,7 @@ def test_many_run_sweep_equals_individual_runs(method):
 
 def test_seed_sweep_matches_runs_for_streaming_caffe2():
     s = rw.sweep("caffe2", seed=range(20), steps=60)
-    assert s.shape == (20, 1)  # one axis per setting given, in the order given
+    assert s.shape == (20,) and s.axes == ("seed",)  # one axis per sequence given; steps is fixed
     for seed in (0, 13, 19):
         run = rw.train("caffe2", seed=seed, steps=60)
         np.testing.assert_allclose(s.theta_final[seed], run.theta[-1], rtol=0, atol=1e-12)
