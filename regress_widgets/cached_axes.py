@@ -108,6 +108,9 @@ class CachedAxes(Axes):
     must not overlap.
     """
 
+    enabled = True
+    """False draws exactly like a plain Axes (for comparisons)."""
+
     def __init__(self, *args, margins=(0, 0, 0, 0), **kwargs):
         self._dynamic: list = []
         self._cache = None
@@ -146,7 +149,7 @@ class CachedAxes(Axes):
     def draw(self, renderer):
         if not self.get_visible():
             return
-        if not (hasattr(renderer, "copy_from_bbox") and hasattr(renderer, "restore_region")):
+        if not (self.enabled and hasattr(renderer, "copy_from_bbox") and hasattr(renderer, "restore_region")):
             super().draw(renderer)
             return
         with _WordCache(renderer):

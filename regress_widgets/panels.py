@@ -195,7 +195,8 @@ def _round_limits(lo: float, hi: float, pad: float = 0.06) -> tuple[float, float
     """Limits padded, then widened to round tick values, so small changes keep the same view."""
     span = max(hi - lo, 1e-9 * max(abs(lo), abs(hi), 1.0))
     lo, hi = lo - pad * span, hi + pad * span
-    step = nice_ceil((hi - lo) / 5)
+    step = 10.0 ** math.floor(math.log10((hi - lo) / 4))
+    step *= next(m for m in (1, 2, 5, 10) if m * step >= (hi - lo) / 4)  # a 1-2-5 step: few distinct views
     return math.floor(lo / step) * step, math.ceil(hi / step) * step
 
 
@@ -235,12 +236,13 @@ class Panels:
     Every panel is a :class:`~regress_widgets.cached_axes.CachedAxes`: what a slider move does not
     change (ticks, labels, legends, contours, data points) is pasted from a bitmap, and axis limits
     move in round steps so that a small change usually keeps the view (calmer for the eye, too).
-    On a canvas that draws on its own (ipympl) updates ask for ``draw_idle``; on a plain Agg canvas
-    nothing is drawn until someone draws or saves the figure.
+    ``cache=False`` draws them as plain matplotlib Axes (the benchmark's baseline). On a canvas that
+    draws on its own (ipympl) updates ask for ``draw_idle``; on a plain Agg canvas nothing is drawn
+    until someone draws or saves the figure.
     """
 
     def __init__(self, recipe: Recipe, figure: Figure | None = None, *, pair=None, zoom: str = "follow",
-                 max_points: int = MAX_POINTS):
+                 max_points: int = MAX_POINTS, cache: bool = True):
         if figure is None:
             figure = Figure(figsize=FIGSIZE, dpi=100)
         if figure.canvas is None or type(figure.canvas) is FigureCanvasBase:
@@ -266,6 +268,7 @@ class Panels:
         self._data_stream = None
         self._fine_loss_ticks = False
         self._params_symlog = False
+        self._fine_lr_ticks = False
         self._ghosts: list[tuple] = []
         self._half = 1.0
         self._floor = None
@@ -273,6 +276,9 @@ class Panels:
         self._full_steps = np.zeros(0, dtype=np.int64)
         self._decay_steps = np.zeros(0, dtype=np.int64)
         self._build(P)
+        for a in self.figure.axes:
+            if isinstance(a, CachedAxes):
+                a.enabled = cache
 
     # ------------------------------------------------------------------ building (once)
     def _build(self, P: int) -> None:
@@ -306,8 +312,10 @@ class Panels:
             a.xaxis.set_major_formatter(_StepFormatter())
             a.set_xlabel("step", fontsize=_LABEL, labelpad=1)
         self.ax_params.yaxis.set_major_locator(MaxNLocator(5))
-        self.ax_lr.yaxis.set_major_locator(MaxNLocator(4))
-        self.ax_lr.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:.3g}"))
+        self.ax_lr.set_yscale("log")
+        self.ax_lr.yaxis.set_major_locator(LogLocator(numticks=5))
+        self.ax_lr.yaxis.set_minor_locator(NullLocator())
+        self.ax_lr.yaxis.set_major_formatter(_plain_log_formatter())
 
         # 1. contour + path
         ax.set_title("Loss contours and the SGD path", fontsize=_TITLE + 1, fontweight="bold")
@@ -397,12 +405,12 @@ class Panels:
 
         # 5. learning rate
         a = self.ax_lr
-        a.set_title("Learning rate η(t)", fontsize=_TITLE, fontweight="bold")
+        a.set_title("Learning rate (log scale)", fontsize=_TITLE, fontweight="bold")
         (self.lr_line,) = a.plot([], [], "-", color="black", lw=2.2, zorder=3)
         (self.lr_max_line,) = a.plot([], [], "--", color=STATUS_COLORS["diverged"], lw=1.6, zorder=2)
         self.lr_now = a.axvline(0, color="#555555", lw=1, ls=":", zorder=0)
-        self.lr_note = a.text(0.97, 0.05, "", transform=a.transAxes, ha="right", va="bottom", fontsize=_SMALL,
-                              color=STATUS_COLORS["diverged"], zorder=5,
+        self.lr_note = a.text(0.97, 1.0, "", transform=a.get_yaxis_transform(), ha="right", va="bottom",
+                              fontsize=_SMALL, color=STATUS_COLORS["diverged"], zorder=5,
                               bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="none", alpha=0.85))
         a.mark_dynamic(self.lr_line, self.lr_max_line, self.lr_now, self.lr_note)
 
@@ -582,12 +590,12 @@ class Panels:
             self.epoch_loss.set_data(ends[ok], epoch[ok])
         else:
             self.epoch_loss.set_data([], [])
-        values = np.concatenate([self._full, run.loss[:stop], [self._floor]])
+        # the full-data loss never goes below the floor, so the view holds still from one lr to the next;
+        # minibatch losses may dip below it (the noise of one batch), and are clipped there
+        values = np.concatenate([self._full, [self._floor]])
         values = values[np.isfinite(values) & (values > 0)]
         top = min(values.max(), 1e200) if len(values) else 1.0  # LogLocator overflows near 1e308
-        if not wild:  # one wild minibatch must not squash the picture
-            top = min(top, 1e3 * max(self._full[0], self._floor))
-        bottom = values.min() if len(values) else top * 1e-3
+        bottom = values.min() / 3 if len(values) else top * 1e-3
         if not wild:
             bottom = max(bottom, top * 1e-12)
         lo_dec = math.floor(math.log10(bottom) + 1e-9)
@@ -652,26 +660,20 @@ class Panels:
         lr_max = land.lr_max
         peak = float(lr.max()) if T else recipe.lr
         a = self.ax_lr
-        if lr_max <= 3 * peak:  # the limit is in view: draw it, labelled just above (or below) the line
-            top = nice_ceil(1.1 * max(peak, lr_max))
-            self.lr_max_line.set_data([0, xmax], [lr_max, lr_max])
-            self.lr_max_line.set_visible(True)
-            above = lr_max < 0.8 * top
-            self.lr_note.set_transform(a.get_yaxis_transform())
-            self.lr_note.set_position((0.97, lr_max + (0.02 if above else -0.02) * top))
-            self.lr_note.set_va("bottom" if above else "top")
-            self.lr_note.set_text(f"stability limit 2/λmax = {lr_max:.3g}" + (" — past it!" if peak > lr_max
-                                                                               else ""))
-            self.lr_note.set_color(STATUS_COLORS["diverged"])
-        else:
-            top = nice_ceil(1.1 * peak)
-            self.lr_max_line.set_visible(False)
-            self.lr_note.set_transform(a.transAxes)
-            self.lr_note.set_position((0.97, 0.05))
-            self.lr_note.set_va("bottom")
-            self.lr_note.set_color("#333333")
-            self.lr_note.set_text(f"stability limit 2/λmax = {lr_max:.3g}\n(×{_times(lr_max / peak)} the top rate)")
-        self._set_limits(a, (0, xmax), (0, top))
+        # on a log scale the stability limit is always in view, and decays by γ are equal steps
+        low = float(lr[:stop].min()) if stop else peak
+        # a fixed span, four decades under the limit to past it, so the axis holds still as lr moves
+        lo_dec = min(math.floor(math.log10(lr_max)) - 4, math.floor(math.log10(max(low, peak * 1e-6) / 1.5)))
+        hi_dec = math.ceil(math.log10(max(peak, lr_max) * 3))
+        self.lr_max_line.set_data([0, xmax], [lr_max, lr_max])
+        self.lr_note.set_position((0.97, lr_max * 1.25))
+        self.lr_note.set_text(f"stability limit 2/λmax = {lr_max:.3g}" + (" — lr is past it!" if peak > lr_max
+                                                                           else ""))
+        self._set_limits(a, (0, xmax), (10.0**lo_dec, 10.0**hi_dec))
+        fine = hi_dec - lo_dec <= 2
+        if fine != self._fine_lr_ticks:
+            self._fine_lr_ticks = fine
+            a.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0) if fine else (1.0,), numticks=5))
 
         # divergence message
         self.alarm.set_visible(wild)
@@ -752,7 +754,8 @@ class Panels:
         start = self.run.theta[0, [i, j]]
         cap = 3 * self._half
         if self.zoom == "basin":
-            half = np.full(2, max(self._half, 1.1 * np.abs(start - opt).max(), 1.1 * np.abs(truth - opt).max()))
+            reach = max(np.abs(start - opt).max(), np.abs(truth - opt).max())
+            half = np.full(2, max(1.6 * reach, 0.25 * self._half))
             center = opt
         else:
             lo, hi = self._path_box
