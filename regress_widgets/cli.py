@@ -71,10 +71,22 @@ def _cmd_run(args) -> int:
     overrides = {k: getattr(args, k) for k in ("lr", "gamma", "stepsize", "batch_size", "noise", "steps", "epochs")}
     run = train(args.recipe, seed=args.seed, backend=args.backend, dtype=args.dtype, **overrides)
     summary = run_summary(run)
+    if getattr(args, "png", None):
+        from .panels import save_png  # matplotlib only when a picture is asked for
+
+        try:
+            save_png(run, args.png)
+        except OSError as err:
+            print(f"regress-widgets run: error: --png: cannot write {args.png}: {err.strerror or err}",
+                  file=sys.stderr)
+            return 2
+        summary["png"] = args.png
     if args.json:
         print(json.dumps(summary))
     else:
         _print_run(summary)
+        if summary.get("png"):
+            print(f"  panels written to {summary['png']}")
     return 0
 
 
@@ -121,6 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--backend", default="numpy", help=f"one of {', '.join(BACKENDS)}")
     p.add_argument("--dtype", default="float64", help="float64 or float32")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--png", metavar="FILE", help="write the panels (1280×720 PNG) to FILE")
     p.set_defaults(func=_cmd_run)
 
     p = sub.add_parser("replay", help="replay a framework recording with the engine")
