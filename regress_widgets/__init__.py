@@ -8,8 +8,19 @@ from .recording import Recording, RecordingError, Replay, replay
 
 __version__ = "0.1.0"
 
+_WIDGETS = {"Lab": "widgets", "SideBySide": "widgets", "Panels": "panels", "save_png": "panels"}
+
+
+def __getattr__(name):  # the widgets import ipywidgets and matplotlib: only when asked for
+    if name in _WIDGETS:
+        import importlib
+
+        return getattr(importlib.import_module(f".{_WIDGETS[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
-    "RECIPES", "Dataset", "InvalidSetting", "Landscape", "Recipe", "Recording", "RecordingError", "Replay",
-    "Run", "Stream", "Sweep", "get_recipe", "initial_theta", "make_dataset", "make_stream", "replay",
-    "sweep", "train",
+    "RECIPES", "Dataset", "InvalidSetting", "Lab", "Landscape", "Panels", "Recipe", "Recording", "RecordingError",
+    "Replay", "Run", "SideBySide", "Stream", "Sweep", "get_recipe", "initial_theta", "make_dataset", "make_stream",
+    "replay", "save_png", "sweep", "train",
 ]

@@ -141,6 +141,9 @@ class CachedAxes(Axes):
         return Bbox.from_extents(max(x0 - left, 0), max(y0 - bottom, 0),
                                  min(x1 + right, renderer.width), min(y1 + top, renderer.height))
 
+    def _before_restore(self, renderer) -> None:
+        """Draw what must go under the pasted pixels (nothing, for a plain panel)."""
+
     def _static_artists(self):
         dynamic = {id(a) for a in self._dynamic}
         return [a for a in self.get_children() if id(a) not in dynamic]
@@ -163,6 +166,7 @@ class CachedAxes(Axes):
         static = self._static_artists()
         fresh = key == self._cache_key and not any(a.stale and id(a) not in self._sticky for a in static)
         if fresh:
+            self._before_restore(renderer)
             renderer.restore_region(self._cache)
             self._hits = self.cache_hits + 1
         else:
@@ -187,7 +191,15 @@ class CachedAxes(Axes):
 
 
 class LegendLayer(CachedAxes):
-    """A transparent overlay over ``host`` that holds one legend, cached as an opaque box."""
+    """A transparent overlay over ``host`` that holds one legend, cached as an opaque box.
+
+    On a cached draw the legend's frame is drawn afresh (its anti-aliased edge blends with what lies
+    below, as it would) and the inside of the box, which the opaque frame hides everything under,
+    is pasted back.
+    """
+
+    frameless_pad = 12
+    """Pixels (at 100 dpi) around a frameless legend that belong to it: keep other panels clear of them."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -195,13 +207,24 @@ class LegendLayer(CachedAxes):
         self.patch.set_visible(False)
         self.set_navigate(False)
 
+    def _before_restore(self, renderer) -> None:
+        legend = self.get_legend()
+        if legend is not None and legend.get_frame_on():
+            legend.legendPatch.draw(renderer)
+
     def region(self, renderer) -> Bbox:
         legend = self.get_legend()
         if legend is None:
             return Bbox.from_extents(0, 0, 1, 1)
-        box = legend.get_window_extent(renderer)
-        return Bbox.from_extents(max(box.x0 - 1, 0), max(box.y0 - 1, 0),
-                                 min(box.x1 + 1, renderer.width), min(box.y1 + 1, renderer.height))
+        if legend.get_frame_on():  # inside the frame's edge
+            box = legend.legendPatch.get_window_extent(renderer)
+            return Bbox.from_extents(math.ceil(box.x0) + 2, math.ceil(box.y0) + 2,
+                                     math.floor(box.x1) - 2, math.floor(box.y1) - 2)
+        # no frame: all of it, and the big markers that stick out of its box
+        x0, y0, x1, y1 = legend.get_window_extent(renderer).extents
+        pad = self.frameless_pad * self.figure.dpi / 100
+        return Bbox.from_extents(max(x0 - pad, 0), max(y0 - pad, 0), min(x1 + pad, renderer.width),
+                                 min(y1 + pad, renderer.height))
 
 
 def legend_layer(host: Axes, handles, **kwargs):

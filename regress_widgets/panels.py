@@ -294,7 +294,7 @@ class Panels:
         header.mark_dynamic(self.title, self.subtitle)
 
         # headline: contour + path, left; four small panels, right (regions must not overlap)
-        ax = self.ax_contour = panel(CONTOUR_RECT, (75, 45, 28, 30))
+        ax = self.ax_contour = panel(CONTOUR_RECT, (75, 44, 28, 30))  # the legend lies below
         self.ax_loss = panel((0.525, 0.555, 0.19, 0.3), (68, 45, 28, 30))
         self.ax_data = panel((0.8, 0.555, 0.19, 0.3), (68, 45, 16, 30))
         self.ax_params = panel((0.525, 0.09, 0.19, 0.3), (68, 60, 28, 30))
@@ -344,7 +344,7 @@ class Panels:
                         self.opt_mark, self.held_text, self.alarm)
         self.legend = legend_layer(ax, [self.truth_mark, self.opt_mark, self.start_mark, self.path_line,
                                         self.now_mark, self.decay_marks, self.rings],
-                                   loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=2, fontsize=_LEGEND + 1,
+                                   loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, fontsize=_LEGEND + 1,
                                    frameon=False, handlelength=1.6, columnspacing=1.0, borderaxespad=0)
 
         # 2. loss
@@ -762,7 +762,7 @@ class Panels:
             lo = np.maximum(np.minimum(np.minimum(lo, opt), truth), opt - cap)
             hi = np.minimum(np.maximum(np.maximum(hi, opt), truth), opt + cap)
             center = (lo + hi) / 2
-            half = np.maximum(0.55 * (hi - lo), 1e-3 * self._half)
+            half = np.maximum(0.62 * (hi - lo), 1e-3 * self._half)
         fig_w, fig_h = self.figure.get_size_inches()
         aspect = (CONTOUR_RECT[3] * fig_h) / (CONTOUR_RECT[2] * fig_w)  # axes height / width
         half = np.full(2, max(half[0], half[1] / aspect))  # the x half-width, then y follows the aspect

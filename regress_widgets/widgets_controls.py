@@ -88,18 +88,20 @@ def control_ranges(recipe: Recipe) -> dict[str, dict]:
 
 def make_controls() -> dict[str, W.Widget]:
     """The Lab's controls, unconfigured (``Lab`` sets their ranges per recipe)."""
-    kw = dict(style=SLIDER_STYLE, layout=W.Layout(**SLIDER_LAYOUT))
+    def kw():  # a Layout of its own for each slider: a shared one would hide them together
+        return dict(style=SLIDER_STYLE, layout=W.Layout(**SLIDER_LAYOUT))
+
     controls = {
         "lr": LogSlider(base=10, min=-3, max=1, step=0.01, value=0.1, description="lr (α)",
-                        readout_format=".3g", **kw),
+                        readout_format=".3g", **kw()),
         "gamma": FloatSlider(min=0.1, max=1.0, step=0.01, value=1.0, description="γ (decay)",
-                             readout_format=".2f", **kw),
-        "stepsize": IntSlider(min=1, max=100, value=20, description="stepsize", **kw),
-        "batch_size": IntSlider(min=1, max=64, value=8, description="batch size", **kw),
+                             readout_format=".2f", **kw()),
+        "stepsize": IntSlider(min=1, max=100, value=20, description="stepsize", **kw()),
+        "batch_size": IntSlider(min=1, max=64, value=8, description="batch size", **kw()),
         "noise": FloatSlider(min=0.0, max=4.0, step=0.01, value=1.0, description="noise σ",
-                             continuous_update=False, readout_format=".3g", **kw),
-        "steps": IntSlider(min=1, max=1000, value=100, description="steps", **kw),
-        "epochs": IntSlider(min=1, max=100, value=10, description="epochs", **kw),
+                             continuous_update=False, readout_format=".3g", **kw()),
+        "steps": IntSlider(min=1, max=1000, value=100, description="steps", **kw()),
+        "epochs": IntSlider(min=1, max=100, value=10, description="epochs", **kw()),
         "seed": SeedBox(min=0, max=2**31 - 1, value=0, description="seed", style=SLIDER_STYLE,
                         layout=W.Layout(width="200px")),
     }
