@@ -111,6 +111,12 @@ def _cmd_lab(args) -> int:
     return lab(args.folder, args.jupyter_args)
 
 
+def _cmd_app(args) -> int:
+    from .launch import app
+
+    return app(args.notebook, args.jupyter_args)
+
+
 def _finite_dict(d: dict) -> dict:
     return {k: _finite(v) for k, v in d.items()}
 
@@ -145,6 +151,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--folder", help="work on copies of the notebooks in this folder")
     p.set_defaults(func=_cmd_lab)
 
+    p = sub.add_parser("app", help="serve the side-by-side notebook as an app (Voilà): widgets, no code")
+    p.add_argument("--notebook", help="another bundled notebook (default: 00_side_by_side.ipynb)")
+    p.set_defaults(func=_cmd_app)
+
     from .frameworks.cli import add_subcommands  # envs, record: the real frameworks
 
     add_subcommands(sub)
@@ -154,7 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     parser = build_parser()
     args, rest = parser.parse_known_args(argv)
-    if rest and args.command != "lab":
+    if rest and args.command not in ("lab", "app"):  # these pass the rest to Jupyter / Voilà
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     args.jupyter_args = rest
     try:

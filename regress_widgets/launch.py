@@ -49,3 +49,27 @@ def lab(folder: str | None = None, extra: list[str] | None = None) -> int:
     work = working_folder(bundled_notebooks(), Path(folder) if folder else None)
     print(f"Opening JupyterLab on {work} (start with {FIRST_NOTEBOOK}); Ctrl+C stops it.")
     return subprocess.call(lab_command(work, extra or []))
+
+
+def app_argv(notebook: Path, extra: list[str]) -> list[str]:
+    """Voilà's arguments: the notebook as an app (its outputs and widgets, no code cells), on loopback only."""
+    return [str(notebook), "--Voila.ip=127.0.0.1", "--VoilaConfiguration.strip_sources=True", *extra]
+
+
+def app(notebook: str | None = None, extra: list[str] | None = None) -> int:
+    """Serve a bundled notebook (default: the side-by-side one) as an app with Voilà, in this process,
+    so that this process's PID is the server's and SIGTERM stops it (and its kernels) cleanly."""
+    try:
+        from voila.app import Voila
+    except ImportError:
+        print("regress-widgets app: Voilà is not installed: pip install voila==0.5.13", file=sys.stderr)
+        return 2
+    source = bundled_notebooks()
+    path = source / (notebook or FIRST_NOTEBOOK)
+    if not path.is_file():
+        names = ", ".join(p.name for p in sorted(source.glob("*.ipynb")))
+        print(f"regress-widgets app: error: --notebook: one of {names}, got {notebook!r}", file=sys.stderr)
+        return 2
+    print(f"Serving {path.name} as an app on 127.0.0.1 (Voilà); Ctrl+C stops it.", flush=True)
+    Voila.launch_instance(argv=app_argv(path, extra or []))
+    return 0
