@@ -59,6 +59,18 @@ def _word(renderer, gc, word: str, prop) -> tuple:
     return hit
 
 
+_SPACES: dict = {}
+
+
+def _space(renderer, prop) -> float:
+    """The advance of a space in this font at this dpi (measured once)."""
+    key = (_font_key(prop), renderer.dpi)
+    if key not in _SPACES:
+        _SPACES[key] = (renderer.get_text_width_height_descent("a a", prop, False)[0]
+                        - renderer.get_text_width_height_descent("aa", prop, False)[0])
+    return _SPACES[key]
+
+
 class _WordCache:
     """Within a ``with`` block, the renderer draws plain horizontal text from cached word bitmaps.
 
@@ -90,8 +102,7 @@ class _WordCache:
         for n, word in enumerate(s.split(" ")):
             if n:
                 if space is None:
-                    space = r.get_text_width_height_descent("a a", prop, False)[0] - \
-                        r.get_text_width_height_descent("aa", prop, False)[0]
+                    space = _space(r, prop)
                 x += space
             if not word:
                 continue

@@ -38,6 +38,9 @@ from .recipes import Recipe
 MAX_POINTS = 1200
 """Longest polyline drawn for a path or a curve; longer ones are thinned (first and last kept)."""
 
+BAND_BINS = 300
+"""A run longer than twice this shows its minibatch losses as a band: their range in each of these bins."""
+
 MAX_DATA_POINTS = 400
 """Most data points shown in the data panel."""
 
@@ -50,13 +53,46 @@ GHOST_COLORS = ("#17becf", "#e377c2", "#bcbd22", "#7f7f7f", "#ff7f0e", "#8c564b"
 STATUS_COLORS = {"converged": "#2ca02c", "still moving": "#e08a00", "diverging": "#d62728",
                  "diverged": "#d62728"}
 
-_TITLE = 13
-_LABEL = 12
-_TICK = 11
-_LEGEND = 10
-_SMALL = 9.5
-
 CONTOUR_RECT = (0.06, 0.275, 0.38, 0.575)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where the panels go. Rects are figure fractions; margins (left, bottom, right, top) are the pixels
+    (at 100 dpi) around a panel that hold its labels; neighbouring panels' rects + margins must not overlap."""
+
+    figsize: tuple[float, float]
+    panels: dict
+    header: tuple = (0, 0.9, 1, 0.1)
+    title_y: tuple = (0.75, 0.25)
+    title_size: tuple = (16, 12.5)
+    title: float = 13
+    label: float = 12
+    tick: float = 11
+    legend: float = 10
+    small: float = 9.5
+    marker: float = 1.0
+    alarm: float = 17
+    legend_anchor: float = -0.14
+    legend_ncol: int = 2
+    compact: bool = False
+
+
+LAYOUTS = {
+    "full": Layout(FIGSIZE, {
+        "contour": (CONTOUR_RECT, (75, 44, 28, 28)),  # its legend lies below, clear of these margins
+        "loss": ((0.525, 0.555, 0.19, 0.3), (68, 45, 28, 30)),
+        "data": ((0.8, 0.555, 0.19, 0.3), (68, 45, 16, 30)),
+        "params": ((0.525, 0.09, 0.19, 0.3), (56, 60, 28, 30)),
+        "lr": ((0.8, 0.09, 0.19, 0.3), (68, 60, 16, 30)),
+    }),
+    # a narrow column for three recipes side by side: the path over the contours, and the loss
+    "compact": Layout((3.6, 6.2), {  # 360 × 620 px; top down: header 62, contour, legend, loss
+        "contour": ((0.17, 0.421, 0.78, 0.44), (60, 38, 12, 22)),
+        "loss": ((0.17, 0.0645, 0.78, 0.1774), (60, 36, 12, 24)),
+    }, header=(0, 0.9, 1, 0.1), title_y=(0.8, 0.3), title_size=(11.5, 9), title=10.5, label=10, tick=9,
+        legend=7.5, small=8, marker=0.7, alarm=11, legend_anchor=-0.185, legend_ncol=4, compact=True),
+}
 ZOOMS = ("follow", "basin")
 RING_CMAP = ListedColormap(colormaps["viridis"](np.linspace(0.0, 0.8, 256)))
 
@@ -149,7 +185,7 @@ class _StepFormatter(Formatter):
 
     def __call__(self, value, pos=None):
         big = self.axis is not None and self.axis.get_view_interval()[1] >= 10_000
-        if big and value % 1000 == 0:
+        if big and value % 1000 == 0 and value != 0:
             return f"{value / 1000:g}k"
         return f"{value:g}"
 
@@ -242,9 +278,12 @@ class Panels:
     """
 
     def __init__(self, recipe: Recipe, figure: Figure | None = None, *, pair=None, zoom: str = "follow",
-                 max_points: int = MAX_POINTS, cache: bool = True):
+                 max_points: int = MAX_POINTS, cache: bool = True, layout: str = "full"):
+        if layout not in LAYOUTS:
+            raise ValueError(f"layout must be one of {', '.join(LAYOUTS)}, got {layout!r}")
+        self.layout = LAYOUTS[layout]
         if figure is None:
-            figure = Figure(figsize=FIGSIZE, dpi=100)
+            figure = Figure(figsize=self.layout.figsize, dpi=100)
         if figure.canvas is None or type(figure.canvas) is FigureCanvasBase:
             FigureCanvasAgg(figure)
         self.figure = figure
@@ -287,91 +326,109 @@ class Panels:
         def panel(rect, margins):
             return fig.add_axes(rect, axes_class=CachedAxes, margins=margins)
 
-        header = self.ax_header = panel((0, 0.89, 1, 0.11), (0, 0, 0, 0))
+        L = self.layout
+        header = self.ax_header = panel(L.header, (0, 0, 0, 0))
         header.set_axis_off()
-        self.title = header.text(0.5, 0.775, "", ha="center", va="top", fontsize=16, fontweight="bold")
-        self.subtitle = header.text(0.5, 0.32, "", ha="center", va="top", fontsize=12.5, color="#333333")
+        self.title = header.text(0.5, L.title_y[0], "", ha="center", va="top", fontsize=L.title_size[0],
+                                 fontweight="bold")
+        self.subtitle = header.text(0.5, L.title_y[1], "", ha="center", va="top", fontsize=L.title_size[1],
+                                    color="#333333")
         header.mark_dynamic(self.title, self.subtitle)
 
-        # headline: contour + path, left; four small panels, right (regions must not overlap)
-        ax = self.ax_contour = panel(CONTOUR_RECT, (75, 44, 28, 30))  # the legend lies below
-        self.ax_loss = panel((0.525, 0.555, 0.19, 0.3), (68, 45, 28, 30))
-        self.ax_data = panel((0.8, 0.555, 0.19, 0.3), (68, 45, 16, 30))
-        self.ax_params = panel((0.525, 0.09, 0.19, 0.3), (68, 60, 28, 30))
-        self.ax_lr = panel((0.8, 0.09, 0.19, 0.3), (68, 60, 16, 30))
-        self.axes = (ax, self.ax_loss, self.ax_data, self.ax_params, self.ax_lr)
+        # headline: contour + path; then the small panels the layout has room for
+        axes = {name: panel(*L.panels[name]) if name in L.panels else None
+                for name in ("contour", "loss", "data", "params", "lr")}
+        ax = self.ax_contour = axes["contour"]
+        self.ax_loss, self.ax_data, self.ax_params, self.ax_lr = (axes[k] for k in ("loss", "data", "params", "lr"))
+        self.axes = tuple(a for a in axes.values() if a is not None)
         for a in self.axes:
-            a.tick_params(labelsize=_TICK)
+            a.tick_params(labelsize=L.tick)
             a.grid(True, color="#e3e3e3", linewidth=0.8)
             a.set_axisbelow(True)
         for a in (ax, self.ax_data):
-            a.xaxis.set_major_locator(MaxNLocator(5))
-            a.yaxis.set_major_locator(MaxNLocator(5))
+            if a is not None:
+                a.xaxis.set_major_locator(MaxNLocator(5 if not L.compact else 4))
+                a.yaxis.set_major_locator(MaxNLocator(5 if not L.compact else 4))
         for a in (self.ax_loss, self.ax_params, self.ax_lr):
-            a.xaxis.set_major_locator(MaxNLocator(4, integer=True, steps=[1, 2, 2.5, 5, 10]))
-            a.xaxis.set_major_formatter(_StepFormatter())
-            a.set_xlabel("step", fontsize=_LABEL, labelpad=1)
-        self.ax_params.yaxis.set_major_locator(MaxNLocator(5))
-        self.ax_lr.set_yscale("log")
-        self.ax_lr.yaxis.set_major_locator(LogLocator(numticks=5))
-        self.ax_lr.yaxis.set_minor_locator(NullLocator())
-        self.ax_lr.yaxis.set_major_formatter(_plain_log_formatter())
+            if a is not None:
+                a.xaxis.set_major_locator(MaxNLocator(4, integer=True, steps=[1, 2, 2.5, 5, 10]))
+                a.xaxis.set_major_formatter(_StepFormatter())
+                a.set_xlabel("step", fontsize=L.label, labelpad=1)
+        self._build_contour(ax)
+        self._build_loss(self.ax_loss)
+        self._now_lines = [self.loss_now]
+        if self.ax_data is not None:
+            self._build_data(self.ax_data)
+        if self.ax_params is not None:
+            self._build_params(self.ax_params)
+        if self.ax_lr is not None:
+            self._build_lr(self.ax_lr)
 
-        # 1. contour + path
-        ax.set_title("Loss contours and the SGD path", fontsize=_TITLE + 1, fontweight="bold")
+    def _build_contour(self, ax) -> None:
+        L = self.layout
+        m = L.marker
+        ax.set_title("Loss contours and the SGD path", fontsize=L.title + 1, fontweight="bold")
         self.rings = LineCollection([], cmap=RING_CMAP, linewidths=1.3, alpha=0.85, zorder=1,
                                     label="contours: loss gap ×2 per ring")
         ax.add_collection(self.rings)
-        (self.path_line,) = ax.plot([], [], "-", color=PATH_COLOR, lw=2.2, marker="o", ms=3.5, zorder=4,
+        (self.path_line,) = ax.plot([], [], "-", color=PATH_COLOR, lw=2.2, marker="o", ms=3.5 * m, zorder=4,
                                     label="SGD path")
-        (self.decay_marks,) = ax.plot([], [], "D", ms=7, mfc="white", mec="black", mew=1.3, zorder=5,
+        (self.decay_marks,) = ax.plot([], [], "D", ms=7 * m, mfc="white", mec="black", mew=1.3, zorder=5,
                                       label="lr decays here (×γ)")
-        (self.start_mark,) = ax.plot([], [], "o", ms=10, mfc="white", mec=PATH_COLOR, mew=2.5, zorder=6,
+        (self.start_mark,) = ax.plot([], [], "o", ms=10 * m, mfc="white", mec=PATH_COLOR, mew=2.5, zorder=6,
                                      label="start θ₀")
-        (self.now_mark,) = ax.plot([], [], "o", ms=11, color=PATH_COLOR, mec="black", mew=1.2, zorder=7,
+        (self.now_mark,) = ax.plot([], [], "o", ms=11 * m, color=PATH_COLOR, mec="black", mew=1.2, zorder=7,
                                    label="θ at the current step")
-        (self.truth_mark,) = ax.plot([], [], "*", ms=24, color=TRUTH_COLOR, mec="black", mew=1.2, zorder=8,
+        (self.truth_mark,) = ax.plot([], [], "*", ms=24 * m, color=TRUTH_COLOR, mec="black", mew=1.2, zorder=8,
                                      label="ground truth (made the data)")
-        (self.opt_mark,) = ax.plot([], [], "X", ms=11, color=OPT_COLOR, mec="white", mew=1.2, zorder=9,
+        (self.opt_mark,) = ax.plot([], [], "X", ms=11 * m, color=OPT_COLOR, mec="white", mew=1.2, zorder=9,
                                    label="least-squares optimum")
-        self.held_text = ax.text(0.01, 0.01, "", transform=ax.transAxes, fontsize=_LEGEND, va="bottom",
+        self.held_text = ax.text(0.01, 0.01, "", transform=ax.transAxes, fontsize=L.legend, va="bottom",
                                  ha="left", color="#333333", zorder=15,
                                  bbox=dict(boxstyle="round,pad=0.25", fc="white", ec="none", alpha=0.85))
-        self.alarm = ax.text(0.5, 0.95, "", transform=ax.transAxes, ha="center", va="top", fontsize=17,
+        self.alarm = ax.text(0.5, 0.95, "", transform=ax.transAxes, ha="center", va="top", fontsize=L.alarm,
                              fontweight="bold", color="white", zorder=20, visible=False,
                              bbox=dict(boxstyle="round,pad=0.4", fc=STATUS_COLORS["diverged"], ec="none"))
         ax.mark_dynamic(self.path_line, self.decay_marks, self.start_mark, self.now_mark, self.truth_mark,
                         self.opt_mark, self.held_text, self.alarm)
-        self.legend = legend_layer(ax, [self.truth_mark, self.opt_mark, self.start_mark, self.path_line,
-                                        self.now_mark, self.decay_marks, self.rings],
-                                   loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, fontsize=_LEGEND + 1,
-                                   frameon=False, handlelength=1.6, columnspacing=1.0, borderaxespad=0)
+        handles = [self.truth_mark, self.opt_mark, self.start_mark, self.path_line, self.now_mark,
+                   self.decay_marks, self.rings]
+        if L.compact:  # one row: the truth, the best fit, the path and its start
+            handles = handles[:4]
+        self.legend = legend_layer(ax, handles, loc="upper center", bbox_to_anchor=(0.5, L.legend_anchor),
+                                   ncol=L.legend_ncol, fontsize=L.legend + 1, frameon=False, handlelength=1.5,
+                                   columnspacing=0.8, borderaxespad=0)
+        if L.compact:
+            for text, short in zip(self.legend.get_texts(), ("truth", "least squares", "start", "path"), strict=True):
+                text.set_text(short)
 
-        # 2. loss
-        a = self.ax_loss
+    def _build_loss(self, a) -> None:
+        L = self.layout
         a.set_yscale("log")
         a.yaxis.set_major_locator(LogLocator(numticks=6))
         a.yaxis.set_minor_locator(NullLocator())
         a.yaxis.set_major_formatter(_plain_log_formatter())
-        a.set_title("Loss (log scale)", fontsize=_TITLE, fontweight="bold")
+        a.set_title("Loss (log scale)", fontsize=L.title, fontweight="bold")
         (self.batch_loss,) = a.plot([], [], "-", color="#9ecae1", lw=1.0, label="minibatch", zorder=2)
+        # a long run's minibatch losses: their range in each of BAND_BINS bins (every spike kept, cheap to draw)
+        self.batch_band = a.fill_between([0, 1], [1, 1], [1, 1], color="#9ecae1", lw=0, zorder=2, visible=False)
         (self.data_loss,) = a.plot([], [], "-", color=PATH_COLOR, lw=2.2, label="full data L(θ)", zorder=3)
         (self.epoch_loss,) = a.plot([], [], "^-", color="black", ms=6, lw=1.4, label="epoch mean", zorder=4)
         (self.floor_line,) = a.plot([], [], "--", color=OPT_COLOR, lw=1.5, label="best possible", zorder=1)
         self.loss_now = a.axvline(0, color="#555555", lw=1, ls=":", zorder=0)
-        a.mark_dynamic(self.batch_loss, self.data_loss, self.epoch_loss, self.loss_now)
+        a.mark_dynamic(self.batch_loss, self.batch_band, self.data_loss, self.epoch_loss, self.loss_now)
         handles = [self.batch_loss, self.data_loss, self.floor_line]
         if not self.recipe.streaming:
             handles.insert(2, self.epoch_loss)
-        self.loss_legend = legend_layer(a, handles, fontsize=_SMALL, loc="upper right", handlelength=1.4,
+        self.loss_legend = legend_layer(a, handles, fontsize=L.small, loc="upper right", handlelength=1.4,
                                         borderaxespad=0.3, labelspacing=0.3)
 
-        # 3. data
-        a = self.ax_data
-        a.set_title("Data and fitted line", fontsize=_TITLE, fontweight="bold")
+    def _build_data(self, a) -> None:
+        L = self.layout
+        a.set_title("Data and fitted line", fontsize=L.title, fontweight="bold")
         rec = self.recipe
-        a.set_xlabel("x" if rec.dim == 1 else "x₁ = X[:, 1]", fontsize=_LABEL, labelpad=1)
-        a.set_ylabel("y", fontsize=_LABEL, rotation=0, labelpad=8)
+        a.set_xlabel("x" if rec.dim == 1 else "x₁ = X[:, 1]", fontsize=L.label, labelpad=1)
+        a.set_ylabel("y", fontsize=L.label, rotation=0, labelpad=8)
         if rec.streaming:
             label = f"this step's batch ({rec.batch_size})"
         elif rec.n_examples > MAX_DATA_POINTS:
@@ -384,13 +441,15 @@ class Panels:
                                  label="true line" + ("" if rec.dim == 1 else " (x₀ = 0)"), zorder=3)
         (self.fit_fn,) = a.plot([], [], "-", color=PATH_COLOR, lw=2.4, label="fitted line", zorder=4)
         a.mark_dynamic(self.fit_fn, *([self.scatter] if rec.streaming else []))
-        self.data_legend = legend_layer(a, [self.scatter, self.true_fn, self.fit_fn], fontsize=_SMALL,
+        self.data_legend = legend_layer(a, [self.scatter, self.true_fn, self.fit_fn], fontsize=L.small,
                                         loc="upper left" if rec.w_true[-1] > 0 else "upper right",
                                         handlelength=1.4, borderaxespad=0.3, labelspacing=0.3)
 
-        # 4. parameters, labelled at their right ends
-        a = self.ax_params
-        a.set_title("Parameters (dashed: truth)", fontsize=_TITLE, fontweight="bold")
+    def _build_params(self, a) -> None:
+        L = self.layout
+        a.yaxis.set_major_locator(MaxNLocator(5))
+        # labelled at their right ends
+        a.set_title("Parameters (dashed: truth)", fontsize=L.title, fontweight="bold")
         self.param_lines = []
         self.param_labels = []
         for k, name in enumerate(self.names):
@@ -398,19 +457,25 @@ class Panels:
             self.param_lines.append(a.plot([], [], "-", color=color, lw=2.2, zorder=3)[0])
             a.axhline(self.recipe.theta_true[k], color=color, lw=1.4, ls="--", zorder=2)
             self.param_labels.append(a.text(1.015, 0, name, transform=a.get_yaxis_transform(), color=color,
-                                            fontsize=_LABEL, fontweight="bold", va="center", ha="left",
+                                            fontsize=L.label, fontweight="bold", va="center", ha="left",
                                             clip_on=False))
         self.params_now = a.axvline(0, color="#555555", lw=1, ls=":", zorder=0)
+        self._now_lines.append(self.params_now)
         a.mark_dynamic(*self.param_lines, *self.param_labels, self.params_now)
 
-        # 5. learning rate
-        a = self.ax_lr
-        a.set_title("Learning rate (log scale)", fontsize=_TITLE, fontweight="bold")
+    def _build_lr(self, a) -> None:
+        L = self.layout
+        a.set_yscale("log")
+        a.yaxis.set_major_locator(LogLocator(numticks=5))
+        a.yaxis.set_minor_locator(NullLocator())
+        a.yaxis.set_major_formatter(_plain_log_formatter())
+        a.set_title("Learning rate (log scale)", fontsize=L.title, fontweight="bold")
         (self.lr_line,) = a.plot([], [], "-", color="black", lw=2.2, zorder=3)
         (self.lr_max_line,) = a.plot([], [], "--", color=STATUS_COLORS["diverged"], lw=1.6, zorder=2)
         self.lr_now = a.axvline(0, color="#555555", lw=1, ls=":", zorder=0)
+        self._now_lines.append(self.lr_now)
         self.lr_note = a.text(0.97, 1.0, "", transform=a.get_yaxis_transform(), ha="right", va="bottom",
-                              fontsize=_SMALL, color=STATUS_COLORS["diverged"], zorder=5,
+                              fontsize=L.small, color=STATUS_COLORS["diverged"], zorder=5,
                               bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="none", alpha=0.85))
         a.mark_dynamic(self.lr_line, self.lr_max_line, self.lr_now, self.lr_note)
 
@@ -472,12 +537,12 @@ class Panels:
         self.now_mark.set_data([theta[stop, i]], [theta[stop, j]])
         decays = self._decay_steps[self._decay_steps <= stop]
         self.decay_marks.set_data(theta[decays, i], theta[decays, j])
-        for line in (self.loss_now, self.params_now, self.lr_now):
+        for line in self._now_lines:
             line.set_xdata([step, step])
-        # the fitted line at the current θ, and for streaming data the batch that step used
-        self._update_fit(theta[stop])
-        if self.recipe.streaming and run.steps:
-            self._show_batch(min(max(step, 1), run.steps) - 1)
+        if self.ax_data is not None:  # the fitted line at the current θ; streaming: the batch that step used
+            self._update_fit(theta[stop])
+            if self.recipe.streaming and run.steps:
+                self._show_batch(min(max(step, 1), run.steps) - 1)
         if draw:
             self.draw_idle()
 
@@ -534,15 +599,19 @@ class Panels:
         self.truth_mark.set_data([truth[i]], [truth[j]])
         self.opt_mark.set_data([opt[i]], [opt[j]])
         same = np.allclose(opt, truth, rtol=0, atol=1e-9)
-        label = ("least-squares optimum = truth\n(population: fresh data every step)" if same
-                 else "least-squares optimum: best fit\nto these data (≠ truth: noise)")
+        if self.layout.compact:
+            label = "least squares"
+        else:
+            label = ("least-squares optimum = truth\n(fresh data every step)" if same
+                     else "least-squares optimum: the best\nfit to these data (≠ truth: noise)")
         self.opt_mark.set_label(label)
         if self.legend.get_texts()[1].get_text() != label:
             self.legend.get_texts()[1].set_text(label)
         ax = self.ax_contour
         names = self.names
-        ax.set_xlabel(names[i], fontsize=_LABEL + 2, labelpad=1)
-        ax.set_ylabel(names[j], fontsize=_LABEL + 2, rotation=0, labelpad=10)
+        ax.set_xlabel(names[i], fontsize=self.layout.label + 2, labelpad=1)
+        ax.set_ylabel(names[j], fontsize=self.layout.label + 2, rotation=90 if self.layout.compact else 0,
+                      labelpad=2 if self.layout.compact else 10)
         held = [k for k in range(len(names)) if k not in (i, j)]
         self.held_text.set_text("\n".join(f"{names[k]} held at {opt[k]:.3g} (least squares); path projected"
                                            for k in held))
@@ -569,19 +638,24 @@ class Panels:
         xmax = max(T, 1)
 
         # titles
-        self.title.set_text(recipe.title)
+        # compact: the column above already says the whole title
+        self.title.set_text(recipe.title.split(' "')[0] if self.layout.compact else recipe.title)
         length = f"{T:,} steps" + (f" = {recipe.epochs} epochs" if recipe.epochs else "")
-        decay = (f"γ {recipe.gamma:g} every {recipe.stepsize} steps (stepsize)" if recipe.gamma < 1
-                 else "constant (γ = 1)")
-        self.subtitle.set_text(f"lr {recipe.lr:.3g}, {decay}  ·  batch {recipe.batch_size}  ·  "
-                               f"noise σ {recipe.noise:g}  ·  seed {run.seed}  ·  {length}")
+        if self.layout.compact:
+            decay = f", γ {recipe.gamma:g}/{recipe.stepsize}" if recipe.gamma < 1 else ""
+            self.subtitle.set_text(f"lr {recipe.lr:.3g}{decay} · batch {recipe.batch_size} · σ {recipe.noise:g}"
+                                   f" · {T:,} steps")
+        else:
+            decay = (f"γ {recipe.gamma:g} every {recipe.stepsize} steps (stepsize)" if recipe.gamma < 1
+                     else "constant (γ = 1)")
+            self.subtitle.set_text(f"lr {recipe.lr:.3g}, {decay}  ·  batch {recipe.batch_size}  ·  "
+                                   f"noise σ {recipe.noise:g}  ·  seed {run.seed}  ·  {length}")
 
         # loss panel: decade limits, so the view holds still while the curves move
         idx = thin(stop, self.max_points)
         self._full_steps = idx
         self._full = full_loss(land, run.theta[idx])
-        k = idx[idx < T]
-        self.batch_loss.set_data(k + 1, run.loss[k])
+        self._show_batch_losses(run.loss[:stop])
         self.data_loss.set_data(idx, self._full)
         epoch = run.epoch_loss
         if len(epoch):
@@ -606,11 +680,28 @@ class Panels:
             self._fine_loss_ticks = fine
             self.ax_loss.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0) if fine else (1.0,), numticks=6))
 
-        # parameters panel: θ(t); a run that escapes is drawn on a symmetric log scale
-        theta = run.theta
-        truth = np.asarray(recipe.theta_true)
-        cap = 4 * max(np.abs(truth).max(), 1.0)
+        cap = 4 * max(np.abs(np.asarray(recipe.theta_true)).max(), 1.0)
         self._fit_cap = cap
+        if self.ax_params is not None:
+            self._update_params(run, idx, stop, cap, xmax)
+        if self.ax_lr is not None:
+            self._update_lr(run, land, changes, stop, xmax)
+
+        # divergence message
+        self.alarm.set_visible(wild)
+        if self.status.kind == "diverged":
+            self.alarm.set_text(f"diverged at step {run.diverged_at}")
+        elif wild:
+            grew = self._full[-1] / max(self._full[0], 1e-300)
+            self.alarm.set_text(f"diverging: loss ×{grew:.2g}" if grew > 10 else "diverging: lr past 2/λmax")
+        if self.ax_data is not None and run.stream is not self._data_stream:
+            self._update_data_panel()
+        self._update_path_extent()
+
+    def _update_params(self, run, idx, stop, cap, xmax) -> None:
+        """θ(t); a run that escapes is drawn on a symmetric log scale."""
+        theta = run.theta
+        truth = np.asarray(run.recipe.theta_true)
         for n, line in enumerate(self.param_lines):
             line.set_data(idx, theta[idx, n])
         with np.errstate(invalid="ignore"):
@@ -648,7 +739,10 @@ class Panels:
                 label.set_transform(a.get_yaxis_transform())
                 label.set_y(float(last[n]))
 
-        # learning-rate panel
+    def _update_lr(self, run, land, changes, stop, xmax) -> None:
+        lr = run.lr
+        T = run.steps
+        recipe = run.recipe
         if len(changes) > self.max_points:
             xs = thin(T - 1, self.max_points)
             self.lr_line.set_data(xs + 1, lr[xs])
@@ -675,16 +769,21 @@ class Panels:
             self._fine_lr_ticks = fine
             a.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0) if fine else (1.0,), numticks=5))
 
-        # divergence message
-        self.alarm.set_visible(wild)
-        if self.status.kind == "diverged":
-            self.alarm.set_text(f"diverged at step {run.diverged_at}")
-        elif wild:
-            grew = self._full[-1] / max(self._full[0], 1e-300)
-            self.alarm.set_text(f"diverging: loss ×{grew:.2g}" if grew > 10 else "diverging: lr past 2/λmax")
-        if run.stream is not self._data_stream:
-            self._update_data_panel()
-        self._update_path_extent()
+    def _show_batch_losses(self, loss) -> None:
+        """Every minibatch loss of a short run; a long run's as the low–high range of each bin."""
+        n = len(loss)
+        band = n > 2 * BAND_BINS
+        self.batch_band.set_visible(band)
+        self.batch_loss.set_visible(not band)
+        if not band:
+            self.batch_loss.set_data(np.arange(1, n + 1), loss)
+            return
+        starts = np.linspace(0, n, BAND_BINS + 1).round().astype(np.int64)[:-1]
+        lo = np.minimum.reduceat(loss, starts)
+        hi = np.maximum.reduceat(loss, starts)
+        ends = np.append(starts[1:], n)
+        x = np.column_stack([starts + 1, ends]).ravel()  # each bin's range held over the bin
+        self.batch_band.set_data(x, np.repeat(lo, 2), np.repeat(hi, 2))
 
     @staticmethod
     def _set_limits(ax, xlim, ylim) -> None:
@@ -764,7 +863,8 @@ class Panels:
             center = (lo + hi) / 2
             half = np.maximum(0.62 * (hi - lo), 1e-3 * self._half)
         fig_w, fig_h = self.figure.get_size_inches()
-        aspect = (CONTOUR_RECT[3] * fig_h) / (CONTOUR_RECT[2] * fig_w)  # axes height / width
+        rect = self.layout.panels["contour"][0]
+        aspect = (rect[3] * fig_h) / (rect[2] * fig_w)  # axes height / width
         half = np.full(2, max(half[0], half[1] / aspect))  # the x half-width, then y follows the aspect
         center, half = _quantized_view(center, half)
         half = np.array([half[0], half[0] * aspect])

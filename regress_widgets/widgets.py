@@ -29,7 +29,7 @@ from matplotlib.figure import Figure
 from .data import make_dataset, make_stream
 from .engine import Run, check_seed, train
 from .landscape import Landscape
-from .panels import FIGSIZE, STATUS_COLORS, Panels, full_loss
+from .panels import LAYOUTS, STATUS_COLORS, Panels, full_loss
 from .recipes import RECIPES, SLIDERS, InvalidSetting, Recipe, get_recipe
 from .widgets_controls import choose_display, control_ranges, make_controls, make_view
 
@@ -70,7 +70,8 @@ class Lab(W.VBox):
     """
 
     def __init__(self, recipe: str | Recipe = "caffe2", *, seed: int = 0, display: str = "auto", pair=None,
-                 zoom: str = "follow", figsize=FIGSIZE, dpi: float = 100, show_recipe: bool = True, **overrides):
+                 zoom: str = "follow", layout: str = "full", figsize=None, dpi: float = 100,
+                 show_recipe: bool = True, **overrides):
         base = get_recipe(recipe)
         self._tutorial = RECIPES.get(base.name, base)
         seed = check_seed(seed)
@@ -83,8 +84,11 @@ class Lab(W.VBox):
         self._stream_cache = _LRU(6)
         self.display_mode = choose_display(display)
 
-        self.figure = Figure(figsize=figsize, dpi=dpi)
-        self._view = make_view(self.figure, self.display_mode)
+        if layout not in LAYOUTS:
+            raise ValueError(f"layout must be one of {', '.join(LAYOUTS)}, got {layout!r}")
+        self._panel_layout = layout
+        self.figure = Figure(figsize=figsize or LAYOUTS[layout].figsize, dpi=dpi)
+        self._view = make_view(self.figure, self.display_mode, toolbar=layout == "full")
         self._build_widgets(show_recipe)
         self._zoom = zoom
         self.controls["zoom"].value = zoom
@@ -162,7 +166,8 @@ class Lab(W.VBox):
                               layout=W.Layout(width="250px"))
         c["play"] = W.Play(min=0, max=100, step=1, interval=60, description="play")
         c["step"] = W.IntSlider(min=0, max=100, value=100, description="show step", continuous_update=True,
-                                style={"description_width": "80px"}, layout=W.Layout(width="520px"))
+                                style={"description_width": "80px"},
+                                layout=W.Layout(width="100%", max_width="520px"))
         W.link((c["play"], "value"), (c["step"], "value"))
         c["pin"] = W.Button(description="pin this run", icon="thumb-tack",
                             tooltip="keep this run as a faded ghost path to compare with")
@@ -199,7 +204,7 @@ class Lab(W.VBox):
                      layout=W.Layout(flex_flow="row wrap", align_items="center"))
 
         def row(*items):
-            return W.HBox(list(items), layout=W.Layout(align_items="center"))
+            return W.HBox(list(items), layout=W.Layout(align_items="center", flex_flow="row wrap"))
 
         left = W.VBox([row(c["lr"], self.lr_info), row(c["gamma"]), row(c["stepsize"], self.hints["stepsize"])])
         right = W.VBox([row(c["batch_size"]), row(c["noise"], self.hints["noise"]), row(c["steps"], c["epochs"])])
@@ -226,7 +231,7 @@ class Lab(W.VBox):
         pairs = [(f"{names[i]}–{names[j]}", (i, j)) for i in range(len(names)) for j in range(i + 1, len(names))]
         pair = tuple(self._pair) if self._pair is not None and tuple(self._pair) in dict(pairs).values() else (0, 1)
         self.figure.clear()
-        self.panels = Panels(recipe, self.figure, pair=pair, zoom=self._zoom)
+        self.panels = Panels(recipe, self.figure, pair=pair, zoom=self._zoom, layout=self._panel_layout)
         self._syncing = True
         try:
             c["pair"].options = pairs
@@ -415,6 +420,8 @@ class Lab(W.VBox):
             self.pins_table.value = "<span style='color:#777'>no pinned runs</span>"
             return
         cols = ("lr", "gamma", "stepsize", "batch_size", "noise", "seed")
+        if self._panel_layout == "compact":  # a narrow column
+            cols = ("lr", "batch_size")
         head = "".join(f"<th style='padding:0 6px'>{c}</th>" for c in ("", *cols, "final loss", "status"))
         rows = []
         for p in self.pins:
@@ -465,17 +472,18 @@ def _widen(widget, value) -> None:
 class SideBySide(W.VBox):
     """The three tutorials next to each other, sharing the seed and the play position.
 
-    ``labs`` maps each recipe name to its :class:`Lab` (each keeps its own sliders). The shared play
-    position runs from 0 to 1 (a fraction of each run, whose lengths differ: 100, 25,000 and 175 steps).
+    ``labs`` maps each recipe name to its :class:`Lab` (each keeps its own sliders). In columns, each Lab
+    shows the compact panels (the path over the contours, and the loss: 360 px wide, so three fit a
+    1280-px projector); ``columns=1`` stacks full Labs. The shared play position runs from 0 to 1 (a
+    fraction of each run, whose lengths differ: 100, 25,000 and 175 steps).
     """
 
     def __init__(self, recipes=tuple(RECIPES), *, seed: int = 0, display: str = "auto", columns: int = 3,
-                 dpi: float | None = None, **lab_kwargs):
+                 **lab_kwargs):
         seed = check_seed(seed)
         mode = choose_display(display)
-        if dpi is None:
-            dpi = 100 if columns == 1 or mode == "png" else 45  # a PNG scales down to its column; a canvas does not
-        self.labs = {name: Lab(name, seed=seed, display=mode, dpi=dpi, show_recipe=False, **lab_kwargs)
+        layout = "compact" if columns > 1 else "full"
+        self.labs = {name: Lab(name, seed=seed, display=mode, layout=layout, show_recipe=False, **lab_kwargs)
                      for name in recipes}
         self.seed = W.BoundedIntText(value=seed, min=0, max=2**31 - 1, description="shared seed",
                                      style={"description_width": "90px"}, layout=W.Layout(width="220px"))

@@ -162,7 +162,7 @@ class FigureView:
 class IpymplView(FigureView):
     """ipympl's canvas widget: ``draw_idle`` sends one message, the browser asks for the image when ready."""
 
-    def __init__(self, figure: Figure):
+    def __init__(self, figure: Figure, toolbar: bool = True):
         super().__init__(figure)
         from ipympl.backend_nbagg import Canvas, FigureManager
 
@@ -173,6 +173,8 @@ class IpymplView(FigureView):
         canvas.header_visible = False
         canvas.footer_visible = False
         canvas.toolbar_position = "right"
+        canvas.toolbar_visible = "fade-in-fade-out" if toolbar else False
+        canvas.resizable = False
         self.widget = canvas
 
     def refresh(self) -> None:
@@ -225,10 +227,10 @@ class PngView(FigureView):
         self.widget.close()
 
 
-def make_view(figure: Figure, display: str) -> FigureView:
+def make_view(figure: Figure, display: str, toolbar: bool = True) -> FigureView:
     display = choose_display(display)
     if display == "ipympl":
-        return IpymplView(figure)
+        return IpymplView(figure, toolbar=toolbar)
     if display == "png":
         return PngView(figure)
     return FigureView(figure)

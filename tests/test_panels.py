@@ -103,12 +103,12 @@ def test_diverging_but_finite_is_flagged():
         assert "stability limit" in status.text
 
 
-@pytest.mark.parametrize("name", list(rw.RECIPES))
-def test_cached_frames_equal_a_fresh_drawing(name):
+@pytest.mark.parametrize("name, layout", [(name, "full") for name in rw.RECIPES] + [("pytorch", "compact")])
+def test_cached_frames_equal_a_fresh_drawing(name, layout):
     """After many updates served from cached layers, the picture is exactly the one a fresh figure draws."""
     recipe = rw.RECIPES[name]
     limit = rw.Landscape.for_recipe(recipe, 0).lr_max
-    panels = Panels(recipe)
+    panels = Panels(recipe, layout=layout)
     lands = {}
     for k, (lr, noise) in enumerate([(recipe.lr, recipe.noise), (recipe.lr * 3, recipe.noise),
                                      (min(3 * limit, 10), recipe.noise), (recipe.lr / 2, 2 * recipe.noise),
@@ -123,7 +123,7 @@ def test_cached_frames_equal_a_fresh_drawing(name):
         panels.figure.canvas.draw()
     panels.set_position(run.steps // 3)
     panels.figure.canvas.draw()
-    fresh = Panels(recipe, pair=(1, 0))
+    fresh = Panels(recipe, pair=(1, 0), layout=layout)
     fresh.update(run, landscape, position=run.steps // 3)
     fresh.add_ghost(panels.ghosts[0])
     fresh.figure.canvas.draw()
@@ -144,6 +144,37 @@ def test_save_png(name, tmp_path):
     run = rw.train(name, seed=0)
     save_png(run, tmp_path / "p.png")
     _not_blank(tmp_path / "p.png")
+
+
+@pytest.mark.parametrize("layout", ["full", "compact"])
+def test_cached_regions_do_not_overlap(layout):
+    """Each panel pastes back its own pixels: their regions must not overlap (a framed legend lies inside its
+    panel by design: its opaque box covers all it pastes)."""
+    from regress_widgets.cached_axes import CachedAxes, LegendLayer
+
+    panels, _ = _panels("caffe2")
+    panels = Panels(rw.RECIPES["caffe2"], layout=layout)
+    panels.update(rw.train("caffe2", seed=0), rw.Landscape.population(rw.RECIPES["caffe2"]))
+    panels.figure.canvas.draw()
+    renderer = panels.figure.canvas.get_renderer()
+    boxes = [(ax, ax.region(renderer)) for ax in panels.figure.axes if isinstance(ax, CachedAxes)
+             and not (isinstance(ax, LegendLayer) and ax.get_legend().get_frame_on())]
+    for n, (a, box_a) in enumerate(boxes):
+        for b, box_b in boxes[n + 1:]:
+            w = min(box_a.x1, box_b.x1) - max(box_a.x0, box_b.x0)
+            h = min(box_a.y1, box_b.y1) - max(box_a.y0, box_b.y0)
+            assert w <= 0 or h <= 0, (a.get_label(), b.get_label(), box_a, box_b)
+
+
+def test_compact_layout(tmp_path):
+    panels, run = _panels("mxnet")
+    compact = Panels(run.recipe, layout="compact")
+    compact.update(run, panels.landscape)
+    assert compact.ax_data is None and compact.ax_params is None and compact.ax_lr is None
+    np.testing.assert_array_equal(compact.path_line.get_xdata(), panels.path_line.get_xdata())
+    compact.set_position(100)
+    compact.figure.savefig(tmp_path / "c.png")
+    _not_blank(tmp_path / "c.png", size=(360, 620))
 
 
 def test_cli_run_png(tmp_path, capsys):
