@@ -411,7 +411,8 @@ class Panels:
         a.set_title("Loss (log scale)", fontsize=L.title, fontweight="bold")
         (self.batch_loss,) = a.plot([], [], "-", color="#9ecae1", lw=1.0, label="minibatch", zorder=2)
         # a long run's minibatch losses: their range in each of BAND_BINS bins (every spike kept, cheap to draw)
-        self.batch_band = a.fill_between([0, 1], [1, 1], [1, 1], color="#9ecae1", lw=0, zorder=2, visible=False)
+        self.batch_band = a.fill_between([0, 1], [1, 1], [1, 1], color="#9ecae1", alpha=0.6, lw=0, zorder=2,
+                                         visible=False)
         (self.data_loss,) = a.plot([], [], "-", color=PATH_COLOR, lw=2.2, label="full data L(θ)", zorder=3)
         (self.epoch_loss,) = a.plot([], [], "^-", color="black", ms=6, lw=1.4, label="epoch mean", zorder=4)
         (self.floor_line,) = a.plot([], [], "--", color=OPT_COLOR, lw=1.5, label="best possible", zorder=1)
@@ -760,7 +761,9 @@ class Panels:
         lo_dec = min(math.floor(math.log10(lr_max)) - 4, math.floor(math.log10(max(low, peak * 1e-6) / 1.5)))
         hi_dec = math.ceil(math.log10(max(peak, lr_max) * 3))
         self.lr_max_line.set_data([0, xmax], [lr_max, lr_max])
-        self.lr_note.set_position((0.97, lr_max * 1.25))
+        past = peak > lr_max  # the label goes on the side of the limit away from the lr line
+        self.lr_note.set_position((0.97, lr_max / 1.3 if past else lr_max * 1.25))
+        self.lr_note.set_va("top" if past else "bottom")
         self.lr_note.set_text(f"stability limit 2/λmax = {lr_max:.3g}" + (" — lr is past it!" if peak > lr_max
                                                                            else ""))
         self._set_limits(a, (0, xmax), (10.0**lo_dec, 10.0**hi_dec))

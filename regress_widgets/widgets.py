@@ -306,7 +306,17 @@ class Lab(W.VBox):
         clamp, self._clamp = self._clamp, None
         if clamp != (change["owner"], value):  # keep the note about a clamped value until the next change
             self._say()
-        self._apply(recipe, seed)
+        try:
+            self._apply(recipe, seed)
+        except Exception as err:  # noqa: BLE001 - whatever went wrong, say so and keep the last good run
+            old = self.run.recipe if name != "seed" else self.recipe
+            self._syncing = True
+            try:
+                self.controls[name].value = change["old"]
+            finally:
+                self._syncing = False
+            self.recipe = old
+            self._say(f"Could not run with {name} = {value!r}: {err}. {name} stays at {change['old']!r}.")
 
     def _name_of(self, widget) -> str:
         return next((k for k, w in self.controls.items() if w is widget), "value")
@@ -362,10 +372,11 @@ class Lab(W.VBox):
         self._syncing = True
         try:
             T = self.run.steps
+            for name in ("step", "play"):  # both ranges first: the two are linked
+                c[name].max = max(T, c[name].max)
             for name in ("step", "play"):
-                with c[name].hold_trait_notifications():
-                    c[name].max = T
-                    c[name].value = position
+                c[name].value = position
+                c[name].max = T
             c["play"].step = max(1, math.ceil(T / 200))
             c["step"].step = 1
         finally:

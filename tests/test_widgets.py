@@ -210,3 +210,22 @@ def test_side_by_side_shares_seed_and_play_position():
     assert sbs.runs["pytorch"].recipe.lr == 0.02 and sbs.runs["caffe2"].recipe.lr == 0.1
     sbs.play.value = 200
     assert all(lab.position == lab.run.steps for lab in sbs.labs.values())
+
+
+def test_a_failing_recompute_is_reported_and_the_lab_keeps_working(monkeypatch):
+    from regress_widgets import widgets
+
+    lab = Lab("pytorch", display="none")
+    before = lab.run
+
+    def broken(*args, **kwargs):
+        raise MemoryError("no room")
+
+    monkeypatch.setattr(widgets, "train", broken)
+    lab.controls["gamma"].value = 0.5
+    assert "Could not run" in lab.message and lab.controls["gamma"].value == 1.0
+    assert lab.run is before and lab.recipe.gamma == 1.0
+    monkeypatch.undo()
+    lab.controls["gamma"].value = 0.7
+    assert lab.run.recipe.gamma == 0.7 and lab.message == ""
+    assert_shows(lab)
