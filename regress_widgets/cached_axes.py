@@ -71,6 +71,28 @@ def _space(renderer, prop) -> float:
     return _SPACES[key]
 
 
+_HEIGHTS: dict = {}
+
+
+def _font_heights(renderer, prop):
+    """(ascent, descent, line gap) of a font at this dpi, as ``Text`` measures them, measured once."""
+    key = (_font_key(prop), renderer.dpi)
+    if key not in _HEIGHTS:
+        from matplotlib.font_manager import fontManager, get_font
+
+        font = get_font(fontManager._find_fonts_by_props(prop))
+        value = (None, None, None)
+        for table_name, gap, ascent, descent in (("OS/2", "sTypoLineGap", "sTypoAscender", "sTypoDescender"),
+                                                 ("hhea", "lineGap", "ascent", "descent")):
+            table = font.get_sfnt_table(table_name)
+            if table is not None:
+                scale = prop.get_size_in_points() * renderer.dpi / 72 / font.get_sfnt_table("head")["unitsPerEm"]
+                value = (table[ascent] * scale, -table[descent] * scale, table[gap] * scale)
+                break
+        _HEIGHTS[key] = value
+    return _HEIGHTS[key]
+
+
 class _WordCache:
     """Within a ``with`` block, the renderer draws plain horizontal text from cached word bitmaps.
 
@@ -82,16 +104,21 @@ class _WordCache:
 
     def __init__(self, renderer):
         self.renderer = renderer
-        self.active = type(renderer) is RendererAgg and "draw_text" not in vars(renderer)
+        self.active = (type(renderer) is RendererAgg and "draw_text" not in vars(renderer)
+                       and not hasattr(renderer, "_get_font_height_metrics"))
 
     def __enter__(self):
         if self.active:
             self.renderer.draw_text = self.draw_text
+            # Text asks a renderer for these if it can tell them; otherwise it reads the font's tables
+            # again for every label of every frame
+            self.renderer._get_font_height_metrics = lambda prop: _font_heights(self.renderer, prop)
         return self
 
     def __exit__(self, *exc):
         if self.active:
             del self.renderer.draw_text
+            del self.renderer._get_font_height_metrics
 
     def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
         r = self.renderer

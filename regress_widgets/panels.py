@@ -38,6 +38,9 @@ from .recipes import Recipe
 MAX_POINTS = 1200
 """Longest polyline drawn for a path or a curve; longer ones are thinned (first and last kept)."""
 
+PATH_INK = 30.0
+"""Longest path drawn, in widths of the view: a longer scribble is drawn with fewer of its points."""
+
 BAND_BINS = 300
 """A run longer than twice this shows its minibatch losses as a band: their range in each of these bins."""
 
@@ -255,6 +258,19 @@ def _quantized_view(center, half):
 def _interactive(canvas) -> bool:
     """True for canvases that draw later on their own (ipympl, Qt …): their draw_idle is overridden."""
     return type(canvas).draw_idle is not FigureCanvasBase.draw_idle
+
+
+def _ink(x, y, xspan: float, yspan: float, budget: float = PATH_INK) -> np.ndarray:
+    """Which of the points (x, y) to draw: all, unless their polyline is longer than ``budget`` widths of
+    the view; then evenly fewer (the first and the last kept). Returns positions into x and y."""
+    n = len(x)
+    if n <= 200:
+        return np.arange(n)
+    with np.errstate(all="ignore"):
+        length = np.nansum(np.hypot(np.diff(x) / xspan, np.diff(y) / yspan))
+    if not length > budget:
+        return np.arange(n)
+    return thin(n - 1, max(200, int(n * budget / length)))
 
 
 def _times(ratio: float) -> str:
@@ -529,10 +545,10 @@ class Panels:
         step = int(min(max(step, 0), run.steps))
         self.position = step
         stop = min(step, last_finite_step(run))
-        idx = thin(stop, self.max_points)
-        self.path_steps = idx
         i, j = self.pair
         theta = run.theta
+        idx = self._path_points(theta, stop)
+        self.path_steps = idx
         self.path_line.set_data(theta[idx, i], theta[idx, j])
         self.path_line.set_marker("o" if len(idx) <= 250 else "")
         self.now_mark.set_data([theta[stop, i]], [theta[stop, j]])
@@ -546,6 +562,18 @@ class Panels:
                 self._show_batch(min(max(step, 1), run.steps) - 1)
         if draw:
             self.draw_idle()
+
+    def _path_points(self, theta, stop: int) -> np.ndarray:
+        """The steps the path line draws: all of them up to ``max_points``; fewer for a long scribble.
+
+        A path that bounces across the view (a large lr, a small batch) would cost a lot of ink to
+        draw and shows no more with 1,200 points than with a few hundred: its length in view widths
+        is capped at ``PATH_INK``. The first and the last point are always drawn.
+        """
+        idx = thin(stop, self.max_points)
+        (x0, x1), (y0, y1) = self.ax_contour.get_xlim(), self.ax_contour.get_ylim()
+        i, j = self.pair
+        return idx[_ink(theta[idx, i], theta[idx, j], x1 - x0, y1 - y0)]
 
     def add_ghost(self, run: Run, label: str = "") -> str:
         """Keep ``run`` as a faded path (and loss curve); returns the colour it is drawn in."""
@@ -657,7 +685,6 @@ class Panels:
         self._full_steps = idx
         self._full = full_loss(land, run.theta[idx])
         self._show_batch_losses(run.loss[:stop])
-        self.data_loss.set_data(idx, self._full)
         epoch = run.epoch_loss
         if len(epoch):
             ends = np.minimum(np.arange(1, len(epoch) + 1) * recipe.steps_per_epoch, T)
@@ -676,6 +703,9 @@ class Panels:
         lo_dec = math.floor(math.log10(bottom) + 1e-9)
         hi_dec = math.ceil(math.log10(top * 3) - 1e-9)  # headroom for the legend
         self._set_limits(self.ax_loss, (0, xmax), (10.0**lo_dec, 10.0**hi_dec))
+        with np.errstate(all="ignore"):
+            keep = _ink(idx, np.log10(self._full), xmax, hi_dec - lo_dec)
+        self.data_loss.set_data(idx[keep], self._full[keep])
         fine = hi_dec - lo_dec <= 2
         if fine != self._fine_loss_ticks:
             self._fine_loss_ticks = fine
@@ -703,8 +733,6 @@ class Panels:
         """θ(t); a run that escapes is drawn on a symmetric log scale."""
         theta = run.theta
         truth = np.asarray(run.recipe.theta_true)
-        for n, line in enumerate(self.param_lines):
-            line.set_data(idx, theta[idx, n])
         with np.errstate(invalid="ignore"):
             escaped = not bool((np.abs(theta[idx]) <= cap).all())
         a = self.ax_params
@@ -728,6 +756,14 @@ class Panels:
         else:
             ylim = _round_limits(vals.min(), vals.max())
         self._set_limits(a, (0, xmax), ylim)
+        scale = a.yaxis.get_transform()  # linear, or symlog for a run that escaped
+        with np.errstate(all="ignore"):
+            lo, hi = scale.transform(np.asarray(ylim, dtype=float))
+            keep = min((_ink(idx, scale.transform(theta[idx, n]), xmax, hi - lo) for n in range(theta.shape[1])),
+                       key=len)  # a noisy run: no more points than the eye can follow
+        self.params_steps = idx[keep]
+        for n, line in enumerate(self.param_lines):
+            line.set_data(self.params_steps, theta[self.params_steps, n])
         for line in self.param_lines:
             line.set_marker("o" if escaped and stop <= 60 else "")
             line.set_markersize(3.5)
@@ -757,8 +793,8 @@ class Panels:
         a = self.ax_lr
         # on a log scale the stability limit is always in view, and decays by γ are equal steps
         low = float(lr[:stop].min()) if stop else peak
-        # a fixed span, four decades under the limit to past it, so the axis holds still as lr moves
-        lo_dec = min(math.floor(math.log10(lr_max)) - 4, math.floor(math.log10(max(low, peak * 1e-6) / 1.5)))
+        # a fixed span, five decades under the limit to past it, so the axis holds still as lr moves
+        lo_dec = min(math.floor(math.log10(lr_max)) - 5, math.floor(math.log10(max(low, peak * 1e-6) / 1.5)))
         hi_dec = math.ceil(math.log10(max(peak, lr_max) * 3))
         self.lr_max_line.set_data([0, xmax], [lr_max, lr_max])
         past = peak > lr_max  # the label goes on the side of the limit away from the lr line

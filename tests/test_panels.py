@@ -55,7 +55,8 @@ def test_path_is_the_runs_own_theta(name):
         assert len(steps) == run.steps + 1
     # parameters vs iteration and the loss show the same run
     for k, line in enumerate(panels.param_lines):
-        np.testing.assert_array_equal(line.get_ydata(), run.theta[panels._full_steps, k])
+        np.testing.assert_array_equal(line.get_ydata(), run.theta[panels.params_steps, k])
+    assert panels.params_steps[0] == 0 and panels.params_steps[-1] == run.steps
     assert panels.status.kind == "converged"
     assert not panels.alarm.get_visible()
 
