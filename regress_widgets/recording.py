@@ -65,11 +65,12 @@ class Recording:
         """Read and check a recording from a path, an open ``np.load`` result or a dict of arrays."""
         if isinstance(source, (str, os.PathLike)):
             try:
-                loaded = np.load(source, allow_pickle=False)
-                if not isinstance(loaded, np.lib.npyio.NpzFile):
-                    raise ValueError("it holds a single array, not an .npz archive")
-                with loaded as npz:
-                    arrays = {k: npz[k] for k in npz.files}
+                with open(source, "rb") as file:  # closed whatever np.load makes of it
+                    loaded = np.load(file, allow_pickle=False)
+                    if not isinstance(loaded, np.lib.npyio.NpzFile):
+                        raise ValueError("it holds a single array, not an .npz archive")
+                    with loaded as npz:
+                        arrays = {k: npz[k] for k in npz.files}
             except (OSError, ValueError, EOFError, zipfile.BadZipFile) as err:
                 raise RecordingError("file", f"{source} is not a readable .npz recording ({err})") from None
             return _check(arrays)
