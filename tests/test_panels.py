@@ -151,7 +151,7 @@ def test_save_png(name, tmp_path):
 def test_cached_regions_do_not_overlap(layout):
     """Each panel pastes back its own pixels: their regions must not overlap (a framed legend lies inside its
     panel by design: its opaque box covers all it pastes)."""
-    from regress_widgets.cached_axes import CachedAxes, LegendLayer
+    from regress_widgets.panels.cached_axes import CachedAxes, LegendLayer
 
     panels, _ = _panels("caffe2")
     panels = Panels(rw.RECIPES["caffe2"], layout=layout)

@@ -1,0 +1,34 @@
+"""The header above the panels: the recipe's title, and a line with the settings of the run shown."""
+
+from __future__ import annotations
+
+from ..engine import Run
+
+
+class Header:
+    """The title and the settings line, a part of :class:`~.figure.Panels`: it reads the Panels' layout."""
+
+    def _build_header(self, ax) -> None:
+        L = self.layout
+        ax.set_axis_off()
+        self.title = ax.text(0.5, L.title_y[0], "", ha="center", va="top", fontsize=L.title_size[0],
+                             fontweight="bold")
+        self.subtitle = ax.text(0.5, L.title_y[1], "", ha="center", va="top", fontsize=L.title_size[1],
+                                color="#333333")
+        ax.mark_dynamic(self.title, self.subtitle)
+
+    def _show_titles(self, run: Run) -> None:
+        recipe = run.recipe
+        T = run.steps
+        # compact: the column above already says the whole title
+        self.title.set_text(recipe.title.split(' "')[0] if self.layout.compact else recipe.title)
+        if self.layout.compact:
+            decay = f", γ {recipe.gamma:g}/{recipe.stepsize}" if recipe.gamma < 1 else ""
+            self.subtitle.set_text(f"lr {recipe.lr:.3g}{decay} · batch {recipe.batch_size} · σ {recipe.noise:g}"
+                                   f" · {T:,} steps")
+        else:
+            decay = (f"γ {recipe.gamma:g} every {recipe.stepsize} steps (stepsize)" if recipe.gamma < 1
+                     else "constant (γ = 1)")
+            length = f"{T:,} steps" + (f" = {recipe.epochs} epochs" if recipe.epochs else "")
+            self.subtitle.set_text(f"lr {recipe.lr:.3g}, {decay}  ·  batch {recipe.batch_size}  ·  "
+                                   f"noise σ {recipe.noise:g}  ·  seed {run.seed}  ·  {length}")

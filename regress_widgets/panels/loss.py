@@ -1,0 +1,100 @@
+"""The loss panel: the minibatch, epoch and full-data losses per step on a log scale, over the floor."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..engine import Run
+from .cached_axes import legend_layer
+from .status import full_loss
+from .style import NOW_LINE, OPT_COLOR, PATH_COLOR
+from .thinning import thin_line
+from .ticks import decade_locator, set_limits, use_log_scale
+
+BAND_BINS = 300
+"""A run longer than twice this shows its minibatch losses as a band: their range in each of these bins."""
+
+
+class LossPanel:
+    """The loss panel, a part of :class:`~.figure.Panels`: it reads the Panels' layout, recipe and landscape."""
+
+    def _build_loss(self, a) -> None:
+        self._floor = None  # the least loss the data allow
+        self._full = np.zeros(0)  # the full-data loss at the thinned steps of the whole run
+        self._fine_loss_ticks = False
+        L = self.layout
+        use_log_scale(a, numticks=6)
+        a.set_title("Loss (log scale)", fontsize=L.title, fontweight="bold")
+        (self.batch_loss,) = a.plot([], [], "-", color="#9ecae1", lw=1.0, label="minibatch", zorder=2)
+        # a long run's minibatch losses: their range in each of BAND_BINS bins (every spike kept, cheap to draw)
+        self.batch_band = a.fill_between([0, 1], [1, 1], [1, 1], color="#9ecae1", alpha=0.6, lw=0, zorder=2,
+                                         visible=False)
+        (self.data_loss,) = a.plot([], [], "-", color=PATH_COLOR, lw=2.2, label="full data L(θ)", zorder=3)
+        (self.epoch_loss,) = a.plot([], [], "^-", color="black", ms=6, lw=1.4, label="epoch mean", zorder=4)
+        (self.floor_line,) = a.plot([], [], "--", color=OPT_COLOR, lw=1.5, label="best possible", zorder=1)
+        self.loss_now = a.axvline(0, **NOW_LINE)
+        self._now_lines.append(self.loss_now)
+        a.mark_dynamic(self.batch_loss, self.batch_band, self.data_loss, self.epoch_loss, self.loss_now)
+        handles = [self.batch_loss, self.data_loss, self.floor_line]
+        if not self.recipe.streaming:
+            handles.insert(2, self.epoch_loss)
+        self.loss_legend = legend_layer(a, handles, fontsize=L.small, loc="upper right", handlelength=1.4,
+                                        borderaxespad=0.3, labelspacing=0.3)
+
+    def _show_floor(self, floor: float) -> None:
+        """The best possible loss on these data, a dashed line across the panel."""
+        if floor != self._floor:
+            self._floor = floor
+            self.floor_line.set_data([0, 1], [floor, floor])
+            self.floor_line.set_transform(self.ax_loss.get_yaxis_transform())
+
+    def _update_loss(self, run: Run, steps, stop: int, xmax: int, wild: bool) -> None:
+        """The run's losses (the full-data loss at ``steps``); decade limits, so the view holds still while
+        the curves move."""
+        recipe = run.recipe
+        T = run.steps
+        self._full = full_loss(self.landscape, run.theta[steps])
+        self._show_batch_losses(run.loss[:stop])
+        epoch = run.epoch_loss
+        if len(epoch):
+            ends = np.minimum(np.arange(1, len(epoch) + 1) * recipe.steps_per_epoch, T)
+            ok = np.isfinite(epoch)
+            self.epoch_loss.set_data(ends[ok], epoch[ok])
+        else:
+            self.epoch_loss.set_data([], [])
+        # the full-data loss never goes below the floor, so the view holds still from one lr to the next;
+        # minibatch losses may dip below it (the noise of one batch), and are clipped there
+        values = np.concatenate([self._full, [self._floor]])
+        values = values[np.isfinite(values) & (values > 0)]
+        top = min(values.max(), 1e200) if len(values) else 1.0  # LogLocator overflows near 1e308
+        bottom = values.min() / 3 if len(values) else top * 1e-3
+        if not wild:
+            bottom = max(bottom, top * 1e-12)
+        lo_dec = math.floor(math.log10(bottom) + 1e-9)
+        hi_dec = math.ceil(math.log10(top * 3) - 1e-9)  # headroom for the legend
+        set_limits(self.ax_loss, (0, xmax), (10.0**lo_dec, 10.0**hi_dec))
+        with np.errstate(all="ignore"):
+            keep = thin_line(steps, np.log10(self._full), xmax, hi_dec - lo_dec)
+        self.data_loss.set_data(steps[keep], self._full[keep])
+        fine = hi_dec - lo_dec <= 2
+        if fine != self._fine_loss_ticks:
+            self._fine_loss_ticks = fine
+            self.ax_loss.yaxis.set_major_locator(decade_locator(fine, numticks=6))
+
+    def _show_batch_losses(self, loss) -> None:
+        """Every minibatch loss of a short run; a long run's as the low–high range of each bin."""
+        n = len(loss)
+        band = n > 2 * BAND_BINS
+        self.batch_band.set_visible(band)
+        self.batch_loss.set_visible(not band)
+        if not band:
+            self.batch_loss.set_data(np.arange(1, n + 1), loss)
+            return
+        starts = np.linspace(0, n, BAND_BINS + 1).round().astype(np.int64)[:-1]
+        lo = np.minimum.reduceat(loss, starts)
+        hi = np.maximum.reduceat(loss, starts)
+        ends = np.append(starts[1:], n)
+        x = np.column_stack([starts + 1, ends]).ravel()  # each bin's range held over the bin
+        self.batch_band.set_data(x, np.repeat(lo, 2), np.repeat(hi, 2))

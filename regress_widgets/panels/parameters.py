@@ -1,0 +1,82 @@
+"""The parameters panel: every parameter against the step, its true value dashed."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from matplotlib.ticker import MaxNLocator, NullLocator, SymmetricalLogLocator
+
+from .style import NOW_LINE, PARAM_COLORS
+from .thinning import thin_line
+from .ticks import plain_symlog_formatter, round_limits, set_limits
+
+
+class ParametersPanel:
+    """The parameters panel, a part of :class:`~.figure.Panels`: it reads the Panels' layout, recipe and names."""
+
+    def _build_params(self, a) -> None:
+        self._params_symlog = False
+        L = self.layout
+        a.yaxis.set_major_locator(MaxNLocator(5))
+        # labelled at their right ends
+        a.set_title("Parameters (dashed: truth)", fontsize=L.title, fontweight="bold")
+        self.param_lines = []
+        self.param_labels = []
+        for k, name in enumerate(self.names):
+            color = PARAM_COLORS[k % len(PARAM_COLORS)]
+            self.param_lines.append(a.plot([], [], "-", color=color, lw=2.2, zorder=3)[0])
+            a.axhline(self.recipe.theta_true[k], color=color, lw=1.4, ls="--", zorder=2)
+            self.param_labels.append(a.text(1.015, 0, name, transform=a.get_yaxis_transform(), color=color,
+                                            fontsize=L.label, fontweight="bold", va="center", ha="left",
+                                            clip_on=False))
+        self.params_now = a.axvline(0, **NOW_LINE)
+        self._now_lines.append(self.params_now)
+        a.mark_dynamic(*self.param_lines, *self.param_labels, self.params_now)
+
+    def _update_params(self, run, idx, stop, cap, xmax) -> None:
+        """θ(t); a run that escapes is drawn on a symmetric log scale."""
+        theta = run.theta
+        truth = np.asarray(run.recipe.theta_true)
+        with np.errstate(invalid="ignore"):
+            escaped = not bool((np.abs(theta[idx]) <= cap).all())
+        a = self.ax_params
+        if escaped != self._params_symlog:
+            self._params_symlog = escaped
+            if escaped:
+                a.set_yscale("symlog", linthresh=cap / 4)
+                locator = SymmetricalLogLocator(linthresh=cap / 4, base=10)
+                locator.set_params(numticks=5)
+                a.yaxis.set_major_locator(locator)
+                a.yaxis.set_major_formatter(plain_symlog_formatter())
+                a.yaxis.set_minor_locator(NullLocator())
+            else:
+                a.set_yscale("linear")
+                a.yaxis.set_major_locator(MaxNLocator(5))
+        vals = np.concatenate([theta[idx].ravel(), truth])
+        vals = vals[np.isfinite(vals)]
+        if escaped:
+            top = 10.0 ** math.ceil(math.log10(min(np.abs(vals).max(), 1e200)) + 0.3)
+            ylim = (-top, top)
+        else:
+            ylim = round_limits(vals.min(), vals.max())
+        set_limits(a, (0, xmax), ylim)
+        scale = a.yaxis.get_transform()  # linear, or symlog for a run that escaped
+        with np.errstate(all="ignore"):
+            lo, hi = scale.transform(np.asarray(ylim, dtype=float))
+            keep = min((thin_line(idx, scale.transform(theta[idx, n]), xmax, hi - lo) for n in range(theta.shape[1])),
+                       key=len)  # a noisy run: no more points than the eye can follow
+        self.params_steps = idx[keep]
+        for n, line in enumerate(self.param_lines):
+            line.set_data(self.params_steps, theta[self.params_steps, n])
+        for line in self.param_lines:
+            line.set_marker("o" if escaped and stop <= 60 else "")
+            line.set_markersize(3.5)
+        last = theta[stop]
+        for n, label in enumerate(self.param_labels):
+            if escaped:  # stacked in the corner: the ends of an escaped run are off the chart
+                label.set_transform(a.transAxes)
+                label.set_y(0.93 - 0.1 * n)
+            else:
+                label.set_transform(a.get_yaxis_transform())
+                label.set_y(float(last[n]))

@@ -1,0 +1,61 @@
+"""The learning-rate panel: the schedule η(t) on a log scale, and the stability limit 2/λmax."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .style import NOW_LINE, STATUS_COLORS
+from .thinning import thin
+from .ticks import decade_locator, set_limits, use_log_scale
+
+
+class SchedulePanel:
+    """The learning-rate panel, a part of :class:`~.figure.Panels`: it reads the Panels' layout and max_points."""
+
+    def _build_lr(self, a) -> None:
+        self._fine_lr_ticks = False
+        L = self.layout
+        use_log_scale(a, numticks=5)
+        a.set_title("Learning rate (log scale)", fontsize=L.title, fontweight="bold")
+        (self.lr_line,) = a.plot([], [], "-", color="black", lw=2.2, zorder=3)
+        (self.lr_max_line,) = a.plot([], [], "--", color=STATUS_COLORS["diverged"], lw=1.6, zorder=2)
+        self.lr_now = a.axvline(0, **NOW_LINE)
+        self._now_lines.append(self.lr_now)
+        self.lr_note = a.text(0.97, 1.0, "", transform=a.get_yaxis_transform(), ha="right", va="bottom",
+                              fontsize=L.small, color=STATUS_COLORS["diverged"], zorder=5,
+                              bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="none", alpha=0.85))
+        a.mark_dynamic(self.lr_line, self.lr_max_line, self.lr_now, self.lr_note)
+
+    def _update_lr(self, run, land, changes, stop, xmax) -> None:
+        lr = run.lr
+        T = run.steps
+        recipe = run.recipe
+        if len(changes) > self.max_points:
+            xs = thin(T - 1, self.max_points)
+            self.lr_line.set_data(xs + 1, lr[xs])
+            self.lr_line.set_drawstyle("default")
+        else:
+            at = np.concatenate([[0], changes, [T - 1]]) if T else np.zeros(0, dtype=np.int64)
+            self.lr_line.set_data(at + 1, lr[at])
+            self.lr_line.set_drawstyle("steps-post")
+        lr_max = land.lr_max
+        peak = float(lr.max()) if T else recipe.lr
+        a = self.ax_lr
+        # on a log scale the stability limit is always in view, and decays by γ are equal steps
+        low = float(lr[:stop].min()) if stop else peak
+        # a fixed span, five decades under the limit to past it, so the axis holds still as lr moves
+        lo_dec = min(math.floor(math.log10(lr_max)) - 5, math.floor(math.log10(max(low, peak * 1e-6) / 1.5)))
+        hi_dec = math.ceil(math.log10(max(peak, lr_max) * 3))
+        self.lr_max_line.set_data([0, xmax], [lr_max, lr_max])
+        past = peak > lr_max  # the label goes on the side of the limit away from the lr line
+        self.lr_note.set_position((0.97, lr_max / 1.3 if past else lr_max * 1.25))
+        self.lr_note.set_va("top" if past else "bottom")
+        self.lr_note.set_text(f"stability limit 2/λmax = {lr_max:.3g}" + (" — lr is past it!" if peak > lr_max
+                                                                           else ""))
+        set_limits(a, (0, xmax), (10.0**lo_dec, 10.0**hi_dec))
+        fine = hi_dec - lo_dec <= 2
+        if fine != self._fine_lr_ticks:
+            self._fine_lr_ticks = fine
+            a.yaxis.set_major_locator(decade_locator(fine, numticks=5))

@@ -1,0 +1,62 @@
+"""How the panels look: where each one goes on the figure (:class:`Layout`), font sizes and colours."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from matplotlib import colormaps
+from matplotlib.colors import ListedColormap
+
+FIGSIZE = (12.8, 7.2)  # 16:9, 1280 × 720 px at 100 dpi: a projector's native shape
+PATH_COLOR = "#d62728"
+TRUTH_COLOR = "#ffbf00"
+OPT_COLOR = "#1f3a93"
+PARAM_COLORS = ("#1f77b4", "#2ca02c", "#9467bd", "#8c564b")
+GHOST_COLORS = ("#17becf", "#e377c2", "#bcbd22", "#7f7f7f", "#ff7f0e", "#8c564b")
+STATUS_COLORS = {"converged": "#2ca02c", "still moving": "#e08a00", "diverging": "#d62728",
+                 "diverged": "#d62728"}
+RING_CMAP = ListedColormap(colormaps["viridis"](np.linspace(0.0, 0.8, 256)))
+NOW_LINE = {"color": "#555555", "lw": 1, "ls": ":", "zorder": 0}
+"""The dotted vertical line at the current step, on every panel whose x axis is the step."""
+
+CONTOUR_RECT = (0.06, 0.275, 0.38, 0.575)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where the panels go. Rects are figure fractions; margins (left, bottom, right, top) are the pixels
+    (at 100 dpi) around a panel that hold its labels; neighbouring panels' rects + margins must not overlap."""
+
+    figsize: tuple[float, float]
+    panels: dict
+    header: tuple = (0, 0.9, 1, 0.1)
+    title_y: tuple = (0.75, 0.25)
+    title_size: tuple = (16, 12.5)
+    title: float = 13
+    label: float = 12
+    tick: float = 11
+    legend: float = 10
+    small: float = 9.5
+    marker: float = 1.0
+    alarm: float = 17
+    legend_anchor: float = -0.14
+    legend_ncol: int = 2
+    compact: bool = False
+
+
+LAYOUTS = {
+    "full": Layout(FIGSIZE, {
+        "contour": (CONTOUR_RECT, (75, 44, 28, 28)),  # its legend lies below, clear of these margins
+        "loss": ((0.525, 0.555, 0.19, 0.3), (68, 45, 28, 30)),
+        "data": ((0.8, 0.555, 0.19, 0.3), (68, 45, 16, 30)),
+        "params": ((0.525, 0.09, 0.19, 0.3), (56, 60, 28, 30)),
+        "lr": ((0.8, 0.09, 0.19, 0.3), (68, 60, 16, 30)),
+    }),
+    # a narrow column for three recipes side by side: the path over the contours, and the loss
+    "compact": Layout((3.6, 6.2), {  # 360 × 620 px; top down: header 62, contour, legend, loss
+        "contour": ((0.17, 0.421, 0.78, 0.44), (60, 38, 12, 22)),
+        "loss": ((0.17, 0.0645, 0.78, 0.1774), (60, 36, 12, 24)),
+    }, header=(0, 0.9, 1, 0.1), title_y=(0.8, 0.3), title_size=(11.5, 9), title=10.5, label=10, tick=9,
+        legend=7.5, small=8, marker=0.7, alarm=11, legend_anchor=-0.185, legend_ncol=4, compact=True),
+}
