@@ -9,6 +9,7 @@ import sys
 
 import numpy as np
 
+from .cli_settings import add_setting_options, settings_from
 from .engine import BACKENDS, train
 from .landscape import Landscape
 from .recipes import RECIPES, InvalidSetting
@@ -68,7 +69,7 @@ def _print_run(s: dict) -> None:
 
 
 def _cmd_run(args) -> int:
-    overrides = {k: getattr(args, k) for k in ("lr", "gamma", "stepsize", "batch_size", "noise", "steps", "epochs")}
+    overrides = settings_from(args)
     run = train(args.recipe, seed=args.seed, backend=args.backend, dtype=args.dtype, **overrides)
     summary = run_summary(run)
     if getattr(args, "png", None):
@@ -128,14 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="train one tutorial variant and print a summary")
     p.add_argument("recipe", help=f"one of {', '.join(RECIPES)}")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--lr", type=float, help="base learning rate (the step length α)")
-    p.add_argument("--gamma", type=float, help="step-decay factor of the learning rate")
-    p.add_argument("--stepsize", type=int, help="iterations between learning-rate decays (not α)")
-    p.add_argument("--batch-size", type=int, dest="batch_size")
-    p.add_argument("--noise", type=float, help="standard deviation of the label noise")
-    length = p.add_mutually_exclusive_group()
-    length.add_argument("--steps", type=int)
-    length.add_argument("--epochs", type=int)
+    add_setting_options(p)
     p.add_argument("--backend", default="numpy", help=f"one of {', '.join(BACKENDS)}")
     p.add_argument("--dtype", default="float64", help="float64 or float32")
     p.add_argument("--json", action="store_true", help="print one JSON object")

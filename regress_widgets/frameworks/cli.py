@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 
+from ..cli_settings import add_setting_options, settings_from
 from ..recording import replay
 from . import envs
 from .record import FRAMEWORKS, RecordError, record
@@ -31,14 +32,7 @@ def add_subcommands(sub) -> None:
     p.add_argument("--out", required=True, help="the recording to write (.npz)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--python", help="the interpreter to run (default: the framework's environment)")
-    p.add_argument("--lr", type=float, help="base learning rate (the step length α)")
-    p.add_argument("--gamma", type=float, help="step-decay factor of the learning rate")
-    p.add_argument("--stepsize", type=int, help="iterations between learning-rate decays (not α)")
-    p.add_argument("--batch-size", type=int, dest="batch_size")
-    p.add_argument("--noise", type=float, help="standard deviation of the label noise")
-    length = p.add_mutually_exclusive_group()
-    length.add_argument("--steps", type=int)
-    length.add_argument("--epochs", type=int)
+    add_setting_options(p)
     p.add_argument("--json", action="store_true", help="print one JSON object (the replay summary)")
     p.set_defaults(func=_cmd_record)
 
@@ -81,7 +75,7 @@ def _cmd_envs_python(args) -> int:
 
 
 def _cmd_record(args) -> int:
-    overrides = {k: getattr(args, k) for k in ("lr", "gamma", "stepsize", "batch_size", "noise", "steps", "epochs")}
+    overrides = settings_from(args)
 
     def log(s):
         if not args.json:
