@@ -99,6 +99,13 @@ def sandbox_env(home: Path) -> dict[str, str]:
     notification = home / "settings" / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
     notification.parent.mkdir(parents=True, exist_ok=True)
     notification.write_text(json.dumps({"fetchNews": "false", "checkForUpdates": False}))
+    # Start the notebook's own kernel (python3) without the "Select Kernel" dialog, which JupyterLab shows
+    # now and then when the notebook opens before the kernel specs have loaded; and attach every cell to
+    # the page (windowing "none"), so that the test can read every cell's prompt and output, also those
+    # scrolled out of view. The widgets render the same either way.
+    tracker = home / "settings" / "@jupyterlab" / "notebook-extension" / "tracker.jupyterlab-settings"
+    tracker.parent.mkdir(parents=True, exist_ok=True)
+    tracker.write_text(json.dumps({"autoStartDefaultKernel": True, "windowingMode": "none"}))
     return env
 
 
@@ -233,16 +240,22 @@ class Console:
         self.benign = [(re.compile(pattern), why) for pattern, why in benign]
         self.messages: list[str] = []
         self.allowed: list[tuple[str, str]] = []
+        self.log: list[str] = []  # every message, of any type: written out when a test fails
         page.on("console", self._on_console)
         page.on("pageerror", lambda error: self._add(f"page error: {error}"))
 
     def _on_console(self, message) -> None:
+        self.log.append(f"{message.type}: {message.text}")
         if message.type == "error":
             location = message.location or {}
             where = location.get("url", "")
             self._add(f"console.error: {message.text}" + (f" ({where})" if where else ""))
 
+    def save(self, path: Path) -> None:
+        path.write_text("\n".join(self.log + self.messages) + "\n")
+
     def _add(self, text: str) -> None:
+        self.log.append(text)
         for pattern, why in self.benign:
             if pattern.search(text):
                 self.allowed.append((text, why))
@@ -392,6 +405,31 @@ def type_readout(page, slider_locator, text: str) -> float:
 def parse_number(text: str) -> float:
     """A readout's number: ipywidgets writes the Unicode minus (−)."""
     return float(text.strip().replace("\u2212", "-"))
+
+
+@contextmanager
+def evidence_on_failure(page, path: Path, console: Console | None = None):
+    """On any failure inside, save a screenshot to ``path`` (and the console's messages beside it) and add
+    the page's visible error outputs (tracebacks, "Error displaying widget") to the failure."""
+    try:
+        yield
+    except BaseException as error:
+        notes = []
+        try:
+            if console is not None:
+                console.save(path.with_suffix(".console.txt"))
+                notes.append(f"browser console: {path.with_suffix('.console.txt')}")
+            page.screenshot(path=str(path))
+            notes.append(f"screenshot: {path}")
+            texts = page.locator("[data-mime-type='application/vnd.jupyter.stderr'], .jp-RenderedText[data-mime-type"
+                                 "='application/vnd.jupyter.stderr'], .voila-error, .widget-error").all_inner_texts()
+            notes += [f"page shows: {t[-1500:]}" for t in texts]
+        except Exception as inner:  # the page may be gone; the original failure matters
+            notes.append(f"(no evidence: {inner})")
+        if hasattr(error, "add_note"):
+            for note in notes:
+                error.add_note(note)
+        raise
 
 
 def artifact_dir(name: str) -> Path:
