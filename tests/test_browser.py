@@ -257,8 +257,11 @@ def move_and_check(page, col, rect, index, tag, act, want_lr, shots, timings):
     timings[f"{tag}: last frame (ms)"] = round(last - t0)
     assert changed > 0, f"{tag}: the contour panel's pixels did not change (lr now {lr:g})"
     assert seen == want, f"{tag}: lr = {lr!r}: the readout shows {seen}, the engine gives {want}"
-    if stability is not None:  # "stability limit 2/λmax ≈ 0.375 (×7.5 this lr)": tells 0.05 from 0.0501
-        assert stability == expected_stability(TARGET, lr), (tag, lr, stability)
+    if stability is not None:  # "stability limit 2/λmax ≈ 0.375 (×7.48 this lr)": tells 0.05 from 0.0501
+        (limit, ratio), (want_limit, want_ratio) = stability, expected_stability(TARGET, lr)
+        assert limit == want_limit, f"{tag}: 2/λmax shown {limit}, the engine gives {want_limit}"
+        if ratio is not None:
+            assert ratio == want_ratio, f"{tag}: lr = {lr!r}: '×{ratio} this lr' shown, the engine gives {want_ratio}"
     return lr, changed
 
 
