@@ -36,7 +36,12 @@ def working_folder(source: Path, target: Path | None = None) -> Path:
 
 
 def lab_command(folder: Path, extra: list[str]) -> list[str]:
-    return [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={folder}", *extra, str(folder / FIRST_NOTEBOOK)]
+    """JupyterLab on ``folder``, opening the side-by-side notebook; as root (a container, a Binder-like
+    image) it adds ``--allow-root``, which JupyterLab otherwise demands before it starts."""
+    as_root = getattr(os, "geteuid", lambda: 1)() == 0 and "--allow-root" not in extra
+    root = ["--allow-root"] if as_root else []
+    return [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={folder}", *root, *extra,
+            str(folder / FIRST_NOTEBOOK)]
 
 
 def lab(folder: str | None = None, extra: list[str] | None = None) -> int:

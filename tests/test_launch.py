@@ -5,6 +5,7 @@ Starting the servers in a browser is tests/test_browser.py; these run in millise
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -22,6 +23,7 @@ def test_lab_command_opens_the_side_by_side_notebook(tmp_path):
     assert f"--ServerApp.root_dir={folder}" in command
     assert "--port=9999" in command
     assert command[-1] == str(folder / NOTEBOOK)
+    assert ("--allow-root" in command) == (os.geteuid() == 0)  # JupyterLab refuses root without it
 
 
 def test_lab_works_on_copies_when_the_notebooks_are_read_only(tmp_path, monkeypatch):
