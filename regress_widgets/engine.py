@@ -98,11 +98,13 @@ def train(
     dtype: str = "float64",
     method: str = "auto",
     stream: Stream | None = None,
+    theta0=None,
     **overrides,
 ) -> Run:
     """Train one run of a recipe with slider overrides (``lr``, ``gamma``, ``stepsize``, ...).
 
-    ``stream`` reuses data already made for the same recipe, seed, noise and batch size.
+    ``stream`` reuses data already made for the same recipe, seed, noise and batch size (or any
+    data, such as a recording's). ``theta0`` ([w…, b]) starts from a given θ instead of the seed's.
     """
     started = time.perf_counter()
     recipe = get_recipe(recipe).with_settings(**overrides)
@@ -114,8 +116,14 @@ def train(
         stream = make_stream(recipe, seed)
     elif stream.steps != recipe.total_steps:
         raise ValueError(f"the stream has {stream.steps} steps, the recipe asks for {recipe.total_steps}")
+    if theta0 is None:
+        theta0 = initial_theta(recipe, seed)
+    else:
+        theta0 = np.asarray(theta0, dtype=np.float64)
+        if theta0.shape != (recipe.dim + 1,) or not np.isfinite(theta0).all():
+            raise InvalidSetting("theta0", f"{recipe.dim + 1} finite numbers [w…, b]", theta0)
     lr = recipe.learning_rates(stream.steps)
-    theta, loss, diverged = _simulate(xp, stream, initial_theta(recipe, seed)[None], lr[None],
+    theta, loss, diverged = _simulate(xp, stream, theta0[None], lr[None],
                                       recipe.loss_scale, dtype, method, keep_path=True)
     step = int(diverged[0])
     return Run(recipe, seed, theta[0], loss[0], lr, step or None, stream, backend, dtype,

@@ -29,7 +29,7 @@ from matplotlib.figure import Figure
 from .data import make_dataset, make_stream
 from .engine import Run, check_seed, train
 from .landscape import Landscape
-from .panels import LAYOUTS, STATUS_COLORS, Panels, full_loss
+from .panels import LAYOUTS, STATUS_COLORS, Panels, full_loss, last_finite_step
 from .recipes import RECIPES, SLIDERS, InvalidSetting, Recipe, get_recipe
 from .widgets_controls import choose_display, control_ranges, make_controls, make_view
 
@@ -409,7 +409,7 @@ class Lab(W.VBox):
         def cells(values):
             return "".join(f"<td style='text-align:right;padding:0 8px'>{v:.4g}</td>" for v in values)
 
-        k = run.steps if run.diverged_at is None else run.diverged_at - 1
+        k = last_finite_step(run)
         finite = run.loss[np.isfinite(run.loss)]
         minibatch = f"{finite[-1]:.4g}" if len(finite) else "–"
         final = full_loss(land, last[None])[0]
@@ -466,6 +466,9 @@ class Lab(W.VBox):
             return
         name = self._name_of(widget)
         self._clamp = (widget, got)
+        if name == "epochs" and self.recipe.streaming:  # its epochs slider is hidden, pinned at 1
+            self._say(f"epochs: {self.recipe.name} draws a fresh batch every step: use steps.")
+            return
         self._say(f"{name} = {asked!r} is outside the slider's range; using {got:g} instead.",
                   color="#b35c00")
 

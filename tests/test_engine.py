@@ -347,3 +347,19 @@ def test_no_warnings_in_ordinary_runs(no_warnings):
     for name in rw.RECIPES:
         for method in METHODS:
             rw.train(name, seed=0, method=method)
+
+
+def test_train_from_a_given_theta0_on_a_recording():
+    """``theta0`` and ``stream`` together run the engine on any data from any start: a recording's
+    replay is then ``train`` with the recording's own settings."""
+    from regress_widgets.frameworks.record import shipped
+
+    rec = rw.Recording.load(shipped("pytorch"))
+    stream = Stream(rec.X, rec.y, rec.batch_sizes)
+    run = rw.train(rec.recipe, seed=0, stream=stream, theta0=rec.theta0)
+    np.testing.assert_allclose(run.theta, rw.replay(rec).theta, rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(run.theta[0], rec.theta0)
+    with pytest.raises(rw.InvalidSetting, match="theta0"):
+        rw.train("pytorch", theta0=[1.0, 2.0, 3.0])
+    with pytest.raises(rw.InvalidSetting, match="theta0"):
+        rw.train("pytorch", theta0=[np.nan, 0.0])
