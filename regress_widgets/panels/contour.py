@@ -188,6 +188,9 @@ class ContourPanel:
         i, j = self.pair
         pts = self.run.theta[self._full_steps][:, [i, j]]
         self._path_box = (pts.min(axis=0), pts.max(axis=0))
+        ref = self._reference_box()
+        if ref is not None:  # keep a reference path (a real framework's) in view too
+            self._path_box = (np.fmin(self._path_box[0], ref[0]), np.fmax(self._path_box[1], ref[1]))
         self.start_mark.set_data([self.run.theta[0, i]], [self.run.theta[0, j]])
         self._set_view()
 

@@ -23,6 +23,7 @@ from .ghosts import Ghosts
 from .header import Header
 from .loss import LossPanel
 from .parameters import ParametersPanel
+from .reference import Reference
 from .schedule import SchedulePanel
 from .status import Status, last_finite_step, run_status
 from .style import LAYOUTS
@@ -30,13 +31,14 @@ from .thinning import MAX_POINTS, thin
 from .ticks import StepFormatter
 
 
-class Panels(Header, ContourPanel, LossPanel, DataPanel, ParametersPanel, SchedulePanel, Ghosts):
+class Panels(Header, ContourPanel, LossPanel, DataPanel, ParametersPanel, SchedulePanel, Ghosts, Reference):
     """The five panels of one recipe on one Figure, updated in place.
 
     ``figure`` may be any matplotlib Figure (an ipympl canvas's, or a bare one: it then gets an Agg
     canvas). Call :meth:`update` with a run and the landscape of its data; :meth:`set_position`
     scrubs through the iterations; :meth:`set_pair` and :meth:`set_zoom` change the contour view;
-    :meth:`add_ghost` and :meth:`clear_ghosts` manage pinned runs.
+    :meth:`add_ghost` and :meth:`clear_ghosts` manage pinned runs; :meth:`set_reference` and
+    :meth:`clear_reference` another path to compare with (a real framework's, recorded).
 
     Every panel is a :class:`~regress_widgets.panels.cached_axes.CachedAxes`: what a slider move does not
     change (ticks, labels, legends, contours, data points) is pasted from a bitmap, and axis limits
@@ -107,6 +109,7 @@ class Panels(Header, ContourPanel, LossPanel, DataPanel, ParametersPanel, Schedu
                 a.set_xlabel("step", fontsize=L.label, labelpad=1)
         self._build_contour(ax)
         self._build_loss(self.ax_loss)
+        self._build_reference()
         if self.ax_data is not None:
             self._build_data(self.ax_data)
         if self.ax_params is not None:
@@ -127,6 +130,8 @@ class Panels(Header, ContourPanel, LossPanel, DataPanel, ParametersPanel, Schedu
             self._update_contour()
             self._show_floor(landscape.min_loss)
             self._data_stream = None
+        if new_data:
+            self._redraw_reference()
         self._update_run()
         self.set_position(run.steps if position is None else position, draw=False)
         self._redraw_ghosts()
@@ -138,6 +143,7 @@ class Panels(Header, ContourPanel, LossPanel, DataPanel, ParametersPanel, Schedu
         if pair == self.pair:
             return
         self.pair = pair
+        self._redraw_reference()
         if self.run is not None:
             self._update_contour()
             self._update_path_extent()
