@@ -29,9 +29,12 @@ from matplotlib.figure import Figure
 from .data import make_dataset, make_stream
 from .engine import Run, check_seed, train
 from .landscape import Landscape
-from .panels import LAYOUTS, STATUS_COLORS, Panels, full_loss, last_finite_step
+from .panels import LAYOUTS, STATUS_COLORS, Panels, full_loss
 from .recipes import RECIPES, SLIDERS, InvalidSetting, Recipe, get_recipe
 from .widgets_controls import choose_display, control_ranges, make_controls, make_view
+from .widgets_framework import FrameworkToggle
+from .widgets_readouts import Readouts
+from .widgets_side import SideBySide
 
 __all__ = ["Lab", "SideBySide"]
 
@@ -54,7 +57,7 @@ class _LRU(OrderedDict):
         return value
 
 
-class Lab(W.VBox):
+class Lab(FrameworkToggle, Readouts, W.VBox):
     """SGD on one tutorial recipe, with sliders. See the module docstring.
 
     ``recipe``: "caffe2", "mxnet" or "pytorch" (or a Recipe). ``overrides``: slider settings to start
@@ -64,9 +67,14 @@ class Lab(W.VBox):
     ``zoom``: "follow" (the path) or "basin".
 
     Attributes: ``controls`` (dict of widgets by name: lr, gamma, stepsize, batch_size, noise, steps,
-    epochs, seed, recipe, reset, play, step, pin, clear_pins, pair, zoom), ``run`` (the Run on screen),
+    epochs, seed, recipe, reset, play, step, pin, clear_pins, pair, zoom, framework), ``run`` (the Run on screen),
     ``figure``, ``panels``, ``landscape``, ``recipe`` (the recipe with the current settings),
     ``status``, ``pins`` (pinned runs), ``message`` (the last warning or refusal, "" when none).
+
+    ``controls["framework"]`` ("real MXNet 1.9.1 run"): train on the data the real framework drew (its
+    shipped recording: examples, batches, θ₀) with the current lr, γ, stepsize, and draw its recorded path
+    beside the engine's; ``real`` is then that recording (:class:`~.widgets_framework.RealRun`) and
+    ``framework_deviation`` the largest |θ difference| while lr, γ, stepsize are the recording's.
     """
 
     def __init__(self, recipe: str | Recipe = "caffe2", *, seed: int = 0, display: str = "auto", pair=None,
@@ -120,6 +128,7 @@ class Lab(W.VBox):
         unknown = sorted(set(values) - set(SETTINGS) - {"seed"})
         if unknown:
             raise InvalidSetting(unknown[0], f"one of {', '.join((*SETTINGS, 'seed'))}", values[unknown[0]])
+        self._refuse_fixed(values)
         settings = {k: v for k, v in values.items() if k != "seed"}
         seed = check_seed(values.get("seed", self.seed))
         recipe = self.recipe.with_settings(**self._length_fix(settings))
@@ -129,7 +138,7 @@ class Lab(W.VBox):
 
     def reset(self) -> None:
         """Back to the tutorial's values (the seed stays)."""
-        self._apply(self._tutorial, self.seed)
+        self._apply(self._real_recipe(self._tutorial) if self.real else self._tutorial, self.seed)
         self._sync_controls()
         self._say()
 
@@ -186,6 +195,7 @@ class Lab(W.VBox):
         self.readout = W.HTML()
         self.pins_table = W.HTML()
         self.message_box = W.HTML()
+        self._build_framework()
         self._show_recipe = show_recipe
 
         for name in (*SETTINGS, "seed"):
@@ -214,7 +224,8 @@ class Lab(W.VBox):
         figure = [self._view.widget] if self._view.widget is not None else []
         bottom = W.HBox([self.readout, W.VBox([row(c["pin"], c["clear_pins"]), self.pins_table])],
                         layout=W.Layout(flex_flow="row wrap", grid_gap="32px"))
-        return [top, sliders, self.message_box, view, *figure, bottom]
+        real = row(c["framework"], self.framework_info)
+        return [top, sliders, real, self.message_box, view, *figure, bottom]
 
     # ------------------------------------------------------------------ the controller
     def _switch_recipe(self, recipe: Recipe, seed: int) -> None:
@@ -250,6 +261,7 @@ class Lab(W.VBox):
             c["epochs"].layout.display = None if recipe.epochs is not None else "none"
         finally:
             self._syncing = False
+        recipe = self._framework_on_switch(recipe)
         self._apply(recipe, seed)
         self._sync_controls()
 
@@ -269,15 +281,20 @@ class Lab(W.VBox):
 
     def _apply(self, recipe: Recipe, seed: int) -> None:
         """Recompute for ``recipe`` and ``seed`` (already valid) and show it."""
-        dataset, landscape = self._data(recipe, seed)
-        stream = self._stream(recipe, seed, dataset)
+        real = self.real
+        if real is None:
+            dataset, landscape = self._data(recipe, seed)
+            stream, theta0, run_seed = self._stream(recipe, seed, dataset), None, seed
+        else:  # the data, batches and start the real framework drew
+            landscape, stream, theta0, run_seed = real.landscape, real.stream, real.recording.theta0, real.seed
         with np.errstate(all="ignore"):
-            run = train(recipe, seed=seed, stream=stream)
+            run = train(recipe, seed=run_seed, stream=stream, theta0=theta0)
         old = getattr(self, "run", None)
         at_end = old is None or self.panels.position >= old.steps or self.panels.run is None
         position = run.steps if at_end else min(self.panels.position, run.steps)
         self.recipe, self.seed, self.run, self.landscape = recipe, seed, run, landscape
         self.panels.update(run, landscape, position=position)
+        self._show_framework()
         self._sync_view_controls(position)
         self._show_readouts()
         self._view.refresh()
@@ -295,6 +312,7 @@ class Lab(W.VBox):
         name = self._name_of(change["owner"])
         value = change["new"]
         try:
+            self._refuse_fixed({name: value})
             if name == "seed":
                 seed, recipe = check_seed(value), self.recipe
             else:
@@ -363,7 +381,7 @@ class Lab(W.VBox):
                 _widen(widget, value)
                 if widget.value != value:
                     widget.value = value
-            self.controls["seed"].value = self.seed
+            self.controls["seed"].value = self.run.seed
         finally:
             self._syncing = False
 
@@ -382,65 +400,6 @@ class Lab(W.VBox):
         finally:
             self._syncing = False
         self._show_step()
-
-    def _show_step(self) -> None:
-        run = self.run
-        k = self.panels.position
-        epoch = ""
-        per = self.recipe.steps_per_epoch
-        if per:
-            epoch = f", epoch {min(math.ceil(k / per), self.recipe.epochs or 0)} of {self.recipe.epochs}"
-        self.step_info.value = f"<span style='font-size:1.05em'>step <b>{k}</b> of {run.steps}{epoch}</span>"
-
-    def _show_readouts(self) -> None:
-        run, land, recipe = self.run, self.landscape, self.recipe
-        lr_max = land.lr_max
-        if recipe.lr > lr_max:
-            self.lr_info.value = (f"<span style='color:{STATUS_COLORS['diverged']}'><b>⚠ past the stability "
-                                  f"limit 2/λmax ≈ {lr_max:.3g}</b>: expect divergence</span>")
-        else:
-            self.lr_info.value = (f"<span style='color:#555'>stability limit 2/λmax ≈ <b>{lr_max:.3g}</b> "
-                                  f"(×{lr_max / recipe.lr:.3g} this lr)</span>")
-        status = self.status
-        names = recipe.param_names
-        last = run.last_theta
-        opt = land.optimum
-
-        def cells(values):
-            return "".join(f"<td style='text-align:right;padding:0 8px'>{v:.4g}</td>" for v in values)
-
-        k = last_finite_step(run)
-        finite = run.loss[np.isfinite(run.loss)]
-        minibatch = f"{finite[-1]:.4g}" if len(finite) else "–"
-        final = full_loss(land, last[None])[0]
-        head = "".join(f"<th style='text-align:right;padding:0 8px'>{n}</th>" for n in names)
-        self.readout.value = (
-            "<table style='font-size:1.05em;border-collapse:collapse'>"
-            f"<tr><th></th>{head}</tr>"
-            f"<tr><td><b>θ after step {k}</b></td>{cells(last)}</tr>"
-            f"<tr><td>ground truth ★</td>{cells(recipe.theta_true)}</tr>"
-            f"<tr><td>least-squares optimum ✕</td>{cells(opt)}</tr>"
-            "</table>"
-            f"<div style='margin-top:4px'>loss: last minibatch {minibatch} · full data <b>{final:.4g}</b> · "
-            f"best possible {land.min_loss:.4g}</div>"
-            f"<div style='margin-top:4px;font-size:1.15em;color:{status.color}'><b>{html.escape(status.kind)}</b>"
-            f" — {html.escape(status.text)}</div>")
-
-    def _show_pins(self) -> None:
-        if not self.pins:
-            self.pins_table.value = "<span style='color:#777'>no pinned runs</span>"
-            return
-        cols = ("lr", "gamma", "stepsize", "batch_size", "noise", "seed")
-        if self._panel_layout == "compact":  # a narrow column
-            cols = ("lr", "batch_size")
-        head = "".join(f"<th style='padding:0 6px'>{c}</th>" for c in ("", *cols, "final loss", "status"))
-        rows = []
-        for p in self.pins:
-            swatch = f"<span style='color:{p['color']};font-size:1.3em'>■</span> {p['n']}"
-            vals = "".join(f"<td style='padding:0 6px;text-align:right'>{p[c]:.3g}</td>" for c in cols)
-            rows.append(f"<tr><td>{swatch}</td>{vals}<td style='padding:0 6px;text-align:right'>"
-                        f"{p['final_loss']:.4g}</td><td style='padding:0 6px'>{p['status']}</td></tr>")
-        self.pins_table.value = f"<table style='border-collapse:collapse'><tr>{head}</tr>{''.join(rows)}</table>"
 
     # ------------------------------------------------------------------ messages
     @property
@@ -481,53 +440,3 @@ def _widen(widget, value) -> None:
         widget.max = math.ceil(position) if log else position
     if position < widget.min:
         widget.min = math.floor(position) if log else position
-
-
-class SideBySide(W.VBox):
-    """The three tutorials next to each other, sharing the seed and the play position.
-
-    ``labs`` maps each recipe name to its :class:`Lab` (each keeps its own sliders). In columns, each Lab
-    shows the compact panels (the path over the contours, and the loss: 360 px wide, so three fit a
-    1280-px projector); ``columns=1`` stacks full Labs. The shared play position runs from 0 to 1 (a
-    fraction of each run, whose lengths differ: 100, 25,000 and 175 steps).
-    """
-
-    def __init__(self, recipes=tuple(RECIPES), *, seed: int = 0, display: str = "auto", columns: int = 3,
-                 **lab_kwargs):
-        seed = check_seed(seed)
-        mode = choose_display(display)
-        layout = "compact" if columns > 1 else "full"
-        self.labs = {name: Lab(name, seed=seed, display=mode, layout=layout, show_recipe=False, **lab_kwargs)
-                     for name in recipes}
-        self.seed = W.BoundedIntText(value=seed, min=0, max=2**31 - 1, description="shared seed",
-                                     style={"description_width": "90px"}, layout=W.Layout(width="220px"))
-        self.progress = W.FloatSlider(min=0, max=1, step=0.005, value=1, description="progress",
-                                      readout_format=".0%", layout=W.Layout(width="480px"))
-        self.play = W.Play(min=0, max=200, step=1, interval=80, value=200)
-        W.link((self.play, "value"), (self.progress, "value"),
-               transform=(lambda v: v / 200, lambda f: round(f * 200)))
-        self.reset_all = W.Button(description="all back to the tutorials", icon="undo",
-                                  layout=W.Layout(width="220px"))
-        self.seed.observe(self._on_seed, names="value")
-        self.progress.observe(self._on_progress, names="value")
-        self.reset_all.on_click(lambda _b: [lab.reset() for lab in self.labs.values()])
-        titles = [W.HTML(f"<h3 style='margin:4px 0'>{html.escape(RECIPES[name].title)}</h3>") for name in self.labs]
-        columns_box = W.GridBox([W.VBox([t, lab]) for t, lab in zip(titles, self.labs.values(), strict=True)],
-                                layout=W.Layout(grid_template_columns=f"repeat({columns}, minmax(0, 1fr))",
-                                                grid_gap="12px", width="100%"))
-        header = W.HBox([self.seed, self.play, self.progress, self.reset_all],
-                        layout=W.Layout(flex_flow="row wrap", align_items="center"))
-        super().__init__([header, columns_box], layout=W.Layout(width="100%"))
-
-    @property
-    def runs(self) -> dict[str, Run]:
-        return {name: lab.run for name, lab in self.labs.items()}
-
-    def _on_seed(self, change) -> None:
-        for lab in self.labs.values():
-            lab.controls["seed"].value = change["new"]
-        self._on_progress({"new": self.progress.value})
-
-    def _on_progress(self, change) -> None:
-        for lab in self.labs.values():
-            lab.position = round(change["new"] * lab.run.steps)

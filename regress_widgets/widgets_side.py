@@ -1,0 +1,78 @@
+"""The three tutorials side by side: one Lab each, sharing the seed, the play position and the real runs."""
+
+from __future__ import annotations
+
+import html
+
+import ipywidgets as W
+
+from .engine import Run, check_seed
+from .recipes import RECIPES
+from .widgets_controls import choose_display
+
+
+class SideBySide(W.VBox):
+    """The three tutorials next to each other, sharing the seed and the play position.
+
+    ``labs`` maps each recipe name to its :class:`Lab` (each keeps its own sliders). In columns, each Lab
+    shows the compact panels (the path over the contours, and the loss: 360 px wide, so three fit a
+    1280-px projector); ``columns=1`` stacks full Labs. The shared play position runs from 0 to 1 (a
+    fraction of each run, whose lengths differ: 100, 25,000 and 175 steps). ``real`` (a Checkbox) ticks every
+    Lab's "real … run" box: each trains on its framework's recorded data and draws its recorded path; the
+    shared seed is then the recordings' (disabled).
+    """
+
+    def __init__(self, recipes=tuple(RECIPES), *, seed: int = 0, display: str = "auto", columns: int = 3,
+                 **lab_kwargs):
+        from .widgets import Lab  # widgets imports this module for its users
+
+        seed = check_seed(seed)
+        mode = choose_display(display)
+        layout = "compact" if columns > 1 else "full"
+        self.labs = {name: Lab(name, seed=seed, display=mode, layout=layout, show_recipe=False, **lab_kwargs)
+                     for name in recipes}
+        self.seed = W.BoundedIntText(value=seed, min=0, max=2**31 - 1, description="shared seed",
+                                     style={"description_width": "90px"}, layout=W.Layout(width="220px"))
+        self.progress = W.FloatSlider(min=0, max=1, step=0.005, value=1, description="progress",
+                                      readout_format=".0%", layout=W.Layout(width="480px"))
+        self.play = W.Play(min=0, max=200, step=1, interval=80, value=200)
+        W.link((self.play, "value"), (self.progress, "value"),
+               transform=(lambda v: v / 200, lambda f: round(f * 200)))
+        self.reset_all = W.Button(description="all back to the tutorials", icon="undo",
+                                  layout=W.Layout(width="220px"))
+        self.real = W.Checkbox(value=False, description="the real frameworks' runs", indent=False,
+                               layout=W.Layout(width="auto"))
+        self.real.tooltip = ("each Lab trains on the data its real framework drew (a shipped recording) and draws "
+                             "the framework's recorded path")
+        self.seed.observe(self._on_seed, names="value")
+        self.real.observe(self._on_real, names="value")
+        self.progress.observe(self._on_progress, names="value")
+        self.reset_all.on_click(lambda _b: [lab.reset() for lab in self.labs.values()])
+        titles = [W.HTML(f"<h3 style='margin:4px 0'>{html.escape(RECIPES[name].title)}</h3>") for name in self.labs]
+        columns_box = W.GridBox([W.VBox([t, lab]) for t, lab in zip(titles, self.labs.values(), strict=True)],
+                                layout=W.Layout(grid_template_columns=f"repeat({columns}, minmax(0, 1fr))",
+                                                grid_gap="12px", width="100%"))
+        header = W.HBox([self.seed, self.play, self.progress, self.reset_all, self.real],
+                        layout=W.Layout(flex_flow="row wrap", align_items="center"))
+        super().__init__([header, columns_box], layout=W.Layout(width="100%"))
+
+    @property
+    def runs(self) -> dict[str, Run]:
+        return {name: lab.run for name, lab in self.labs.items()}
+
+    def _on_seed(self, change) -> None:
+        for lab in self.labs.values():
+            lab.controls["seed"].value = change["new"]
+        self._on_progress({"new": self.progress.value})
+
+    def _on_progress(self, change) -> None:
+        for lab in self.labs.values():
+            lab.position = round(change["new"] * lab.run.steps)
+
+    def _on_real(self, change) -> None:
+        for lab in self.labs.values():
+            box = lab.controls["framework"]
+            if not box.disabled or not change["new"]:
+                box.value = change["new"]
+        self.seed.disabled = change["new"]
+        self._on_progress({"new": self.progress.value})
