@@ -81,8 +81,14 @@ class RealRun:
 
 
 def available(recipe: Recipe) -> bool:
-    """Whether a real framework's recording ships for this recipe (one of the three tutorials, unchanged)."""
-    return RECIPES.get(recipe.name) is not None and recipe.name in NAMES
+    """Whether a real framework's recording ships, readable, for this recipe (one of the three tutorials)."""
+    if recipe.name not in RECIPES or recipe.name not in NAMES:
+        return False
+    try:
+        real_run(recipe.name)
+    except (OSError, ValueError):  # RecordingError is a ValueError: a broken install shows no box, not a crash
+        return False
+    return True
 
 
 @cache
@@ -161,7 +167,7 @@ class FrameworkToggle:
                 box.description = f"real {real_run(recipe.name).title} run"
             else:
                 box.value = False
-                box.description = "real run (none recorded)"
+                box.description = "real run (none recorded for this recipe)"
             box.disabled = not ok
         finally:
             self._syncing = False
