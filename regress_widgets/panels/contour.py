@@ -77,7 +77,8 @@ class ContourPanel:
         self._decay_steps = np.zeros(0, dtype=np.int64)
         L = self.layout
         m = L.marker
-        ax.set_title("Loss contours and the SGD path", fontsize=L.title + 1, fontweight="bold")
+        ax.set_title("Loss contours, SGD path" if L.compact else "Loss contours and the SGD path",
+                     fontsize=L.title + 1, fontweight="bold")
         self.rings = LineCollection([], cmap=RING_CMAP, linewidths=1.3, alpha=0.85, zorder=1,
                                     label="contours: loss gap ×2 per ring")
         ax.add_collection(self.rings)
@@ -103,7 +104,7 @@ class ContourPanel:
                         self.opt_mark, self.held_text, self.alarm)
         handles = [self.truth_mark, self.opt_mark, self.start_mark, self.path_line, self.now_mark,
                    self.decay_marks, self.rings]
-        if L.compact:  # one row: the truth, the best fit, the path and its start
+        if L.compact:  # the truth, the best fit, the path and its start
             handles = handles[:4]
         self.legend = legend_layer(ax, handles, loc="upper center", bbox_to_anchor=(0.5, L.legend_anchor),
                                    ncol=L.legend_ncol, fontsize=L.legend + 1, frameon=False, handlelength=1.5,

@@ -20,8 +20,8 @@ class Header:
     def _show_titles(self, run: Run) -> None:
         recipe = run.recipe
         T = run.steps
-        # compact: the column above already says the whole title
-        self.title.set_text(recipe.title.split(' "')[0] if self.layout.compact else recipe.title)
+        # compact: the column above names the framework; the figure names its tutorial
+        self.title.set_text(recipe.title.partition(" ")[2].strip('"') if self.layout.compact else recipe.title)
         if self.layout.compact:
             decay = f", γ {recipe.gamma:g}/{recipe.stepsize}" if recipe.gamma < 1 else ""
             self.subtitle.set_text(f"lr {recipe.lr:.3g}{decay} · batch {recipe.batch_size} · σ {recipe.noise:g}"
