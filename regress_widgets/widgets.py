@@ -18,8 +18,6 @@ PNG fallback renders at most every 0.12 s).
 
 from __future__ import annotations
 
-import html
-import math
 from collections import OrderedDict
 
 import ipywidgets as W
@@ -29,17 +27,16 @@ from matplotlib.figure import Figure
 from .data import make_dataset, make_stream
 from .engine import Run, check_seed, train
 from .landscape import Landscape
-from .panels import LAYOUTS, STATUS_COLORS, Panels, full_loss
-from .recipes import RECIPES, SLIDERS, InvalidSetting, Recipe, get_recipe
+from .panels import LAYOUTS, Panels, full_loss
+from .recipes import RECIPES, InvalidSetting, Recipe, get_recipe
 from .widgets_controls import choose_display, control_ranges, make_controls, make_view
 from .widgets_framework import FrameworkToggle
+from .widgets_layout import SCREEN_DPI, SETTINGS, LabLayout
 from .widgets_readouts import Readouts
 from .widgets_side import SideBySide
 
 __all__ = ["Lab", "SideBySide"]
 
-SETTINGS = (*SLIDERS, "steps", "epochs")
-ZOOM_LABELS = (("follow the path", "follow"), ("whole basin", "basin"))
 
 
 class _LRU(OrderedDict):
@@ -57,7 +54,7 @@ class _LRU(OrderedDict):
         return value
 
 
-class Lab(FrameworkToggle, Readouts, W.VBox):
+class Lab(FrameworkToggle, Readouts, LabLayout, W.VBox):
     """SGD on one tutorial recipe, with sliders. See the module docstring.
 
     ``recipe``: "caffe2", "mxnet" or "pytorch" (or a Recipe). ``overrides``: slider settings to start
@@ -78,8 +75,8 @@ class Lab(FrameworkToggle, Readouts, W.VBox):
     """
 
     def __init__(self, recipe: str | Recipe = "caffe2", *, seed: int = 0, display: str = "auto", pair=None,
-                 zoom: str = "follow", layout: str = "full", figsize=None, dpi: float = 100,
-                 show_recipe: bool = True, **overrides):
+                 zoom: str = "follow", layout: str = "full", figsize=None, dpi: float | None = None,
+                 show_recipe: bool = True, show_seed: bool = True, **overrides):
         base = get_recipe(recipe)
         self._tutorial = RECIPES.get(base.name, base)
         seed = check_seed(seed)
@@ -95,14 +92,18 @@ class Lab(FrameworkToggle, Readouts, W.VBox):
         if layout not in LAYOUTS:
             raise ValueError(f"layout must be one of {', '.join(LAYOUTS)}, got {layout!r}")
         self._panel_layout = layout
+        if dpi is None:  # on screen the full figure shares the width with the control column
+            dpi = SCREEN_DPI if layout == "full" and self.display_mode != "none" else 100
         self.figure = Figure(figsize=figsize or LAYOUTS[layout].figsize, dpi=dpi)
         self._view = make_view(self.figure, self.display_mode, toolbar=layout == "full")
-        self._build_widgets(show_recipe)
+        self.controls = make_controls()
+        self._build_widgets(show_recipe, show_seed)
         self._zoom = zoom
         self.controls["zoom"].value = zoom
         self._pair = pair
         self._switch_recipe(start, seed)
         super().__init__(children=self._layout(), layout=W.Layout(width="100%"))
+        self._mark(self.recipe.name)
 
     # ------------------------------------------------------------------ public helpers
     @property
@@ -162,70 +163,6 @@ class Lab(FrameworkToggle, Readouts, W.VBox):
     def draw(self) -> None:
         """Draw the figure now (the views normally do this for you)."""
         self.figure.canvas.draw()
-
-    # ------------------------------------------------------------------ building
-    def _build_widgets(self, show_recipe: bool) -> None:
-        c = self.controls = make_controls()
-        for widget in c.values():
-            widget.on_clamp = self._clamped
-        c["recipe"] = W.Dropdown(options=[(r.title, name) for name, r in RECIPES.items()], description="recipe",
-                                 style={"description_width": "50px"}, layout=W.Layout(width="420px"))
-        c["reset"] = W.Button(description="back to the tutorial's values", icon="undo",
-                              tooltip="every slider back to the tutorial's setting (the seed stays)",
-                              layout=W.Layout(width="250px"))
-        c["play"] = W.Play(min=0, max=100, step=1, interval=60, description="play")
-        c["step"] = W.IntSlider(min=0, max=100, value=100, description="show step", continuous_update=True,
-                                style={"description_width": "80px"},
-                                layout=W.Layout(width="100%", max_width="520px"))
-        W.link((c["play"], "value"), (c["step"], "value"))
-        c["pin"] = W.Button(description="pin this run", icon="thumb-tack",
-                            tooltip="keep this run as a faded ghost path to compare with")
-        c["clear_pins"] = W.Button(description="clear pins", icon="trash")
-        c["pair"] = W.Dropdown(description="plane", style={"description_width": "45px"},
-                               layout=W.Layout(width="170px"))
-        c["zoom"] = W.ToggleButtons(options=ZOOM_LABELS, value="follow", style={"button_width": "120px"})
-
-        self.lr_info = W.HTML()
-        self.hints = {
-            "stepsize": W.HTML("<span style='color:#555'>steps between lr decays — <b>not</b> the step length α"
-                               "</span>"),
-            "noise": W.HTML("<span style='color:#555'>new data on release</span>"),
-        }
-        self.step_info = W.HTML()
-        self.readout = W.HTML()
-        self.pins_table = W.HTML()
-        self.message_box = W.HTML()
-        self._build_framework()
-        self._show_recipe = show_recipe
-
-        for name in (*SETTINGS, "seed"):
-            c[name].observe(self._on_setting, names="value")
-        c["recipe"].observe(self._on_recipe, names="value")
-        c["reset"].on_click(lambda _b: self.reset())
-        c["pin"].on_click(lambda _b: self.pin())
-        c["clear_pins"].on_click(lambda _b: self.clear_pins())
-        c["step"].observe(self._on_step, names="value")
-        c["pair"].observe(self._on_pair, names="value")
-        c["zoom"].observe(self._on_zoom, names="value")
-
-    def _layout(self) -> list:
-        c = self.controls
-        top = W.HBox([c["recipe"], c["seed"], c["reset"]] if self._show_recipe else [c["seed"], c["reset"]],
-                     layout=W.Layout(flex_flow="row wrap", align_items="center"))
-
-        def row(*items):
-            return W.HBox(list(items), layout=W.Layout(align_items="center", flex_flow="row wrap"))
-
-        left = W.VBox([row(c["lr"], self.lr_info), row(c["gamma"]), row(c["stepsize"], self.hints["stepsize"])])
-        right = W.VBox([row(c["batch_size"]), row(c["noise"], self.hints["noise"]), row(c["steps"], c["epochs"])])
-        sliders = W.HBox([left, right], layout=W.Layout(flex_flow="row wrap", grid_gap="24px"))
-        view = row(c["play"], c["step"], self.step_info, c["pair"], c["zoom"])
-        view.layout.flex_flow = "row wrap"
-        figure = [self._view.widget] if self._view.widget is not None else []
-        bottom = W.HBox([self.readout, W.VBox([row(c["pin"], c["clear_pins"]), self.pins_table])],
-                        layout=W.Layout(flex_flow="row wrap", grid_gap="32px"))
-        real = row(c["framework"], self.framework_info)
-        return [top, sliders, real, self.message_box, view, *figure, bottom]
 
     # ------------------------------------------------------------------ the controller
     def _switch_recipe(self, recipe: Recipe, seed: int) -> None:
@@ -344,6 +281,7 @@ class Lab(FrameworkToggle, Readouts, W.VBox):
             return
         self._say()
         self._switch_recipe(RECIPES[change["new"]], self.seed)
+        self._mark(self.recipe.name)
 
     def _on_step(self, change) -> None:
         if self._syncing:
@@ -365,78 +303,3 @@ class Lab(FrameworkToggle, Readouts, W.VBox):
         self._zoom = change["new"]
         self.panels.set_zoom(change["new"])
         self._view.refresh()
-
-    # ------------------------------------------------------------------ keeping widgets in step
-    def _sync_controls(self) -> None:
-        """Show the current settings on the sliders without triggering a recompute."""
-        self._syncing = True
-        try:
-            for name in SETTINGS:
-                value = getattr(self.recipe, name)
-                if name == "steps" and value is None:
-                    value = self.recipe.total_steps
-                if name == "epochs" and value is None:
-                    continue
-                widget = self.controls[name]
-                _widen(widget, value)
-                if widget.value != value:
-                    widget.value = value
-            self.controls["seed"].value = self.run.seed
-        finally:
-            self._syncing = False
-
-    def _sync_view_controls(self, position: int) -> None:
-        c = self.controls
-        self._syncing = True
-        try:
-            T = self.run.steps
-            for name in ("step", "play"):  # both ranges first: the two are linked
-                c[name].max = max(T, c[name].max)
-            for name in ("step", "play"):
-                c[name].value = position
-                c[name].max = T
-            c["play"].step = max(1, math.ceil(T / 200))
-            c["step"].step = 1
-        finally:
-            self._syncing = False
-        self._show_step()
-
-    # ------------------------------------------------------------------ messages
-    @property
-    def message(self) -> str:
-        return " ".join(self._messages)
-
-    def _say(self, text: str | None = None, color: str = STATUS_COLORS["diverged"]) -> None:
-        self._messages = [] if text is None else [text]
-        self.message_box.value = "" if text is None else (
-            f"<div style='color:{color};font-weight:bold;padding:2px 0'>{html.escape(text)}</div>")
-
-    def _refuse(self, name: str, old, err: InvalidSetting) -> None:
-        """Put the control back to its last good value and say why."""
-        self._syncing = True
-        try:
-            self.controls[name].value = old
-        finally:
-            self._syncing = False
-        self._say(f"Refused: {err}. {name} stays at {old:g}.")
-
-    def _clamped(self, widget, asked, got) -> None:
-        if self._syncing:
-            return
-        name = self._name_of(widget)
-        self._clamp = (widget, got)
-        if name == "epochs" and self.recipe.streaming:  # its epochs slider is hidden, pinned at 1
-            self._say(f"epochs: {self.recipe.name} draws a fresh batch every step: use steps.")
-            return
-        self._say(f"{name} = {asked!r} is outside the slider's range; using {got:g} instead.",
-                  color="#b35c00")
-
-
-def _widen(widget, value) -> None:
-    """Stretch a slider's range to hold ``value`` (a setting given in code may lie outside it)."""
-    log = getattr(widget, "base", None)
-    position = math.log(value, log) if log and value > 0 else value
-    if position > widget.max:
-        widget.max = math.ceil(position) if log else position
-    if position < widget.min:
-        widget.min = math.floor(position) if log else position

@@ -18,13 +18,14 @@ from traitlets import validate
 
 from .recipes import Recipe
 
-SLIDER_STYLE = {"description_width": "92px"}
-SLIDER_LAYOUT = {"width": "360px"}
+SLIDER_STYLE = {"description_width": "80px"}
+SLIDER_LAYOUT = {"width": "100%"}
+LR_DIGITS = 4  # a value dragged or typed in the browser is kept to this many significant digits
 
 HINTS = {
     "lr": "base learning rate: the step length α",
     "gamma": "decay factor: the rate is multiplied by γ every stepsize steps",
-    "stepsize": "steps between learning-rate decays (not the step length α)",
+    "stepsize": "SGD steps (iterations) between two learning-rate decays by γ — not the step length α",
     "batch_size": "examples averaged in each SGD step",
     "noise": "standard deviation σ of the label noise (regenerates the data on release)",
     "steps": "SGD steps to run",
@@ -49,7 +50,14 @@ class _Reporting:
 
 
 class LogSlider(_Reporting, W.FloatLogSlider):
-    pass
+    """A log slider whose browser values are rounded to ``LR_DIGITS`` significant digits: the handle moves
+    on a fine exponent grid (step 0.001), so 0.05 typed into the readout is run as 0.05, not 10^-1.301."""
+
+    def set_state(self, sync_data):
+        value = sync_data.get("value")
+        if isinstance(value, float) and math.isfinite(value) and value > 0:
+            sync_data = {**sync_data, "value": float(f"{value:.{LR_DIGITS}g}")}
+        super().set_state(sync_data)
 
 
 class FloatSlider(_Reporting, W.FloatSlider):
@@ -92,11 +100,12 @@ def make_controls() -> dict[str, W.Widget]:
         return dict(style=SLIDER_STYLE, layout=W.Layout(**SLIDER_LAYOUT))
 
     controls = {
-        "lr": LogSlider(base=10, min=-3, max=1, step=0.01, value=0.1, description="lr (α)",
+        "lr": LogSlider(base=10, min=-3, max=1, step=0.001, value=0.1, description="lr (α)",
                         readout_format=".3g", **kw()),
         "gamma": FloatSlider(min=0.1, max=1.0, step=0.01, value=1.0, description="γ (decay)",
                              readout_format=".2f", **kw()),
-        "stepsize": IntSlider(min=1, max=100, value=20, description="stepsize", **kw()),
+        "stepsize": IntSlider(min=1, max=100, value=20, description="stepsize (iters/decay)",
+                              **{**kw(), "style": {"description_width": "initial"}}),
         "batch_size": IntSlider(min=1, max=64, value=8, description="batch size", **kw()),
         "noise": FloatSlider(min=0.0, max=4.0, step=0.01, value=1.0, description="noise σ",
                              continuous_update=False, readout_format=".3g", **kw()),
@@ -196,7 +205,7 @@ class PngView(FigureView):
 
     def __init__(self, figure: Figure):
         super().__init__(figure)
-        self.widget = W.Image(format="png", layout=W.Layout(width="100%", max_width=f"{figure.bbox.width:.0f}px"))
+        self.widget = W.Image(format="png", layout=W.Layout(width=f"{figure.bbox.width:.0f}px", max_width="100%"))
         self.renders = 0
         self._pending = None
         self._last = 0.0

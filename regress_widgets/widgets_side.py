@@ -15,9 +15,11 @@ class SideBySide(W.VBox):
     """The three tutorials next to each other, sharing the seed and the play position.
 
     ``labs`` maps each recipe name to its :class:`Lab` (each keeps its own sliders). In columns, each Lab
-    shows the compact panels (the path over the contours, and the loss: 360 px wide, so three fit a
-    1280-px projector); ``columns=1`` stacks full Labs. The shared play position runs from 0 to 1 (a
-    fraction of each run, whose lengths differ: 100, 25,000 and 175 steps). ``real`` (a Checkbox) ticks every
+    shows the compact panels (the path over the contours, and the loss: 272 px wide, so three fit a
+    1280-px projector, JupyterLab's file browser open or not), lr and batch size under them and the other
+    controls in a closed "more settings" accordion; ``columns=1`` stacks full Labs.
+    The shared play position runs from 0 to 1 (a fraction of each run, whose lengths differ: 100, 25,000 and
+    175 steps). ``real`` (a Checkbox) ticks every
     Lab's "real … run" box: each trains on its framework's recorded data and draws its recorded path; the
     shared seed is then the recordings' (disabled).
     """
@@ -29,8 +31,8 @@ class SideBySide(W.VBox):
         seed = check_seed(seed)
         mode = choose_display(display)
         layout = "compact" if columns > 1 else "full"
-        self.labs = {name: Lab(name, seed=seed, display=mode, layout=layout, show_recipe=False, **lab_kwargs)
-                     for name in recipes}
+        self.labs = {name: Lab(name, seed=seed, display=mode, layout=layout, show_recipe=False, show_seed=False,
+                               **lab_kwargs) for name in recipes}
         self.seed = W.BoundedIntText(value=seed, min=0, max=2**31 - 1, description="shared seed",
                                      style={"description_width": "90px"}, layout=W.Layout(width="220px"))
         self.progress = W.FloatSlider(min=0, max=1, step=0.005, value=1, description="progress",
@@ -48,13 +50,18 @@ class SideBySide(W.VBox):
         self.real.observe(self._on_real, names="value")
         self.progress.observe(self._on_progress, names="value")
         self.reset_all.on_click(lambda _b: [lab.reset() for lab in self.labs.values()])
-        titles = [W.HTML(f"<h3 style='margin:4px 0'>{html.escape(RECIPES[name].title)}</h3>") for name in self.labs]
+        # short titles, one line each, so the figures line up (the canvas names the tutorial)
+        titles = [W.HTML(f"<h3 style='margin:4px 0;white-space:nowrap'>{html.escape(_short(name))}</h3>")
+                  for name in self.labs]
         columns_box = W.GridBox([W.VBox([t, lab]) for t, lab in zip(titles, self.labs.values(), strict=True)],
                                 layout=W.Layout(grid_template_columns=f"repeat({columns}, minmax(0, 1fr))",
-                                                grid_gap="12px", width="100%"))
+                                                grid_gap="8px", width="100%"))
         header = W.HBox([self.seed, self.play, self.progress, self.reset_all, self.real],
                         layout=W.Layout(flex_flow="row wrap", align_items="center"))
         super().__init__([header, columns_box], layout=W.Layout(width="100%"))
+
+    def __repr__(self) -> str:
+        return f"SideBySide({list(self.labs)!r}, seed={self.seed.value})"
 
     @property
     def runs(self) -> dict[str, Run]:
@@ -76,3 +83,8 @@ class SideBySide(W.VBox):
                 box.value = change["new"]
         self.seed.disabled = change["new"]
         self._on_progress({"new": self.progress.value})
+
+
+def _short(name: str) -> str:
+    """Caffe2, MXNet, PyTorch: the framework's name, the start of the recipe's title."""
+    return RECIPES[name].title.split(" ")[0] if name in RECIPES else name

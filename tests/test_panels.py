@@ -175,7 +175,7 @@ def test_compact_layout(tmp_path):
     np.testing.assert_array_equal(compact.path_line.get_xdata(), panels.path_line.get_xdata())
     compact.set_position(100)
     compact.figure.savefig(tmp_path / "c.png")
-    _not_blank(tmp_path / "c.png", size=(275, 540))
+    _not_blank(tmp_path / "c.png", size=(272, 540))
 
 
 def test_cli_run_png(tmp_path, capsys):

@@ -36,6 +36,14 @@ def assert_shows(lab):
     np.testing.assert_array_equal(run.theta, expected.theta)
 
 
+def shown(widget) -> list:
+    """Every widget inside ``widget`` (its children, theirs, ...): what the Lab puts on the page."""
+    out = []
+    for child in getattr(widget, "children", ()):
+        out += [child, *shown(child)]
+    return out
+
+
 @pytest.fixture(scope="module")
 def lab():
     return Lab("pytorch", display="none")
@@ -179,7 +187,7 @@ def test_fallback_to_png_without_ipympl(monkeypatch):
     lab = Lab("caffe2")
     assert lab.display_mode == "png"
     image = lab._view.widget
-    assert image in lab.children and image.value[:8] == b"\x89PNG\r\n\x1a\n"
+    assert image in shown(lab) and image.value[:8] == b"\x89PNG\r\n\x1a\n"
     renders = lab._view.renders
     lab.controls["gamma"].value = 0.5
     assert lab._view.renders == renders + 1 and lab._view.widget.value[:4] == b"\x89PNG"
@@ -188,7 +196,7 @@ def test_fallback_to_png_without_ipympl(monkeypatch):
 def test_ipympl_canvas_when_available():
     pytest.importorskip("ipympl")
     lab = Lab("pytorch", display="ipympl")
-    assert type(lab.figure.canvas).__name__ == "Canvas" and lab.figure.canvas in lab.children
+    assert type(lab.figure.canvas).__name__ == "Canvas" and lab.figure.canvas in shown(lab)
     lab.controls["lr"].value = 0.02
     assert_shows(lab)
 
@@ -229,3 +237,26 @@ def test_a_failing_recompute_is_reported_and_the_lab_keeps_working(monkeypatch):
     lab.controls["gamma"].value = 0.7
     assert lab.run.recipe.gamma == 0.7 and lab.message == ""
     assert_shows(lab)
+
+
+def test_reprs_css_classes_and_the_side_by_side_columns():
+    lab = Lab("pytorch", display="none")
+    assert repr(lab).startswith("Lab('pytorch', lr=0.01, ") and len(repr(lab)) < 200
+    assert "rw-lab-pytorch" in lab._dom_classes and "rw-readout" in lab.readout._dom_classes
+    assert "rw-lr-info" in lab.lr_info._dom_classes
+    lab.controls["recipe"].value = "mxnet"
+    assert "rw-lab-mxnet" in lab._dom_classes and "rw-lab-pytorch" not in lab._dom_classes
+    assert "converged — converged" not in lab.readout.value and "converged" in lab.readout.value
+    side = SideBySide(display="none")
+    assert repr(side) == "SideBySide(['caffe2', 'mxnet', 'pytorch'], seed=0)"
+    for column in side.labs.values():
+        on_page = shown(column)
+        assert column.controls["seed"] not in on_page  # the shared seed sets it
+        assert column.more.selected_index is None  # "more settings": closed
+        assert column.controls["gamma"] in shown(column.more) and column.controls["lr"] not in shown(column.more)
+
+
+def test_a_value_typed_in_the_browser_is_kept():
+    lab = Lab("pytorch", display="none")
+    lab.controls["lr"].set_state({"value": 10 ** -1.301})  # the handle's grid point nearest 0.05
+    assert lab.controls["lr"].value == 0.05 and lab.run.recipe.lr == 0.05

@@ -53,11 +53,11 @@ LAYOUTS = {
         "params": ((0.525, 0.09, 0.19, 0.3), (56, 60, 28, 30)),
         "lr": ((0.8, 0.09, 0.19, 0.3), (68, 60, 16, 30)),
     }),
-    # a narrow column for three recipes side by side: the path over the contours, and the loss. 275 px wide:
+    # a narrow column for three recipes side by side: the path over the contours, and the loss. 272 px wide:
     # three fit side by side in JupyterLab at 1280 px even with the file browser open (columns ≈ 277 px)
-    "compact": Layout((2.75, 5.4), {  # 275 × 540 px; top down: header 50, contour, legend, loss
-        "contour": ((0.21, 0.4833, 0.75, 0.3796), (58, 36, 8, 22)),
-        "loss": ((0.21, 0.072, 0.75, 0.183), (58, 38, 8, 22)),
-    }, header=(0, 0.9074, 1, 0.0926), title_y=(0.9, 0.3), title_size=(9, 8), title=9.5, label=9, tick=8.5,
+    "compact": Layout((2.72, 5.4), {  # 272 × 540 px; top down: header 50, contour, legend, loss
+        "contour": ((0.21, 0.4833, 0.735, 0.3796), (57, 36, 14, 22)),
+        "loss": ((0.21, 0.072, 0.735, 0.183), (57, 38, 14, 22)),
+    }, header=(0, 0.9074, 1, 0.0926), title_y=(0.9, 0.3), title_size=(8.5, 8), title=9.5, label=9, tick=8.5,
         legend=6.5, small=7, marker=0.65, alarm=10, legend_anchor=-0.245, legend_ncol=2, compact=True),
 }
