@@ -47,7 +47,7 @@ class LabLayout:
         c["clear_pins"] = W.Button(description="clear pins", icon="trash", layout=W.Layout(width="auto"))
         c["pair"] = W.Dropdown(description="plane", style={"description_width": "45px"},
                                layout=W.Layout(width="150px"))
-        c["zoom"] = W.ToggleButtons(options=ZOOM_LABELS, value="follow", style={"button_width": "110px"})
+        c["zoom"] = W.ToggleButtons(options=ZOOM_LABELS, value="follow", style={"button_width": "125px"})
 
         self.lr_info = W.HTML()
         self.lr_info.add_class("rw-lr-info")
