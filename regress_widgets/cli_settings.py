@@ -1,20 +1,19 @@
-"""The slider settings as command-line options, shared by ``run`` and ``record``."""
+"""The settings as command-line options, shared by ``run`` and ``record``: flags and help from the one table."""
 
 from __future__ import annotations
 
-from .recipes import SETTINGS
+from .settings import SETTINGS, SLIDERS, TABLE
 
 
 def add_setting_options(parser) -> None:
     """``--lr --gamma --stepsize --batch-size --noise`` and ``--steps | --epochs`` (validated by the recipe)."""
-    parser.add_argument("--lr", type=float, help="base learning rate (the step length α)")
-    parser.add_argument("--gamma", type=float, help="step-decay factor of the learning rate")
-    parser.add_argument("--stepsize", type=int, help="iterations between learning-rate decays (not α)")
-    parser.add_argument("--batch-size", type=int, dest="batch_size", help="examples per SGD step")
-    parser.add_argument("--noise", type=float, help="standard deviation of the label noise")
+    for name in SLIDERS:
+        s = TABLE[name]
+        parser.add_argument(s.flag, type=s.kind, dest=name, help=f"{s.help}; {s.allowed()}")
     length = parser.add_mutually_exclusive_group()
-    length.add_argument("--steps", type=int, help="number of SGD steps")
-    length.add_argument("--epochs", type=int, help="passes over a fixed dataset")
+    for name in ("steps", "epochs"):
+        s = TABLE[name]
+        length.add_argument(s.flag, type=s.kind, dest=name, help=f"{s.help}; {s.allowed()}")
 
 
 def settings_from(args) -> dict:

@@ -13,6 +13,7 @@ lr_max = 2 / λ_max: past it the iteration blows up along the steepest direction
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -22,6 +23,9 @@ from .recipes import Recipe, get_recipe, param_names
 
 @dataclass(frozen=True, eq=False)
 class Landscape:
+    """The loss surface of one dataset. Its derived numbers (optimum, min_loss, Hessian, eigenvalues, lr_max)
+    are computed once, on first use: a landscape never changes."""
+
     G: np.ndarray
     h: np.ndarray
     c: float
@@ -63,25 +67,25 @@ class Landscape:
         data = make_dataset(recipe, seed)
         return cls.from_data(data.X, data.y, recipe.loss_scale, recipe.param_names)
 
-    @property
+    @cached_property
     def optimum(self) -> np.ndarray:
         """The least-squares θ* (the best fit to these data, not the ground truth)."""
         return np.linalg.solve(self.G, self.h)
 
-    @property
+    @cached_property
     def min_loss(self) -> float:
         return float(self.loss(self.optimum))
 
-    @property
+    @cached_property
     def hessian(self) -> np.ndarray:
         return 2 * self.loss_scale * self.G
 
-    @property
+    @cached_property
     def eigenvalues(self) -> np.ndarray:
         """Eigenvalues of the Hessian, largest first."""
         return np.linalg.eigvalsh(self.hessian)[::-1]
 
-    @property
+    @cached_property
     def lr_max(self) -> float:
         """Stability limit 2/λ_max: gradient descent diverges for any larger learning rate."""
         return float(2 / self.eigenvalues[0])

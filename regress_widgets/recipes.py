@@ -13,25 +13,12 @@ names the field and its allowed range.
 
 from __future__ import annotations
 
-import math
-import numbers
 from dataclasses import dataclass, replace
 
-SLIDERS = ("lr", "gamma", "stepsize", "batch_size", "noise")
-"""The settings a teacher moves with a slider, in the order the UI shows them."""
+from .settings import MAX_BATCH, MAX_STEPS, SETTINGS, SLIDERS, TABLE, InvalidSetting
 
-SETTINGS = (*SLIDERS, "steps", "epochs")
-"""Every override a recipe accepts (``seed`` is taken by the engine itself)."""
-
-
-class InvalidSetting(ValueError):
-    """A setting outside its allowed range. ``field`` names it, ``allowed`` says the range."""
-
-    def __init__(self, field: str, allowed: str, value: object):
-        self.field = field
-        self.allowed = allowed
-        self.value = value
-        super().__init__(f"{field} must be {allowed}, got {value!r}")
+__all__ = ["MAX_BATCH", "MAX_STEPS", "RECIPES", "SETTINGS", "SLIDERS", "Distribution", "InvalidSetting", "Recipe",
+           "get_recipe", "param_names"]
 
 
 @dataclass(frozen=True)
@@ -83,6 +70,20 @@ class Recipe:
     noise: float
     steps: int | None = None
     epochs: int | None = None
+
+    def __post_init__(self):  # a recipe made any way (dataclasses.replace too) holds only allowed settings
+        top = None if self.streaming else self.n_examples
+        for name in SETTINGS:
+            value = getattr(self, name)
+            if value is not None:
+                TABLE[name].check(value, high=top if name == "batch_size" else None)
+        if (self.steps is None) == (self.epochs is None):
+            raise InvalidSetting("steps", "given, or epochs, but not both", self.steps)
+        if self.epochs is not None and self.streaming:
+            raise InvalidSetting("epochs", f"left out: {self.name} draws a fresh batch every step, use steps",
+                                 self.epochs)
+        if self.total_steps > MAX_STEPS:
+            raise InvalidSetting("steps", f"at most {MAX_STEPS:,} in all", self.total_steps)
 
     @property
     def dim(self) -> int:
@@ -137,7 +138,8 @@ class Recipe:
         overrides = {k: v for k, v in overrides.items() if v is not None}
         clean = {}
         for name, value in overrides.items():
-            clean[name] = _CHECKS[name](self, value)
+            top = self.n_examples if name == "batch_size" and not self.streaming else None
+            clean[name] = TABLE[name].check(value, high=top)
         if "steps" in clean and "epochs" in clean:
             raise InvalidSetting("epochs", "left out when steps is given", clean["epochs"])
         if "epochs" in clean:
@@ -149,69 +151,15 @@ class Recipe:
             clean["steps"] = None
         elif "steps" in clean:
             clean["epochs"] = None
-        new = replace(self, **clean)
-        if not new.streaming and new.batch_size > new.n_examples:
-            raise InvalidSetting(
-                "batch_size", f"an integer in [1, {new.n_examples}] (the dataset size)", new.batch_size
-            )
-        if new.total_steps > MAX_STEPS:
-            raise InvalidSetting("steps", f"at most {MAX_STEPS:,} in all", new.total_steps)
-        return new
+        return replace(self, **clean)  # __post_init__ checks what the settings make together
 
 
-MAX_STEPS = 2_000_000
-MAX_BATCH = 100_000
 
 
 def param_names(d: int) -> tuple[str, ...]:
     """Names of θ's entries as the plots label them: w, b in 1-D; w0, w1, …, b otherwise."""
     return ("w", "b") if d == 1 else (*(f"w{i}" for i in range(d)), "b")
 
-
-def _number(field: str, low: float, high: float, *, low_open: bool):
-    lo = "(" if low_open else "["
-    allowed = f"a number in {lo}{low:g}, {high:g}]"
-
-    def check(recipe: Recipe, value) -> float:
-        if isinstance(value, bool) or not isinstance(value, numbers.Real):
-            raise InvalidSetting(field, allowed, value)
-        value = float(value)
-        if not math.isfinite(value) or value > high or value < low or (low_open and value == low):
-            raise InvalidSetting(field, allowed, value)
-        return value
-
-    return check
-
-
-def _integer(field: str, low: int, high: int | None = None):
-    def check(recipe: Recipe, value) -> int:
-        top = high
-        if field == "batch_size" and not recipe.streaming:
-            top = recipe.n_examples
-        allowed = f"an integer in [{low}, {top}]"
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-            if (not isinstance(value, bool) and isinstance(value, numbers.Real) and math.isfinite(value)
-                    and float(value).is_integer()):
-                value = int(value)
-            else:
-                raise InvalidSetting(field, allowed, value)
-        value = int(value)
-        if value < low or value > top:
-            raise InvalidSetting(field, allowed, value)
-        return value
-
-    return check
-
-
-_CHECKS = {
-    "lr": _number("lr", 0.0, 10.0, low_open=True),
-    "gamma": _number("gamma", 0.0, 1.0, low_open=True),
-    "stepsize": _integer("stepsize", 1, MAX_STEPS),
-    "batch_size": _integer("batch_size", 1, MAX_BATCH),
-    "noise": _number("noise", 0.0, 100.0, low_open=False),
-    "steps": _integer("steps", 1, MAX_STEPS),
-    "epochs": _integer("epochs", 1, 10_000),
-}
 
 RECIPES: dict[str, Recipe] = {
     "caffe2": Recipe(
