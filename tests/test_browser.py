@@ -82,7 +82,7 @@ def layout_reference(name: str):
     """Where the contour panel lies in the recipe's canvas, as (x, y, w, h) fractions from the top left,
     and the canvas's index on the page: from the same SideBySide, built here without a kernel."""
     side = rw.SideBySide(display="none")
-    x0, y0, w, h = side.labs[name].panels.ax_contour.get_position().bounds
+    x0, y0, w, h = side.labs[name].panels.contour.ax.get_position().bounds
     return (x0, 1.0 - y0 - h, w, h), list(side.labs).index(name)
 
 

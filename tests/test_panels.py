@@ -46,39 +46,39 @@ def test_thin_keeps_first_and_last():
 def test_path_is_the_runs_own_theta(name):
     panels, run = _panels(name)
     i, j = panels.pair
-    x, y = panels.path_line.get_data()
-    steps = panels.path_steps
+    x, y = panels.contour.path_line.get_data()
+    steps = panels.contour.path_steps
     assert steps[0] == 0 and steps[-1] == run.steps
     np.testing.assert_array_equal(x, run.theta[steps, i])
     np.testing.assert_array_equal(y, run.theta[steps, j])
     if run.steps + 1 <= MAX_POINTS:
         assert len(steps) == run.steps + 1
     # parameters vs iteration and the loss show the same run
-    for k, line in enumerate(panels.param_lines):
-        np.testing.assert_array_equal(line.get_ydata(), run.theta[panels.params_steps, k])
-    assert panels.params_steps[0] == 0 and panels.params_steps[-1] == run.steps
+    for k, line in enumerate(panels.params.lines):
+        np.testing.assert_array_equal(line.get_ydata(), run.theta[panels.params.steps, k])
+    assert panels.params.steps[0] == 0 and panels.params.steps[-1] == run.steps
     assert panels.status.kind == "converged"
-    assert not panels.alarm.get_visible()
+    assert not panels.contour.alarm.get_visible()
 
 
 def test_scrubbing_grows_the_path():
     panels, run = _panels("pytorch")
     panels.set_position(10)
-    x, _ = panels.path_line.get_data()
+    x, _ = panels.contour.path_line.get_data()
     np.testing.assert_array_equal(x, run.theta[:11, 0])
-    assert panels.now_mark.get_xdata()[0] == run.theta[10, 0]
-    assert panels.loss_now.get_xdata()[0] == 10
+    assert panels.contour.now_mark.get_xdata()[0] == run.theta[10, 0]
+    assert panels.loss.now_line.get_xdata()[0] == 10
 
 
 def test_pair_and_zoom():
     panels, run = _panels("mxnet")
     panels.set_pair(0, 2)
-    x, y = panels.path_line.get_data()
-    np.testing.assert_array_equal(y, run.theta[panels.path_steps, 2])
-    assert "w1 held at" in panels.held_text.get_text()
-    follow = panels.ax_contour.get_xlim()
+    x, y = panels.contour.path_line.get_data()
+    np.testing.assert_array_equal(y, run.theta[panels.contour.path_steps, 2])
+    assert "w1 held at" in panels.contour.held_text.get_text()
+    follow = panels.contour.ax.get_xlim()
     panels.set_zoom("basin")
-    assert panels.ax_contour.get_xlim() != follow
+    assert panels.contour.ax.get_xlim() != follow
     with pytest.raises(ValueError):
         panels.set_pair(1, 1)
 
@@ -88,10 +88,10 @@ def test_diverged_run_is_drawn_up_to_the_divergence_and_says_so():
     panels, run = _panels("pytorch", lr=10 * landscape.lr_max)
     assert run.diverged_at is not None
     assert panels.status.kind == "diverged"
-    assert panels.alarm.get_visible()
-    assert panels.alarm.get_text() == f"diverged at step {run.diverged_at}"
-    x, _ = panels.path_line.get_data()
-    assert np.all(np.isfinite(x)) and panels.path_steps[-1] == run.diverged_at - 1
+    assert panels.contour.alarm.get_visible()
+    assert panels.contour.alarm.get_text() == f"diverged at step {run.diverged_at}"
+    x, _ = panels.contour.path_line.get_data()
+    assert np.all(np.isfinite(x)) and panels.contour.path_steps[-1] == run.diverged_at - 1
     panels.figure.canvas.draw()  # no warnings (they are errors here)
 
 
@@ -171,8 +171,8 @@ def test_compact_layout(tmp_path):
     panels, run = _panels("mxnet")
     compact = Panels(run.recipe, layout="compact")
     compact.update(run, panels.landscape)
-    assert compact.ax_data is None and compact.ax_params is None and compact.ax_lr is None
-    np.testing.assert_array_equal(compact.path_line.get_xdata(), panels.path_line.get_xdata())
+    assert compact.data is None and compact.params is None and compact.schedule is None
+    np.testing.assert_array_equal(compact.contour.path_line.get_xdata(), panels.contour.path_line.get_xdata())
     compact.set_position(100)
     compact.figure.savefig(tmp_path / "c.png")
     _not_blank(tmp_path / "c.png", size=(272, 540))

@@ -24,8 +24,8 @@ def assert_shows(lab):
     exactly what the engine gives for the controls' values."""
     run = lab.run
     i, j = lab.panels.pair
-    steps = lab.panels.path_steps
-    x, y = lab.panels.path_line.get_data()
+    steps = lab.panels.contour.path_steps
+    x, y = lab.panels.contour.path_line.get_data()
     assert steps[0] == 0 and steps[-1] == min(lab.position, last_finite_step(run))
     np.testing.assert_array_equal(x, run.theta[steps, i])
     np.testing.assert_array_equal(y, run.theta[steps, j])
@@ -95,7 +95,7 @@ def test_caffe2_steps_and_planes():
     assert lab.run.recipe.name == "mxnet" and lab.run.steps == 25_000
     assert lab.controls["epochs"].layout.display is None and lab.controls["steps"].layout.display == "none"
     assert_shows(lab)
-    assert len(lab.panels.path_steps) <= 1200
+    assert len(lab.panels.contour.path_steps) <= 1200
     lab.controls["reset"].click()
     assert lab.recipe.settings == rw.RECIPES["mxnet"].settings
 
@@ -139,7 +139,7 @@ def test_storm_ends_showing_exactly_the_last_values():
         assert getattr(lab.run.recipe, name) == value
     lab.draw()
     assert_shows(lab)
-    assert lab.panels.path_steps[-1] == lab.run.steps
+    assert lab.panels.contour.path_steps[-1] == lab.run.steps
 
 
 @pytest.mark.parametrize("name", list(rw.RECIPES))
@@ -151,7 +151,7 @@ def test_divergence_is_shown_without_warnings(name):
     # caffe2 accepts only 5× its limit (lr ≤ 10) and decays it: its loss explodes but stays finite
     kind = "diverging" if name == "caffe2" else "diverged"
     assert lab.status.kind == kind
-    assert lab.panels.alarm.get_visible() and kind in lab.panels.alarm.get_text()
+    assert lab.panels.contour.alarm.get_visible() and kind in lab.panels.contour.alarm.get_text()
     assert "past the stability limit" in lab.lr_info.value
     assert kind in lab.readout.value
     assert_shows(lab)

@@ -26,12 +26,12 @@ def assert_real(lab, name):
     replayed = rw.replay(rec)
     np.testing.assert_allclose(lab.run.theta, replayed.theta, rtol=0, atol=1e-10)
     i, j = lab.panels.pair
-    steps = lab.panels.reference_steps
+    steps = lab.panels.frame.reference.steps
     assert steps[0] == 0 and steps[-1] == len(rec.theta) - 1
-    x, y = lab.panels.ref_path.get_data()
+    x, y = lab.panels.contour.ref_path.get_data()
     np.testing.assert_array_equal(x, rec.theta[steps, i])
     np.testing.assert_array_equal(y, rec.theta[steps, j])
-    assert lab.panels.ref_path.get_visible() and lab.panels.ref_loss.get_visible()
+    assert lab.panels.contour.ref_path.get_visible() and lab.panels.loss.ref_loss.get_visible()
     return rec
 
 
@@ -47,7 +47,7 @@ def test_real_run_on_and_off(name):
     assert lab.run.recipe.batch_size == rec.recipe.batch_size and lab.run.steps == len(rec.lr)
     label = lab.panels.reference_label
     assert version in label and "tutorial's settings" not in label
-    assert version in lab.panels.ref_legend.get_texts()[0].get_text()
+    assert version in lab.panels.contour.ref_legend.get_texts()[0].get_text()
     assert lab.framework_deviation < 1e-4
     assert f"{lab.framework_deviation:.1e}" in lab.framework_info.value
     assert all(lab.controls[k].disabled for k in FIXED) and "fixed" in lab.framework_info.value
@@ -64,8 +64,8 @@ def test_real_run_on_and_off(name):
     engine = lab.run.theta
     lab.controls["lr"].value = rec.recipe.lr * 3
     assert not np.allclose(lab.run.theta, engine)
-    x, _ = lab.panels.ref_path.get_data()
-    np.testing.assert_array_equal(x, rec.theta[lab.panels.reference_steps, lab.panels.pair[0]])
+    x, _ = lab.panels.contour.ref_path.get_data()
+    np.testing.assert_array_equal(x, rec.theta[lab.panels.frame.reference.steps, lab.panels.pair[0]])
     assert "tutorial's settings" in lab.panels.reference_label and lab.framework_deviation is None
     assert "tutorial's settings" in lab.framework_info.value
     lab.draw()
@@ -75,7 +75,7 @@ def test_real_run_on_and_off(name):
     box.value = False  # the seeded data exactly as before, from the cache
     np.testing.assert_array_equal(lab.run.theta, before.theta)
     assert lab.run.recipe == before.recipe and lab.landscape is landscape
-    assert lab.panels.reference is None and not lab.panels.ref_path.get_visible()
+    assert lab.panels.reference is None and not lab.panels.contour.ref_path.get_visible()
     assert not any(lab.controls[k].disabled for k in FIXED) and lab.framework_info.value == ""
     lab.draw()
 

@@ -161,3 +161,13 @@ def legend_layer(host: Axes, handles, **kwargs):
     legend = layer.legend(handles=handles, **kwargs)
     legend.get_frame().set_edgecolor("#cccccc")
     return legend
+
+
+def set_legend_text(legend, k: int, text: str) -> None:
+    """Change entry ``k`` of a legend made by :func:`legend_layer`, and take a fresh copy of its layer (a legend's
+    texts do not tell its axes that they changed, so the cached pixels would keep the old words)."""
+    entry = legend.get_texts()[k]
+    if entry.get_text() != text:
+        entry.set_text(text)
+        legend.axes.invalidate()
+        legend.stale = True

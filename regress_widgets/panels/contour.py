@@ -16,28 +16,11 @@ from matplotlib.collections import LineCollection
 
 from ..landscape import Landscape
 from ..recipes import Recipe
-from .cached_axes import legend_layer
-from .status import Status
-from .style import OPT_COLOR, PATH_COLOR, RING_CMAP, STATUS_COLORS, TRUTH_COLOR
+from .cached_axes import legend_layer, set_legend_text
+from .frame import Frame
+from .style import OPT_COLOR, PATH_COLOR, REFERENCE_COLOR, RING_CMAP, STATUS_COLORS, TRUTH_COLOR
 from .thinning import thin, thin_line
 from .ticks import quantized_view, set_limits
-
-ZOOMS = ("follow", "basin")
-
-
-def check_pair(pair, names) -> tuple:
-    """``pair`` as a tuple, if it names two different parameters of ``names``."""
-    pair = tuple(pair)
-    if len(pair) != 2 or pair[0] == pair[1] or not all(0 <= k < len(names) for k in pair):
-        raise ValueError(f"pair must name two different parameters of {names}, got {pair}")
-    return pair
-
-
-def check_zoom(zoom: str) -> str:
-    """``zoom``, if it is one of :data:`ZOOMS`."""
-    if zoom not in ZOOMS:
-        raise ValueError(f"zoom must be one of {', '.join(ZOOMS)}, got {zoom!r}")
-    return zoom
 
 
 def _ellipse_levels(landscape: Landscape, i: int, j: int, half: float, n_points: int = 96):
@@ -69,13 +52,24 @@ def _init_spread(recipe: Recipe, k: int) -> float:
 
 
 class ContourPanel:
-    """The contour panel, a part of :class:`~.figure.Panels`: it reads the Panels' layout, recipe, names,
-    pair, zoom, max_points, run, landscape and ``_full_steps`` (the thinned steps of the whole run)."""
+    """The contour panel: it owns its axes and artists and draws a :class:`~.frame.Frame` with :meth:`update`.
 
-    def _build_contour(self, ax) -> None:
-        self._half = 1.0  # the scale of the plane around the optimum: set with each landscape
-        self._decay_steps = np.zeros(0, dtype=np.int64)
-        L = self.layout
+    Beside the run it draws the frame's reference path (a real framework's) and its pinned runs (faded).
+    """
+
+    def __init__(self, ax, layout, names, streaming: bool, aspect: float):
+        self.ax = ax
+        self.layout = L = layout
+        self.names = names
+        self.aspect = aspect
+        """Height / width of the axes box: the view keeps equal scales on both axes."""
+        self.half = 1.0
+        """The scale of the plane around the optimum: set with each landscape."""
+        self.path_steps = np.zeros(1, dtype=np.int64)
+        """The indices into ``run.theta`` that the path line draws now (all of them unless thinned)."""
+        self._frame: Frame | None = None
+        self._pin_lines: dict = {}
+        self._path_box = None
         m = L.marker
         ax.set_title("Loss contours, SGD path" if L.compact else "Loss contours and the SGD path",
                      fontsize=L.title + 1, fontweight="bold")
@@ -100,8 +94,10 @@ class ContourPanel:
         self.alarm = ax.text(0.5, 0.95, "", transform=ax.transAxes, ha="center", va="top", fontsize=L.alarm,
                              fontweight="bold", color="white", zorder=20, visible=False,
                              bbox=dict(boxstyle="round,pad=0.4", fc=STATUS_COLORS["diverged"], ec="none"))
+        (self.ref_path,) = ax.plot([], [], "-", color=REFERENCE_COLOR, lw=5.5 * max(m, 0.8), alpha=0.55,
+                                   zorder=3.5, solid_capstyle="round", label="reference")
         ax.mark_dynamic(self.path_line, self.decay_marks, self.start_mark, self.now_mark, self.truth_mark,
-                        self.opt_mark, self.held_text, self.alarm)
+                        self.opt_mark, self.held_text, self.alarm, self.ref_path)
         handles = [self.truth_mark, self.opt_mark, self.start_mark, self.path_line, self.now_mark,
                    self.decay_marks, self.rings]
         if L.compact:  # the truth, the best fit, the path and its start
@@ -112,15 +108,37 @@ class ContourPanel:
         if L.compact:
             for text, short in zip(self.legend.get_texts(), ("truth", "least squares", "start", "path"), strict=True):
                 text.set_text(short)
+        self.ref_legend = legend_layer(ax, [self.ref_path], loc="upper left", fontsize=L.legend, handlelength=1.6,
+                                       borderaxespad=0.3, framealpha=1.0)
+        for artist in (self.ref_path, self.ref_legend.axes):  # hidden after the legend copied the line's look
+            artist.set_visible(False)
 
-    def _update_contour(self) -> None:
-        land = self.landscape
-        i, j = self.pair
+    # ------------------------------------------------------------------ drawing a frame
+    def update(self, frame: Frame) -> None:
+        old = self._frame
+        self._frame = frame
+        new_surface = (old is None or frame.landscape is not old.landscape or frame.pair != old.pair
+                       or frame.recipe.theta_true != old.recipe.theta_true)
+        if new_surface:
+            self._draw_surface(frame)
+        if old is None or new_surface or frame.reference is not old.reference:
+            self._draw_reference(frame)
+        if old is None or new_surface or frame.pins != old.pins:
+            self._draw_pins(frame)
+        if (old is None or new_surface or frame.run is not old.run or frame.zoom != old.zoom
+                or frame.reference is not old.reference):
+            self._draw_extent(frame)
+        self._draw_path(frame)
+        self._draw_alarm(frame)
+
+    def _draw_surface(self, frame: Frame) -> None:
+        land, recipe = frame.landscape, frame.recipe
+        i, j = frame.pair
         opt = land.optimum
-        truth = np.asarray(self.recipe.theta_true)
-        self._half = max(0.5, 1.3 * max(max(abs(opt[k]) + _init_spread(self.recipe, k), abs(truth[k] - opt[k]))
-                                        for k in (i, j)))
-        segments, deltas = _ellipse_levels(land, i, j, self._half)
+        truth = np.asarray(recipe.theta_true)
+        self.half = max(0.5, 1.3 * max(max(abs(opt[k]) + _init_spread(recipe, k), abs(truth[k] - opt[k]))
+                                       for k in (i, j)))
+        segments, deltas = _ellipse_levels(land, i, j, self.half)
         self.rings.set_segments(list(segments))
         self.rings.set_array(np.log2(deltas))
         self.rings.set_clim(math.log2(deltas[0]), math.log2(deltas[-1]))
@@ -133,90 +151,113 @@ class ContourPanel:
             label = ("least-squares optimum = truth\n(fresh data every step)" if same
                      else "least-squares optimum: the best\nfit to these data (≠ truth: noise)")
         self.opt_mark.set_label(label)
-        if self.legend.get_texts()[1].get_text() != label:
-            self.legend.get_texts()[1].set_text(label)
-        ax = self.ax_contour
+        set_legend_text(self.legend, 1, label)
         names = self.names
-        ax.set_xlabel(names[i], fontsize=self.layout.label + 2, labelpad=1)
-        ax.set_ylabel(names[j], fontsize=self.layout.label + 2, rotation=90 if self.layout.compact else 0,
-                      labelpad=2 if self.layout.compact else 10)
+        compact = self.layout.compact
+        self.ax.set_xlabel(names[i], fontsize=self.layout.label + 2, labelpad=1)
+        self.ax.set_ylabel(names[j], fontsize=self.layout.label + 2, rotation=90 if compact else 0,
+                           labelpad=2 if compact else 10)
         held = [k for k in range(len(names)) if k not in (i, j)]
         self.held_text.set_text("\n".join(f"{names[k]} held at {opt[k]:.3g} (least squares); path projected"
                                            for k in held))
         self.held_text.set_visible(bool(held))
 
-    def _mark_decays(self, changes) -> None:
-        """The steps where the learning rate changes (at most 60), marked on the path as it passes them."""
-        decays = changes
-        if len(decays) > 60:
-            decays = decays[np.unique(np.linspace(0, len(decays) - 1, 60).round().astype(int))]
-        self._decay_steps = decays
+    def _draw_reference(self, frame: Frame) -> None:
+        ref = frame.reference
+        for artist in (self.ref_path, self.ref_legend.axes):
+            artist.set_visible(ref is not None)
+        if ref is None:
+            self.ref_path.set_data([], [])
+            return
+        i, j = frame.pair
+        self.ref_path.set_data(ref.theta[ref.steps, i], ref.theta[ref.steps, j])
+        self.ref_path.set_label(ref.label)
+        set_legend_text(self.ref_legend, 0, ref.label)
 
-    def _show_path(self, theta, stop: int) -> None:
-        """The path up to θ after ``stop`` steps, and the current position at its end."""
-        i, j = self.pair
-        idx = self._path_points(theta, stop)
-        self.path_steps = idx
-        self.path_line.set_data(theta[idx, i], theta[idx, j])
-        self.path_line.set_marker("o" if len(idx) <= 250 else "")
-        self.now_mark.set_data([theta[stop, i]], [theta[stop, j]])
-        decays = self._decay_steps[self._decay_steps <= stop]
-        self.decay_marks.set_data(theta[decays, i], theta[decays, j])
+    def _draw_pins(self, frame: Frame) -> None:
+        """A faded line for each pinned run (a :class:`~.frame.Path`), made once per pin."""
+        keep = {id(p) for p in frame.pins}
+        for key in [k for k in self._pin_lines if k not in keep]:
+            line = self._pin_lines.pop(key)
+            self.ax.forget_dynamic(line)
+            line.remove()
+        i, j = frame.pair
+        for pin in frame.pins:
+            line = self._pin_lines.get(id(pin))
+            if line is None:
+                (line,) = self.ax.plot([], [], "-", color=pin.color, lw=2.4, alpha=0.7, zorder=3, label=pin.label)
+                self.ax.mark_dynamic(line)
+                self._pin_lines[id(pin)] = line
+            line.set_data(pin.theta[pin.steps, i], pin.theta[pin.steps, j])
 
-    def _show_alarm(self, status: Status, run, full) -> None:
-        """A red banner over the contours for a run that diverged or is diverging."""
-        wild = status.kind in ("diverged", "diverging")
-        self.alarm.set_visible(wild)
-        if status.kind == "diverged":
-            self.alarm.set_text(f"diverged at step {run.diverged_at}")
-        elif wild:
-            grew = full[-1] / max(full[0], 1e-300)
-            self.alarm.set_text(f"diverging: loss ×{grew:.2g}" if grew > 10 else "diverging: lr past 2/λmax")
+    def _draw_extent(self, frame: Frame) -> None:
+        i, j = frame.pair
+        theta = frame.run.theta
+        pts = theta[frame.steps][:, [i, j]]
+        lo, hi = pts.min(axis=0), pts.max(axis=0)
+        ref = frame.reference
+        if ref is not None and len(ref.steps):  # keep a reference path (a real framework's) in view too
+            rp = ref.theta[ref.steps][:, [i, j]]
+            lo, hi = np.fmin(lo, rp.min(axis=0)), np.fmax(hi, rp.max(axis=0))
+        self._path_box = (lo, hi)
+        self.start_mark.set_data([theta[0, i]], [theta[0, j]])
+        self._set_view(frame)
 
-    def _path_points(self, theta, stop: int) -> np.ndarray:
-        """The steps the path line draws: all of them up to ``max_points``; fewer for a long scribble.
-
-        A path that bounces across the view (a large lr, a small batch) would cost a lot of ink to
-        draw and shows no more with 1,200 points than with a few hundred: its length in view widths
-        is capped at ``PATH_INK``. The first and the last point are always drawn.
-        """
-        idx = thin(stop, self.max_points)
-        (x0, x1), (y0, y1) = self.ax_contour.get_xlim(), self.ax_contour.get_ylim()
-        i, j = self.pair
-        return idx[thin_line(theta[idx, i], theta[idx, j], x1 - x0, y1 - y0)]
-
-    def _update_path_extent(self) -> None:
-        i, j = self.pair
-        pts = self.run.theta[self._full_steps][:, [i, j]]
-        self._path_box = (pts.min(axis=0), pts.max(axis=0))
-        ref = self._reference_box()
-        if ref is not None:  # keep a reference path (a real framework's) in view too
-            self._path_box = (np.fmin(self._path_box[0], ref[0]), np.fmax(self._path_box[1], ref[1]))
-        self.start_mark.set_data([self.run.theta[0, i]], [self.run.theta[0, j]])
-        self._set_view()
-
-    def _set_view(self) -> None:
+    def _set_view(self, frame: Frame) -> None:
         """Equal scales on both axes (the contours keep their true shape), limits in round steps."""
-        i, j = self.pair
-        opt = self.landscape.optimum[[i, j]]
-        truth = np.asarray(self.recipe.theta_true)[[i, j]]
-        start = self.run.theta[0, [i, j]]
-        cap = 3 * self._half
-        if self.zoom == "basin":
+        i, j = frame.pair
+        opt = frame.landscape.optimum[[i, j]]
+        truth = np.asarray(frame.recipe.theta_true)[[i, j]]
+        start = frame.run.theta[0, [i, j]]
+        cap = 3 * self.half
+        if frame.zoom == "basin":
             reach = max(np.abs(start - opt).max(), np.abs(truth - opt).max())
-            half = np.full(2, max(1.6 * reach, 0.25 * self._half))
+            half = np.full(2, max(1.6 * reach, 0.25 * self.half))
             center = opt
         else:
             lo, hi = self._path_box
             lo = np.maximum(np.minimum(np.minimum(lo, opt), truth), opt - cap)
             hi = np.minimum(np.maximum(np.maximum(hi, opt), truth), opt + cap)
             center = (lo + hi) / 2
-            half = np.maximum(0.62 * (hi - lo), 1e-3 * self._half)
-        fig_w, fig_h = self.figure.get_size_inches()
-        rect = self.layout.panels["contour"][0]
-        aspect = (rect[3] * fig_h) / (rect[2] * fig_w)  # axes height / width
+            half = np.maximum(0.62 * (hi - lo), 1e-3 * self.half)
+        aspect = self.aspect
         half = np.full(2, max(half[0], half[1] / aspect))  # the x half-width, then y follows the aspect
         center, half = quantized_view(center, half)
         half = np.array([half[0], half[0] * aspect])
-        set_limits(self.ax_contour, (center[0] - half[0], center[0] + half[0]),
-                   (center[1] - half[1], center[1] + half[1]))
+        set_limits(self.ax, (center[0] - half[0], center[0] + half[0]), (center[1] - half[1], center[1] + half[1]))
+
+    def _draw_path(self, frame: Frame) -> None:
+        """The path up to θ after the frame's step, and the current position at its end."""
+        i, j = frame.pair
+        theta, stop = frame.run.theta, frame.stop
+        idx = self._path_points(frame, stop)
+        self.path_steps = idx
+        self.path_line.set_data(theta[idx, i], theta[idx, j])
+        self.path_line.set_marker("o" if len(idx) <= 250 else "")
+        self.now_mark.set_data([theta[stop, i]], [theta[stop, j]])
+        decays = frame.decays[frame.decays <= stop]
+        self.decay_marks.set_data(theta[decays, i], theta[decays, j])
+
+    def _path_points(self, frame: Frame, stop: int) -> np.ndarray:
+        """The steps the path line draws: all of them up to ``max_points``; fewer for a long scribble.
+
+        A path that bounces across the view (a large lr, a small batch) would cost a lot of ink to
+        draw and shows no more with 1,200 points than with a few hundred: its length in view widths
+        is capped at ``PATH_INK``. The first and the last point are always drawn.
+        """
+        idx = thin(stop, frame.max_points)
+        (x0, x1), (y0, y1) = self.ax.get_xlim(), self.ax.get_ylim()
+        i, j = frame.pair
+        theta = frame.run.theta
+        return idx[thin_line(theta[idx, i], theta[idx, j], x1 - x0, y1 - y0)]
+
+    def _draw_alarm(self, frame: Frame) -> None:
+        """A red banner over the contours for a run that diverged or is diverging."""
+        status = frame.status
+        wild = status.kind in ("diverged", "diverging")
+        self.alarm.set_visible(wild)
+        if status.kind == "diverged":
+            self.alarm.set_text(f"diverged at step {frame.run.diverged_at}")
+        elif wild:
+            grew = frame.full[-1] / max(frame.full[0], 1e-300)
+            self.alarm.set_text(f"diverging: loss ×{grew:.2g}" if grew > 10 else "diverging: lr past 2/λmax")

@@ -1,13 +1,13 @@
-"""The figure: :class:`Panels` lays out the panels of one recipe and keeps them up to date; :func:`save_png`.
+"""The figure: :class:`Panels` lays out the panels of one recipe and shows a :class:`~.frame.Frame` on them;
+:func:`save_png`.
 
-Each panel is a part of :class:`Panels` in its own module (the header, the contours, the loss, the data,
-the parameters, the learning rate, the pinned runs); this module builds the figure they share and says,
-for each change (a new run, a new position, a new plane or zoom), which of them to update.
+Each panel is an object in its own module that owns its axes and artists (the header, the contours, the
+loss, the data, the parameters, the learning rate) and draws a frame with ``update(frame)``. This module
+builds the figure they share and hands each frame to each of them.
 """
 
 from __future__ import annotations
 
-import numpy as np
 from matplotlib.backend_bases import FigureCanvasBase
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -17,162 +17,144 @@ from ..engine import Run
 from ..landscape import Landscape
 from ..recipes import Recipe
 from .cached_axes import CachedAxes
-from .contour import ContourPanel, check_pair, check_zoom
+from .contour import ContourPanel
 from .data_panel import DataPanel
-from .ghosts import Ghosts
+from .frame import Frame, Path, check_pair, check_zoom, make_frame
 from .header import Header
 from .loss import LossPanel
 from .parameters import ParametersPanel
-from .reference import Reference
 from .schedule import SchedulePanel
-from .status import Status, last_finite_step, run_status
-from .style import LAYOUTS
-from .thinning import MAX_POINTS, thin
+from .style import GHOST_COLORS, LAYOUTS
+from .thinning import MAX_POINTS
 from .ticks import StepFormatter
 
 
-class Panels(Header, ContourPanel, LossPanel, DataPanel, ParametersPanel, SchedulePanel, Ghosts, Reference):
-    """The five panels of one recipe on one Figure, updated in place.
+class Panels:
+    """The panels of one recipe on one Figure, updated in place from frames.
 
     ``figure`` may be any matplotlib Figure (an ipympl canvas's, or a bare one: it then gets an Agg
-    canvas). Call :meth:`update` with a run and the landscape of its data; :meth:`set_position`
-    scrubs through the iterations; :meth:`set_pair` and :meth:`set_zoom` change the contour view;
-    :meth:`add_ghost` and :meth:`clear_ghosts` manage pinned runs; :meth:`set_reference` and
-    :meth:`clear_reference` another path to compare with (a real framework's, recorded).
+    canvas). ``recipe`` gives the figure its shape (how many parameters, streaming data or not); the
+    numbers drawn are always the frame's. :meth:`show` draws a frame; :meth:`update`, :meth:`set_position`,
+    :meth:`set_pair`, :meth:`set_zoom`, :meth:`add_ghost`, :meth:`clear_ghosts`, :meth:`set_reference` and
+    :meth:`clear_reference` make the next frame from the last one, show it and ask for one redraw.
 
-    Every panel is a :class:`~regress_widgets.panels.cached_axes.CachedAxes`: what a slider move does not
-    change (ticks, labels, legends, contours, data points) is pasted from a bitmap, and axis limits
-    move in round steps so that a small change usually keeps the view (calmer for the eye, too).
-    ``cache=False`` draws them as plain matplotlib Axes (the benchmark's baseline). On a canvas that
-    draws on its own (ipympl) updates ask for ``draw_idle``; on a plain Agg canvas nothing is drawn
-    until someone draws or saves the figure.
+    Every panel is a :class:`~regress_widgets.panels.cached_axes.CachedAxes`: what a change does not
+    touch (ticks, labels, legends, contours, data points) is pasted from a bitmap, and axis limits
+    move in round steps so that a small change usually keeps the view. ``cache=False`` draws them as plain
+    matplotlib Axes (the benchmark's baseline). :meth:`show` asks for no drawing: whoever shows the figure
+    draws it once (:meth:`draw_idle` on a canvas that draws on its own, as ipympl's).
     """
 
     def __init__(self, recipe: Recipe, figure: Figure | None = None, *, pair=None, zoom: str = "follow",
                  max_points: int = MAX_POINTS, cache: bool = True, layout: str = "full"):
         if layout not in LAYOUTS:
             raise ValueError(f"layout must be one of {', '.join(LAYOUTS)}, got {layout!r}")
-        self.layout = LAYOUTS[layout]
+        self.layout = L = LAYOUTS[layout]
         if figure is None:
-            figure = Figure(figsize=self.layout.figsize, dpi=100)
+            figure = Figure(figsize=L.figsize, dpi=100)
         if figure.canvas is None or type(figure.canvas) is FigureCanvasBase:
             FigureCanvasAgg(figure)
         self.figure = figure
-        self.recipe = recipe
-        self.max_points = max_points
         self.names = recipe.param_names
-        self.pair = check_pair((0, 1) if pair is None else pair, self.names)
-        self.zoom = check_zoom(zoom)
-        self.run: Run | None = None
-        self.landscape: Landscape | None = None
-        self.position = 0
-        self.path_steps = np.zeros(1, dtype=np.int64)
-        """The indices into ``run.theta`` that the path line draws now (all of them unless thinned)."""
-        self.status: Status | None = None
-        self._full_steps = np.zeros(0, dtype=np.int64)  # the thinned steps of the whole run
-        self._ghosts: list[tuple] = []
-        self._now_lines: list = []  # the line at the current step on each panel whose x axis is the step
-        self._build()
-        for a in self.figure.axes:
-            if isinstance(a, CachedAxes):
-                a.enabled = cache
-
-    # ------------------------------------------------------------------ building (once)
-    def _build(self) -> None:
-        fig = self.figure
+        self.max_points = max_points
+        self._start_view = (check_pair((0, 1) if pair is None else pair, self.names), check_zoom(zoom))
+        self.frame: Frame | None = None
+        """The frame on show (None before the first)."""
+        fig = figure
         fig.set_facecolor("white")
+
         def panel(rect, margins):
             return fig.add_axes(rect, axes_class=CachedAxes, margins=margins)
 
-        L = self.layout
-        self.ax_header = panel(L.header, (0, 0, 0, 0))
-        self._build_header(self.ax_header)
-
-        # headline: contour + path; then the small panels the layout has room for
+        self.header = Header(panel(L.header, (0, 0, 0, 0)), L)
         axes = {name: panel(*L.panels[name]) if name in L.panels else None
                 for name in ("contour", "loss", "data", "params", "lr")}
-        ax = self.ax_contour = axes["contour"]
-        self.ax_loss, self.ax_data, self.ax_params, self.ax_lr = (axes[k] for k in ("loss", "data", "params", "lr"))
         self.axes = tuple(a for a in axes.values() if a is not None)
         for a in self.axes:
             a.tick_params(labelsize=L.tick)
             a.grid(True, color="#e3e3e3", linewidth=0.8)
             a.set_axisbelow(True)
-        for a in (ax, self.ax_data):
-            if a is not None:
-                a.xaxis.set_major_locator(MaxNLocator(5 if not L.compact else 4))
-                a.yaxis.set_major_locator(MaxNLocator(5 if not L.compact else 4))
-        for a in (self.ax_loss, self.ax_params, self.ax_lr):
-            if a is not None:
-                a.xaxis.set_major_locator(MaxNLocator(4, integer=True, steps=[1, 2, 2.5, 5, 10]))
-                a.xaxis.set_major_formatter(StepFormatter())
-                a.set_xlabel("step", fontsize=L.label, labelpad=1)
-        self._build_contour(ax)
-        self._build_loss(self.ax_loss)
-        self._build_reference()
-        if self.ax_data is not None:
-            self._build_data(self.ax_data)
-        if self.ax_params is not None:
-            self._build_params(self.ax_params)
-        if self.ax_lr is not None:
-            self._build_lr(self.ax_lr)
+        for name in ("contour", "data"):
+            if axes[name] is not None:
+                axes[name].xaxis.set_major_locator(MaxNLocator(5 if not L.compact else 4))
+                axes[name].yaxis.set_major_locator(MaxNLocator(5 if not L.compact else 4))
+        for name in ("loss", "params", "lr"):
+            if axes[name] is not None:
+                axes[name].xaxis.set_major_locator(MaxNLocator(4, integer=True, steps=[1, 2, 2.5, 5, 10]))
+                axes[name].xaxis.set_major_formatter(StepFormatter())
+                axes[name].set_xlabel("step", fontsize=L.label, labelpad=1)
+        rect = L.panels["contour"][0]
+        fig_w, fig_h = figure.get_size_inches()
+        self.contour = ContourPanel(axes["contour"], L, self.names, recipe.streaming,
+                                    aspect=(rect[3] * fig_h) / (rect[2] * fig_w))
+        self.loss = LossPanel(axes["loss"], L, recipe.streaming)
+        self.data = DataPanel(axes["data"], L, recipe) if axes["data"] is not None else None
+        self.params = ParametersPanel(axes["params"], L, recipe) if axes["params"] is not None else None
+        self.schedule = SchedulePanel(axes["lr"], L) if axes["lr"] is not None else None
+        self.parts = tuple(p for p in (self.header, self.contour, self.loss, self.data, self.params, self.schedule)
+                           if p is not None)
+        for a in self.figure.axes:
+            if isinstance(a, CachedAxes):
+                a.enabled = cache
 
-    # ------------------------------------------------------------------ updating (in place)
+    # ------------------------------------------------------------------ showing frames
+    def show(self, frame: Frame) -> None:
+        """Draw ``frame`` on every panel (in place; no redraw is requested)."""
+        if frame.recipe.param_names != self.names:
+            raise ValueError(f"these panels show θ = {self.names}; the frame's run has {frame.recipe.param_names}")
+        for part in self.parts:
+            part.update(frame)
+        self.frame = frame
+
     def update(self, run: Run, landscape: Landscape, position: int | None = None) -> None:
-        """Show ``run`` over ``landscape`` (its data's loss): only what changed is recomputed.
+        """Show ``run`` over ``landscape`` (its data's loss), at ``position`` (default: the whole run)."""
+        last = self.frame
+        pair, zoom = (last.pair, last.zoom) if last else self._start_view
+        view = dict(reference=last.reference, pins=last.pins) if last else {}
+        self._show(make_frame(run, landscape, position=position, pair=pair, zoom=zoom,
+                              max_points=self.max_points, **view))
 
-        ``position`` is the step to show the path up to (default: the whole run).
-        """
-        new_data = landscape is not self.landscape
-        self.run = run
-        self.landscape = landscape
-        if new_data:
-            self._update_contour()
-            self._show_floor(landscape.min_loss)
-            self._data_stream = None
-        if new_data:
-            self._redraw_reference()
-        self._update_run()
-        self.set_position(run.steps if position is None else position, draw=False)
-        self._redraw_ghosts()
-        self.draw_idle()
+    def set_position(self, step: int, draw: bool = True) -> None:
+        """Show the run up to θ after ``step`` steps (0 … run.steps): the path grows as it plays."""
+        if self.frame is not None:
+            self._show(self.frame.moved(position=step), draw)
 
     def set_pair(self, i: int, j: int) -> None:
         """Show the plane of parameters ``i`` and ``j`` (the others held at their least-squares value)."""
         pair = check_pair((i, j), self.names)
-        if pair == self.pair:
-            return
-        self.pair = pair
-        self._redraw_reference()
-        if self.run is not None:
-            self._update_contour()
-            self._update_path_extent()
-            self._redraw_ghosts()
-            self.set_position(self.position, draw=False)
-            self.draw_idle()
+        if self.frame is None:
+            self._start_view = (pair, self._start_view[1])
+        elif pair != self.frame.pair:
+            self._show(self.frame.moved(pair=pair))
 
     def set_zoom(self, zoom: str) -> None:
         """``"follow"``: fit the path; ``"basin"``: the whole basin around the optimum."""
-        self.zoom = check_zoom(zoom)
-        if self.run is not None:
-            self._set_view()
-            self.draw_idle()
+        zoom = check_zoom(zoom)
+        if self.frame is None:
+            self._start_view = (self._start_view[0], zoom)
+        else:
+            self._show(self.frame.moved(zoom=zoom))
 
-    def set_position(self, step: int, draw: bool = True) -> None:
-        """Show the run up to θ after ``step`` steps (0 … run.steps): the path grows as it plays."""
-        run = self.run
-        if run is None:
-            return
-        step = int(min(max(step, 0), run.steps))
-        self.position = step
-        stop = min(step, last_finite_step(run))
-        self._show_path(run.theta, stop)
-        for line in self._now_lines:
-            line.set_xdata([step, step])
-        if self.ax_data is not None:  # the fitted line at the current θ; streaming: the batch that step used
-            self._update_fit(run.theta[stop])
-            if self.recipe.streaming and run.steps:
-                self._show_batch(min(max(step, 1), run.steps) - 1)
+    def add_ghost(self, run: Run, label: str = "") -> str:
+        """Keep ``run`` as a faded path (and loss curve); returns the colour it is drawn in."""
+        pins = self.frame.pins
+        color = GHOST_COLORS[len(pins) % len(GHOST_COLORS)]
+        pin = Path.of(run.theta, label, color, self.max_points)
+        self._show(self.frame.moved(pins=(*pins, pin)))
+        return color
+
+    def clear_ghosts(self) -> None:
+        self._show(self.frame.moved(pins=()))
+
+    def set_reference(self, theta, label: str) -> None:
+        """Draw ``theta`` ((T + 1, P), e.g. a recorded framework's path) as the reference, named ``label``."""
+        self._show(self.frame.moved(reference=reference_path(theta, label, self.names, self.max_points)))
+
+    def clear_reference(self) -> None:
+        self._show(self.frame.moved(reference=None))
+
+    def _show(self, frame: Frame, draw: bool = True) -> None:
+        self.show(frame)
         if draw:
             self.draw_idle()
 
@@ -188,27 +170,52 @@ class Panels(Header, ContourPanel, LossPanel, DataPanel, ParametersPanel, Schedu
             if isinstance(a, CachedAxes):
                 a.invalidate()
 
-    def _update_run(self) -> None:
-        """A new run on the same data or new: every panel follows, but for the contours themselves."""
-        run = self.run
-        stop = last_finite_step(run)
-        xmax = max(run.steps, 1)
-        changes = np.flatnonzero(run.lr[1:] != run.lr[:-1]) + 1  # θ_k is the last θ reached at the old rate
-        self._mark_decays(changes)
-        self.status = run_status(run, self.landscape)
-        wild = self.status.kind in ("diverged", "diverging")
-        self._show_titles(run)
-        self._full_steps = thin(stop, self.max_points)
-        self._update_loss(run, self._full_steps, stop, xmax, wild)
-        self._fit_cap = 4 * max(np.abs(np.asarray(run.recipe.theta_true)).max(), 1.0)  # a θ past it is off the charts
-        if self.ax_params is not None:
-            self._update_params(run, self._full_steps, stop, self._fit_cap, xmax)
-        if self.ax_lr is not None:
-            self._update_lr(run, self.landscape, changes, stop, xmax)
-        self._show_alarm(self.status, run, self._full)
-        if self.ax_data is not None and run.stream is not self._data_stream:
-            self._update_data_panel()
-        self._update_path_extent()
+    # ------------------------------------------------------------------ what is on show
+    @property
+    def run(self) -> Run | None:
+        return self.frame.run if self.frame else None
+
+    @property
+    def landscape(self) -> Landscape | None:
+        return self.frame.landscape if self.frame else None
+
+    @property
+    def status(self):
+        return self.frame.status if self.frame else None
+
+    @property
+    def position(self) -> int:
+        return self.frame.position if self.frame else 0
+
+    @property
+    def pair(self) -> tuple:
+        return self.frame.pair if self.frame else self._start_view[0]
+
+    @property
+    def zoom(self) -> str:
+        return self.frame.zoom if self.frame else self._start_view[1]
+
+    @property
+    def ghosts(self) -> list:
+        return list(self.frame.pins) if self.frame else []
+
+    @property
+    def reference(self):
+        ref = self.frame.reference if self.frame else None
+        return None if ref is None else ref.theta
+
+    @property
+    def reference_label(self) -> str:
+        ref = self.frame.reference if self.frame else None
+        return "" if ref is None else ref.label
+
+
+def reference_path(theta, label: str, names, max_points: int = MAX_POINTS) -> Path:
+    """A reference path for panels of θ = ``names`` (ValueError for the wrong shape)."""
+    path = Path.of(theta, label, max_points=max_points)
+    if path.theta.ndim != 2 or path.theta.shape[1] != len(names):
+        raise ValueError(f"a reference path is (steps + 1, {len(names)}), got shape {path.theta.shape}")
+    return path
 
 
 def _interactive(canvas) -> bool:

@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
-from ..engine import Run
+from .frame import Frame
+from .style import Layout
 
 
 class Header:
-    """The title and the settings line, a part of :class:`~.figure.Panels`: it reads the Panels' layout."""
+    """The title and the settings line. Every number it states is the frame's run's own."""
 
-    def _build_header(self, ax) -> None:
-        L = self.layout
+    def __init__(self, ax, layout: Layout):
+        self.ax = ax
+        self.layout = layout
         ax.set_axis_off()
-        self.title = ax.text(0.5, L.title_y[0], "", ha="center", va="top", fontsize=L.title_size[0],
+        self.title = ax.text(0.5, layout.title_y[0], "", ha="center", va="top", fontsize=layout.title_size[0],
                              fontweight="bold")
-        self.subtitle = ax.text(0.5, L.title_y[1], "", ha="center", va="top", fontsize=L.title_size[1],
+        self.subtitle = ax.text(0.5, layout.title_y[1], "", ha="center", va="top", fontsize=layout.title_size[1],
                                 color="#333333")
         ax.mark_dynamic(self.title, self.subtitle)
 
-    def _show_titles(self, run: Run) -> None:
+    def update(self, frame: Frame) -> None:
+        run = frame.run
         recipe = run.recipe
         T = run.steps
         # compact: the column above names the framework; the figure names its tutorial

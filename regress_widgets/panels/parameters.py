@@ -7,42 +7,54 @@ import math
 import numpy as np
 from matplotlib.ticker import MaxNLocator, NullLocator, SymmetricalLogLocator
 
+from .frame import Frame
 from .style import NOW_LINE, PARAM_COLORS
 from .thinning import thin_line
 from .ticks import plain_symlog_formatter, round_limits, set_limits
 
 
 class ParametersPanel:
-    """The parameters panel, a part of :class:`~.figure.Panels`: it reads the Panels' layout, recipe and names."""
+    """The parameters panel: it owns its axes and artists and draws a :class:`~.frame.Frame` with :meth:`update`."""
 
-    def _build_params(self, a) -> None:
-        self._params_symlog = False
-        L = self.layout
+    def __init__(self, ax, layout, recipe):
+        self.ax = a = ax
+        self.layout = L = layout
+        self._frame: Frame | None = None
+        self._symlog = False
+        self.steps = np.zeros(0, dtype=np.int64)
+        """The indices into ``run.theta`` the lines draw now."""
         a.yaxis.set_major_locator(MaxNLocator(5))
         # labelled at their right ends
         a.set_title("Parameters (dashed: truth)", fontsize=L.title, fontweight="bold")
-        self.param_lines = []
-        self.param_labels = []
-        for k, name in enumerate(self.names):
+        self.lines = []
+        self.labels = []
+        for k, name in enumerate(recipe.param_names):
             color = PARAM_COLORS[k % len(PARAM_COLORS)]
-            self.param_lines.append(a.plot([], [], "-", color=color, lw=2.2, zorder=3)[0])
-            a.axhline(self.recipe.theta_true[k], color=color, lw=1.4, ls="--", zorder=2)
-            self.param_labels.append(a.text(1.015, 0, name, transform=a.get_yaxis_transform(), color=color,
-                                            fontsize=L.label, fontweight="bold", va="center", ha="left",
-                                            clip_on=False))
-        self.params_now = a.axvline(0, **NOW_LINE)
-        self._now_lines.append(self.params_now)
-        a.mark_dynamic(*self.param_lines, *self.param_labels, self.params_now)
+            self.lines.append(a.plot([], [], "-", color=color, lw=2.2, zorder=3)[0])
+            a.axhline(recipe.theta_true[k], color=color, lw=1.4, ls="--", zorder=2)
+            self.labels.append(a.text(1.015, 0, name, transform=a.get_yaxis_transform(), color=color,
+                                      fontsize=L.label, fontweight="bold", va="center", ha="left", clip_on=False))
+        self.now_line = a.axvline(0, **NOW_LINE)
+        a.mark_dynamic(*self.lines, *self.labels, self.now_line)
 
-    def _update_params(self, run, idx, stop, cap, xmax) -> None:
+    def update(self, frame: Frame) -> None:
+        old = self._frame
+        self._frame = frame
+        if old is None or frame.run is not old.run:
+            self._draw_run(frame)
+        self.now_line.set_xdata([frame.position, frame.position])
+
+    def _draw_run(self, frame: Frame) -> None:
         """θ(t); a run that escapes is drawn on a symmetric log scale."""
+        run, idx, stop, cap = frame.run, frame.steps, frame.last_finite, frame.fit_cap
+        xmax = max(run.steps, 1)
         theta = run.theta
         truth = np.asarray(run.recipe.theta_true)
         with np.errstate(invalid="ignore"):
             escaped = not bool((np.abs(theta[idx]) <= cap).all())
-        a = self.ax_params
-        if escaped != self._params_symlog:
-            self._params_symlog = escaped
+        a = self.ax
+        if escaped != self._symlog:
+            self._symlog = escaped
             if escaped:
                 a.set_yscale("symlog", linthresh=cap / 4)
                 locator = SymmetricalLogLocator(linthresh=cap / 4, base=10)
@@ -66,14 +78,14 @@ class ParametersPanel:
             lo, hi = scale.transform(np.asarray(ylim, dtype=float))
             keep = min((thin_line(idx, scale.transform(theta[idx, n]), xmax, hi - lo) for n in range(theta.shape[1])),
                        key=len)  # a noisy run: no more points than the eye can follow
-        self.params_steps = idx[keep]
-        for n, line in enumerate(self.param_lines):
-            line.set_data(self.params_steps, theta[self.params_steps, n])
-        for line in self.param_lines:
+        self.steps = idx[keep]
+        for n, line in enumerate(self.lines):
+            line.set_data(self.steps, theta[self.steps, n])
+        for line in self.lines:
             line.set_marker("o" if escaped and stop <= 60 else "")
             line.set_markersize(3.5)
         last = theta[stop]
-        for n, label in enumerate(self.param_labels):
+        for n, label in enumerate(self.labels):
             if escaped:  # stacked in the corner: the ends of an escaped run are off the chart
                 label.set_transform(a.transAxes)
                 label.set_y(0.93 - 0.1 * n)

@@ -6,34 +6,47 @@ import math
 
 import numpy as np
 
+from .frame import Frame
 from .style import NOW_LINE, STATUS_COLORS
 from .thinning import thin
 from .ticks import decade_locator, set_limits, use_log_scale
 
 
 class SchedulePanel:
-    """The learning-rate panel, a part of :class:`~.figure.Panels`: it reads the Panels' layout and max_points."""
+    """The learning-rate panel: it owns its axes and artists and draws a :class:`~.frame.Frame` with
+    :meth:`update`."""
 
-    def _build_lr(self, a) -> None:
-        self._fine_lr_ticks = False
-        L = self.layout
+    def __init__(self, ax, layout):
+        self.ax = a = ax
+        self.layout = L = layout
+        self._frame: Frame | None = None
+        self._fine_ticks = False
         use_log_scale(a, numticks=5)
         a.set_title("Learning rate (log scale)", fontsize=L.title, fontweight="bold")
         (self.lr_line,) = a.plot([], [], "-", color="black", lw=2.2, zorder=3)
         (self.lr_max_line,) = a.plot([], [], "--", color=STATUS_COLORS["diverged"], lw=1.6, zorder=2)
-        self.lr_now = a.axvline(0, **NOW_LINE)
-        self._now_lines.append(self.lr_now)
-        self.lr_note = a.text(0.97, 1.0, "", transform=a.get_yaxis_transform(), ha="right", va="bottom",
-                              fontsize=L.small, color=STATUS_COLORS["diverged"], zorder=5,
-                              bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="none", alpha=0.85))
-        a.mark_dynamic(self.lr_line, self.lr_max_line, self.lr_now, self.lr_note)
+        self.now_line = a.axvline(0, **NOW_LINE)
+        self.note = a.text(0.97, 1.0, "", transform=a.get_yaxis_transform(), ha="right", va="bottom",
+                           fontsize=L.small, color=STATUS_COLORS["diverged"], zorder=5,
+                           bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="none", alpha=0.85))
+        a.mark_dynamic(self.lr_line, self.lr_max_line, self.now_line, self.note)
 
-    def _update_lr(self, run, land, changes, stop, xmax) -> None:
+    def update(self, frame: Frame) -> None:
+        old = self._frame
+        self._frame = frame
+        if old is None or frame.run is not old.run or frame.landscape is not old.landscape:
+            self._draw_run(frame)
+        self.now_line.set_xdata([frame.position, frame.position])
+
+    def _draw_run(self, frame: Frame) -> None:
+        run, land, changes, stop = frame.run, frame.landscape, frame.changes, frame.last_finite
+        max_points = frame.max_points
+        xmax = max(run.steps, 1)
         lr = run.lr
         T = run.steps
         recipe = run.recipe
-        if len(changes) > self.max_points:
-            xs = thin(T - 1, self.max_points)
+        if len(changes) > max_points:
+            xs = thin(T - 1, max_points)
             self.lr_line.set_data(xs + 1, lr[xs])
             self.lr_line.set_drawstyle("default")
         else:
@@ -42,7 +55,7 @@ class SchedulePanel:
             self.lr_line.set_drawstyle("steps-post")
         lr_max = land.lr_max
         peak = float(lr.max()) if T else recipe.lr
-        a = self.ax_lr
+        a = self.ax
         # on a log scale the stability limit is always in view, and decays by γ are equal steps
         low = float(lr[:stop].min()) if stop else peak
         # a fixed span, five decades under the limit to past it, so the axis holds still as lr moves
@@ -50,12 +63,12 @@ class SchedulePanel:
         hi_dec = math.ceil(math.log10(max(peak, lr_max) * 3))
         self.lr_max_line.set_data([0, xmax], [lr_max, lr_max])
         past = peak > lr_max  # the label goes on the side of the limit away from the lr line
-        self.lr_note.set_position((0.97, lr_max / 1.3 if past else lr_max * 1.25))
-        self.lr_note.set_va("top" if past else "bottom")
-        self.lr_note.set_text(f"stability limit 2/λmax = {lr_max:.3g}" + (" — lr is past it!" if peak > lr_max
+        self.note.set_position((0.97, lr_max / 1.3 if past else lr_max * 1.25))
+        self.note.set_va("top" if past else "bottom")
+        self.note.set_text(f"stability limit 2/λmax = {lr_max:.3g}" + (" — lr is past it!" if peak > lr_max
                                                                            else ""))
         set_limits(a, (0, xmax), (10.0**lo_dec, 10.0**hi_dec))
         fine = hi_dec - lo_dec <= 2
-        if fine != self._fine_lr_ticks:
-            self._fine_lr_ticks = fine
+        if fine != self._fine_ticks:
+            self._fine_ticks = fine
             a.yaxis.set_major_locator(decade_locator(fine, numticks=5))

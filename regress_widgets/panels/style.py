@@ -11,6 +11,8 @@ from matplotlib.colors import ListedColormap
 FIGSIZE = (12.8, 7.2)  # 16:9, 1280 × 720 px at 100 dpi: a projector's native shape
 PATH_COLOR = "#d62728"
 TRUTH_COLOR = "#ffbf00"
+REFERENCE_COLOR = "#ff7f0e"
+"""A reference path: a real framework's recorded one."""
 OPT_COLOR = "#1f3a93"
 PARAM_COLORS = ("#1f77b4", "#2ca02c", "#9467bd", "#8c564b")
 GHOST_COLORS = ("#17becf", "#e377c2", "#bcbd22", "#7f7f7f", "#ff7f0e", "#8c564b")
