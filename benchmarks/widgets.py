@@ -23,8 +23,8 @@ import time
 import numpy as np
 
 from regress_widgets import RECIPES, Landscape, make_stream, train
+from regress_widgets.lab import Lab
 from regress_widgets.panels import Panels
-from regress_widgets.widgets import Lab
 
 
 def _timed(action, draw) -> float:

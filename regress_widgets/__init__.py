@@ -8,7 +8,7 @@ from .recording import Recording, RecordingError, Replay, replay
 
 __version__ = "0.1.0"
 
-_WIDGETS = {"Lab": "widgets", "SideBySide": "widgets", "Panels": "panels", "save_png": "panels"}
+_WIDGETS = {"Lab": "lab", "SideBySide": "lab", "LabState": "lab", "Panels": "panels", "save_png": "panels"}
 
 
 def __getattr__(name):  # the widgets import ipywidgets and matplotlib: only when asked for

@@ -12,9 +12,12 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import regress_widgets as rw  # noqa: E402
-from regress_widgets import widgets_controls  # noqa: E402
+from regress_widgets.lab import (  # noqa: E402
+    Lab,
+    SideBySide,
+    views,  # noqa: E402
+)
 from regress_widgets.panels import last_finite_step  # noqa: E402
-from regress_widgets.widgets import Lab, SideBySide  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("error")
 
@@ -182,15 +185,15 @@ def test_bad_values_are_clamped_or_refused_and_it_keeps_working():
 def test_fallback_to_png_without_ipympl(monkeypatch):
     monkeypatch.setitem(sys.modules, "ipympl", None)
     monkeypatch.setitem(sys.modules, "ipympl.backend_nbagg", None)
-    monkeypatch.setattr(widgets_controls, "in_kernel", lambda: True)
-    assert widgets_controls.choose_display("auto") == "png"
+    monkeypatch.setattr(views, "in_kernel", lambda: True)
+    assert views.choose_display("auto") == "png"
     lab = Lab("caffe2")
     assert lab.display_mode == "png"
-    image = lab._view.widget
+    image = lab.view.widget
     assert image in shown(lab) and image.value[:8] == b"\x89PNG\r\n\x1a\n"
-    renders = lab._view.renders
+    renders = lab.view.renders
     lab.controls["gamma"].value = 0.5
-    assert lab._view.renders == renders + 1 and lab._view.widget.value[:4] == b"\x89PNG"
+    assert lab.view.renders == renders + 1 and lab.view.widget.value[:4] == b"\x89PNG"
 
 
 def test_ipympl_canvas_when_available():
@@ -202,7 +205,7 @@ def test_ipympl_canvas_when_available():
 
 
 def test_headless_outside_a_kernel():
-    assert widgets_controls.choose_display("auto") == "none"
+    assert views.choose_display("auto") == "none"
 
 
 def test_side_by_side_shares_seed_and_play_position():
@@ -221,7 +224,7 @@ def test_side_by_side_shares_seed_and_play_position():
 
 
 def test_a_failing_recompute_is_reported_and_the_lab_keeps_working(monkeypatch):
-    from regress_widgets import widgets
+    from regress_widgets.lab import compute
 
     lab = Lab("pytorch", display="none")
     before = lab.run
@@ -229,7 +232,7 @@ def test_a_failing_recompute_is_reported_and_the_lab_keeps_working(monkeypatch):
     def broken(*args, **kwargs):
         raise MemoryError("no room")
 
-    monkeypatch.setattr(widgets, "train", broken)
+    monkeypatch.setattr(compute, "train", broken)
     lab.controls["gamma"].value = 0.5
     assert "Could not run" in lab.message and lab.controls["gamma"].value == 1.0
     assert lab.run is before and lab.recipe.gamma == 1.0

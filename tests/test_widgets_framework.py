@@ -12,10 +12,9 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import regress_widgets as rw  # noqa: E402
-from regress_widgets import widgets_controls  # noqa: E402
 from regress_widgets.frameworks.record import shipped  # noqa: E402
-from regress_widgets.widgets import Lab, SideBySide  # noqa: E402
-from regress_widgets.widgets_framework import FIXED  # noqa: E402
+from regress_widgets.lab import Lab, SideBySide, views  # noqa: E402
+from regress_widgets.lab.real_run import FIXED  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("error")
 
@@ -116,12 +115,12 @@ def test_png_and_ipympl_views_show_the_real_path(monkeypatch):
     assert_real(lab, "mxnet")
     monkeypatch.setitem(sys.modules, "ipympl", None)
     monkeypatch.setitem(sys.modules, "ipympl.backend_nbagg", None)
-    monkeypatch.setattr(widgets_controls, "in_kernel", lambda: True)
+    monkeypatch.setattr(views, "in_kernel", lambda: True)
     lab = Lab("pytorch")
-    renders = lab._view.renders
+    renders = lab.view.renders
     lab.controls["framework"].value = True
-    assert lab.display_mode == "png" and lab._view.renders == renders + 1
-    assert lab._view.widget.value[:4] == b"\x89PNG"
+    assert lab.display_mode == "png" and lab.view.renders == renders + 1
+    assert lab.view.widget.value[:4] == b"\x89PNG"
 
 
 def test_side_by_side_shared_real_toggle():

@@ -14,10 +14,10 @@ from functools import cache
 
 import numpy as np
 
-from .data import Stream
-from .landscape import Landscape
-from .recipes import RECIPES, Recipe
-from .recording import Recording
+from ..data import Stream
+from ..landscape import Landscape
+from ..recipes import RECIPES, Recipe
+from ..recording import Recording
 
 FIXED = ("batch_size", "noise", "seed", "steps", "epochs")
 """The controls a recording fixes: it is one draw of data, of one length, cut into batches of one size."""
@@ -45,6 +45,10 @@ class RealRun:
         meta = self.recording.meta
         name, version = NAMES.get(meta["framework"], meta["framework"]), str(meta["framework_version"])
         return f"{name} {version}" if version[:1].isdigit() else f"{name} ({version})"  # Caffe2 (torch 1.8.1)
+
+    def on_its_data(self, recipe: Recipe) -> Recipe:
+        """``recipe``'s lr, γ and stepsize on the recording's data (its batch size, noise and length)."""
+        return self.recipe.with_settings(**{k: getattr(recipe, k) for k in FREE})
 
     def same_settings(self, recipe: Recipe) -> bool:
         """True when ``recipe``'s lr, γ and stepsize are the recording's (so the two paths should agree)."""
@@ -94,7 +98,7 @@ def available(recipe: Recipe) -> bool:
 @cache
 def real_run(name: str) -> RealRun:
     """The shipped recording of ``name``'s tutorial (loaded once per process)."""
-    from .frameworks.record import shipped
+    from ..frameworks.record import shipped
 
     rec = Recording.load(shipped(name))
     tutorial = RECIPES[name]
@@ -110,99 +114,3 @@ def real_run(name: str) -> RealRun:
         n = recipe.n_examples  # the first epoch visits every example once
         landscape = Landscape.from_data(rec.X[:n], rec.y[:n], recipe.loss_scale, recipe.param_names)
     return RealRun(rec, recipe, Stream(rec.X, rec.y, rec.batch_sizes), landscape)
-
-
-class FrameworkToggle:
-    """The Lab's "real … run" box, a part of :class:`~regress_widgets.widgets.Lab`: it reads and sets the Lab's
-    recipe, seed, run, panels and controls, and recomputes through ``Lab._apply``."""
-
-    def _build_framework(self) -> None:
-        import ipywidgets as W
-
-        self.controls["framework"] = box = W.Checkbox(value=False, description="real run", indent=False,
-                                                      layout=W.Layout(width="auto"))
-        box.tooltip = "train on the data the real framework drew, and draw its recorded path beside the engine's"
-        self.framework_info = W.HTML()
-        self._own_recipe: Recipe | None = None  # the Lab's own settings, to go back to when the box is unticked
-        box.observe(self._on_framework, names="value")
-
-    @property
-    def real(self) -> RealRun | None:
-        """The real framework's run on show, or None."""
-        return real_run(self.recipe.name) if self.controls["framework"].value else None
-
-    def _real_recipe(self, recipe: Recipe) -> Recipe:
-        """``recipe``'s lr, γ and stepsize on the recording's data (its batch size, noise and length)."""
-        return real_run(recipe.name).recipe.with_settings(**{k: getattr(recipe, k) for k in FREE})
-
-    def _on_framework(self, change) -> None:
-        if self._syncing:
-            return
-        self._say()
-        on = change["new"]
-        if on:
-            self._own_recipe = self.recipe
-            recipe = self._real_recipe(self.recipe)
-        else:
-            own = self._own_recipe if self._own_recipe is not None else self._tutorial
-            recipe = own.with_settings(**{k: getattr(self.recipe, k) for k in FREE})
-            self._own_recipe = None
-        self._lock_fixed(on)
-        self._apply(recipe, self.seed)
-        self._sync_controls()
-
-    def _lock_fixed(self, on: bool) -> None:
-        """Disable the controls a recording fixes (or enable them again), and say why."""
-        for name in FIXED:
-            self.controls[name].disabled = on
-        self.controls["framework"].disabled = not available(self.recipe)
-
-    def _framework_on_switch(self, recipe: Recipe) -> Recipe:
-        """A new recipe: label the box for its framework; with the box ticked, the recipe on its recording."""
-        box = self.controls["framework"]
-        ok = available(recipe)
-        self._syncing = True
-        try:
-            if ok:
-                box.description = f"real {real_run(recipe.name).title} run"
-            else:
-                box.value = False
-                box.description = "real run (none recorded for this recipe)"
-            box.disabled = not ok
-        finally:
-            self._syncing = False
-        if box.value:
-            self._own_recipe = recipe
-            recipe = self._real_recipe(recipe)
-        self._lock_fixed(box.value)
-        return recipe
-
-    def _refuse_fixed(self, values: dict) -> None:
-        """Refuse a setting the recording fixes (InvalidSetting names it)."""
-        from .recipes import InvalidSetting
-
-        fixed = [n for n in values if n in FIXED]
-        if fixed and self.controls["framework"].value:
-            raise InvalidSetting(fixed[0], f"the recording's while the real {self.real.title} run is shown "
-                                 "(untick it to change batch size, noise, seed or run length)", values[fixed[0]])
-
-    def _show_framework(self) -> None:
-        """The framework's path on the panels and how far the engine's is from it (or nothing)."""
-        real = self.real
-        if real is None:
-            if self.panels.reference is not None:
-                self.panels.clear_reference()
-            self.framework_info.value = ""
-            return
-        self.panels.set_reference(real.recording.theta, real.label(self.recipe, compact=self.panels.layout.compact))
-        note = ("<div style='color:#555'>batch size, noise, seed and run length are fixed: they are the "
-                "recording's (the data the real framework drew)</div>")
-        self.framework_info.value = real.readout(self.recipe, self.run.theta) + note
-
-    @property
-    def framework_deviation(self) -> float | None:
-        """Largest |θ engine − θ real framework| now shown; None when off or the settings differ from its own."""
-        real = self.real
-        if real is None or not real.same_settings(self.recipe):
-            return None
-        return real.deviation(self.run.theta)

@@ -6,9 +6,11 @@ import html
 
 import ipywidgets as W
 
-from .engine import Run, check_seed
-from .recipes import RECIPES
-from .widgets_controls import choose_display
+from ..engine import Run
+from ..recipes import RECIPES
+from ..settings import check_seed
+from .lab import Lab
+from .views import choose_display
 
 
 class SideBySide(W.VBox):
@@ -26,8 +28,6 @@ class SideBySide(W.VBox):
 
     def __init__(self, recipes=tuple(RECIPES), *, seed: int = 0, display: str = "auto", columns: int = 3,
                  **lab_kwargs):
-        from .widgets import Lab  # widgets imports this module for its users
-
         seed = check_seed(seed)
         mode = choose_display(display)
         layout = "compact" if columns > 1 else "full"
@@ -68,8 +68,11 @@ class SideBySide(W.VBox):
         return {name: lab.run for name, lab in self.labs.items()}
 
     def _on_seed(self, change) -> None:
+        if self.real.value:  # the recordings' seeds: refused, and the box says the labs' seed again
+            self.seed.value = change["old"]
+            return
         for lab in self.labs.values():
-            lab.controls["seed"].value = change["new"]
+            lab.set(seed=change["new"])
         self._on_progress({"new": self.progress.value})
 
     def _on_progress(self, change) -> None:
@@ -78,9 +81,8 @@ class SideBySide(W.VBox):
 
     def _on_real(self, change) -> None:
         for lab in self.labs.values():
-            box = lab.controls["framework"]
-            if not box.disabled or not change["new"]:
-                box.value = change["new"]
+            if not change["new"] or not lab.controls["framework"].disabled:
+                lab.set(real=change["new"])
         self.seed.disabled = change["new"]
         self._on_progress({"new": self.progress.value})
 

@@ -1,0 +1,18 @@
+"""The widgets: one :class:`Lab` per tutorial (state, controls, views, layout, readouts) and :class:`SideBySide`.
+
+    state.py         LabState: every setting and view choice, declared once (traitlets)
+    lab.py           Lab: hears the controls, validates, computes one frame per change, shows it
+    compute.py       data, streams and landscapes cached; the engine run
+    controls.py      the sliders and buttons (labels, tooltips, scales from the settings table)
+    views.py         how the figure reaches the screen: ipympl, PNG, or headless
+    layout.py        where the widgets go (full, compact)
+    readouts.py      the HTML readouts: step, stability limit, θ table and status, pins, messages
+    real_run.py      the real framework's shipped recording, ready for the Lab
+    side_by_side.py  the three tutorials next to each other
+"""
+
+from .lab import Lab
+from .side_by_side import SideBySide
+from .state import LabState
+
+__all__ = ["Lab", "LabState", "SideBySide"]

@@ -1,0 +1,68 @@
+"""From settings to a run: data, streams and landscapes cached, so a change recomputes only what it touches.
+
+lr, γ and stepsize re-run the engine on the same data; batch size and run length re-cut the same data into
+a new stream; noise and seed make new data and a new loss surface. With the real framework's run shown,
+the data, batches and start are the recording's.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+import numpy as np
+
+from ..data import make_dataset, make_stream
+from ..engine import Run, train
+from ..landscape import Landscape
+from ..recipes import Recipe
+from .real_run import RealRun
+
+
+class _LRU(OrderedDict):
+    def __init__(self, size: int):
+        super().__init__()
+        self.size = size
+
+    def get_or(self, key, make):
+        if key in self:
+            self.move_to_end(key)
+            return self[key]
+        value = self[key] = make()
+        if len(self) > self.size:
+            self.popitem(last=False)
+        return value
+
+
+class Runner:
+    """Runs the engine for a Lab, keeping the last few datasets and streams."""
+
+    def __init__(self):
+        self._data = _LRU(4)
+        self._streams = _LRU(6)
+
+    def clear(self) -> None:
+        self._data.clear()
+        self._streams.clear()
+
+    def data(self, recipe: Recipe, seed: int):
+        """(dataset or None, landscape) for the recipe's data: new only when noise or seed change."""
+        def make():
+            if recipe.streaming:
+                return None, Landscape.population(recipe)
+            dataset = make_dataset(recipe, seed)
+            return dataset, Landscape.from_data(dataset.X, dataset.y, recipe.loss_scale, recipe.param_names)
+
+        return self._data.get_or((recipe.name, recipe.n_examples, seed, recipe.noise), make)
+
+    def run(self, recipe: Recipe, seed: int, real: RealRun | None = None) -> tuple[Run, Landscape]:
+        """The run of ``recipe`` (already valid) and the landscape it descends."""
+        if real is not None:  # the data, batches and start the real framework drew
+            with np.errstate(all="ignore"):
+                run = train(recipe, seed=real.seed, stream=real.stream, theta0=real.recording.theta0)
+            return run, real.landscape
+        dataset, landscape = self.data(recipe, seed)
+        key = (recipe.name, recipe.n_examples, seed, recipe.noise, recipe.batch_size, recipe.total_steps)
+        stream = self._streams.get_or(key, lambda: make_stream(recipe, seed, dataset))
+        with np.errstate(all="ignore"):
+            run = train(recipe, seed=seed, stream=stream)
+        return run, landscape

@@ -1,0 +1,451 @@
+"""The Lab: sliders that drive the engine, and panels that follow — in JupyterLab, or from code.
+
+How a slider value travels:
+
+    widget moved → Lab hears it → validated against the state (``Lab.set``) → a frame computed once
+    (the run re-used, re-cut or re-trained, as the change needs) → the state takes the new values
+    (one ``hold_trait_notifications`` block; the widgets show them) → panels and readouts draw the frame
+    → one draw request
+
+The state (:class:`~.state.LabState`) is the one owner of every setting and view choice; nothing else
+keeps a copy. ``lab.run`` is the new run before the assignment to a control returns; only the drawing may
+come later (ipympl asks for an image when the browser is ready, the PNG view renders at most every 0.12 s).
+
+    lab = Lab("pytorch")          # display(lab) in a notebook
+    lab.controls["lr"].value = 0.05
+    lab.run.theta[-1]             # already the new run
+    lab.set(lr=0.3, batch_size=1) # several at once, one recompute
+"""
+
+from __future__ import annotations
+
+import math
+from functools import partial
+
+import ipywidgets as W
+from matplotlib.figure import Figure
+
+from ..engine import Run
+from ..panels import LAYOUTS, Frame, Panels, check_pair, check_zoom, full_loss, make_frame
+from ..panels.frame import Path
+from ..panels.style import GHOST_COLORS
+from ..recipes import RECIPES, InvalidSetting, Recipe, get_recipe
+from ..settings import SETTINGS, check_seed
+from .compute import Runner
+from .controls import configure, make_controls, show_steps, show_value
+from .layout import SCREEN_DPI, arrange
+from .readouts import WARN_COLOR, Readouts
+from .real_run import FIXED, FREE, RealRun, available, real_run
+from .state import VIEW, LabState, Pin
+from .views import choose_display, make_view
+
+CHOICES = (*SETTINGS, "seed", "recipe", "real", *VIEW)
+"""What :meth:`Lab.set` takes."""
+WIDGET_OF = {"real": "framework", "position": "step"}
+MAX_PINS = len(GHOST_COLORS)
+
+
+class Lab(W.VBox):
+    """SGD on one tutorial recipe, with sliders. See the module docstring.
+
+    ``recipe``: "caffe2", "mxnet" or "pytorch" (or a Recipe). ``overrides``: slider settings to start
+    from (``lr``, ``gamma``, ``stepsize``, ``batch_size``, ``noise``, ``steps``/``epochs``).
+    ``display``: "auto" (ipympl in a kernel that has it, else a PNG image; nothing outside a kernel),
+    "ipympl", "png" or "none". ``pair``: the two parameters of the contour plane, e.g. (0, 2) for w0–b.
+    ``zoom``: "follow" (the path) or "basin".
+
+    Attributes: ``state`` (the :class:`~.state.LabState`: every setting and view choice), ``controls`` (dict of
+    widgets by name: lr, gamma, stepsize, batch_size, noise, steps, epochs, seed, recipe, reset, play, step,
+    pin, clear_pins, pair, zoom, framework), ``frame`` (what the panels show), ``run``, ``landscape``,
+    ``recipe`` (the recipe with the current settings), ``status``, ``figure``, ``panels``, ``pins`` (pinned
+    runs), ``message`` (the last warning or refusal, "" when none).
+
+    ``controls["framework"]`` ("real MXNet 1.9.1 run"): train on the data the real framework drew (its
+    shipped recording: examples, batches, θ₀) with the current lr, γ, stepsize, and draw its recorded path
+    beside the engine's; ``real`` is then that recording (:class:`~.real_run.RealRun`) and
+    ``framework_deviation`` the largest |θ difference| while lr, γ, stepsize are the recording's.
+    """
+
+    def __init__(self, recipe: str | Recipe = "caffe2", *, seed: int = 0, display: str = "auto", pair=None,
+                 zoom: str = "follow", layout: str = "full", figsize=None, dpi: float | None = None,
+                 show_recipe: bool = True, show_seed: bool = True, **overrides):
+        tutorial = get_recipe(recipe)
+        seed = check_seed(seed)
+        start = tutorial.with_settings(**overrides)  # refuse bad arguments before building anything
+        if layout not in LAYOUTS:
+            raise ValueError(f"layout must be one of {', '.join(LAYOUTS)}, got {layout!r}")
+        pair = check_pair((0, 1) if pair is None else pair, tutorial.param_names)
+        zoom = check_zoom(zoom)
+        figsize = _check_figsize(figsize or LAYOUTS[layout].figsize)
+        self.display_mode = choose_display(display)
+        if dpi is None:  # on screen the full figure shares the width with the control column
+            dpi = SCREEN_DPI if layout == "full" and self.display_mode != "none" else 100
+        if isinstance(dpi, bool) or not isinstance(dpi, (int, float)) or not 10 <= dpi <= 600:
+            raise ValueError(f"dpi must be a number in [10, 600], got {dpi!r}")
+        self.layout_name = layout
+        self.figure = Figure(figsize=figsize, dpi=dpi)
+        self.view = make_view(self.figure, self.display_mode, toolbar=layout == "full")
+        self.controls = make_controls()
+        self.readouts = Readouts(compact=layout == "compact")
+        self.state = LabState(tutorial=tutorial, seed=seed, pair=pair, zoom=zoom, **start.settings)
+        self.runner = Runner()
+        self.frame: Frame | None = None
+        self.panels: Panels | None = None
+        self._run_key = None
+        self._references: dict = {}
+        self._note: tuple | None = None  # ((control, value it was clamped to), what to say)
+        self._listen()
+        self._new_tutorial()
+        self.state.observe(self._show_state, names=[n for n in self.state.trait_names() if n != "own"])
+        self._change({})
+        children, self.more = arrange(self.controls, self.view.widget, self.readouts, compact=layout == "compact",
+                                      show_recipe=show_recipe, show_seed=show_seed)
+        super().__init__(children=children, layout=W.Layout(width="100%"))
+        self._mark(tutorial.name)
+
+    # ------------------------------------------------------------------ what is on show
+    @property
+    def run(self) -> Run:
+        return self.frame.run
+
+    @property
+    def recipe(self) -> Recipe:
+        """The recipe with the current settings (on the recording's data while the real run is shown)."""
+        return self.frame.recipe
+
+    @property
+    def landscape(self):
+        return self.frame.landscape
+
+    @property
+    def status(self):
+        return self.frame.status
+
+    @property
+    def seed(self) -> int:
+        return self.state.seed
+
+    @property
+    def settings(self) -> dict:
+        """The current slider settings and seed, as ``Lab(..., **settings)`` or ``train`` accept them."""
+        return {**self.recipe.settings, "seed": self.state.seed}
+
+    @property
+    def position(self) -> int:
+        """The step the panels show the run up to (the Play / scrub position)."""
+        return self.frame.position
+
+    @position.setter
+    def position(self, step: int) -> None:
+        self.set(position=int(min(max(step, 0), self.run.steps)))
+
+    @property
+    def real(self) -> RealRun | None:
+        """The real framework's run on show, or None."""
+        return real_run(self.state.tutorial.name) if self.state.real else None
+
+    @property
+    def framework_deviation(self) -> float | None:
+        """Largest |θ engine − θ real framework| now shown; None when off or the settings differ from its own."""
+        real = self.real
+        if real is None or not real.same_settings(self.recipe):
+            return None
+        return real.deviation(self.run.theta)
+
+    @property
+    def pins(self) -> list[dict]:
+        """The pinned runs: number, colour, settings, seed, final full-data loss and status of each."""
+        return [pin.row for pin in self.state.pins]
+
+    @property
+    def message(self) -> str:
+        return self.readouts.message
+
+    # the readout widgets, by the names pages and tests know them
+    lr_info = property(lambda self: self.readouts.lr_info)
+    readout = property(lambda self: self.readouts.readout)
+    step_info = property(lambda self: self.readouts.step_info)
+    pins_table = property(lambda self: self.readouts.pins_table)
+    message_box = property(lambda self: self.readouts.message_box)
+    framework_info = property(lambda self: self.readouts.framework_info)
+
+    def __repr__(self) -> str:
+        values = ", ".join(f"{k}={v!r}" for k, v in self.settings.items())
+        return f"{type(self).__name__}({self.state.tutorial.name!r}, {values})"
+
+    # ------------------------------------------------------------------ changing it
+    def set(self, **values) -> Run:
+        """Change settings and view choices at once (one frame); returns the run. Refused values raise
+        :class:`~regress_widgets.recipes.InvalidSetting` (or ValueError) and change nothing."""
+        self._change(values)
+        return self.run
+
+    def reset(self) -> None:
+        """Back to the tutorial's values (the seed stays; with the real run shown, its lr, γ and stepsize)."""
+        tutorial = self.state.tutorial
+        names = FREE if self.state.real else tutorial.settings
+        self._change({k: getattr(tutorial, k) for k in names})
+        self.readouts.say()
+
+    def pin(self) -> str:
+        """Keep the current run as a faded ghost path; returns its colour."""
+        pins = self.state.pins
+        if len(pins) >= MAX_PINS:
+            self.readouts.say(f"At most {MAX_PINS} pinned runs: clear the pins to pin more.", color=WARN_COLOR)
+            return ""
+        run, color = self.run, GHOST_COLORS[len(pins)]
+        final = float(full_loss(self.landscape, run.last_theta[None])[0])
+        path = Path.of(run.theta, f"pin {len(pins) + 1}", color, self.frame.max_points)
+        pin = Pin(path, len(pins) + 1, dict(run.recipe.settings), run.seed, final, self.status.kind)
+        self._change({"pins": (*pins, pin)})
+        return color
+
+    def clear_pins(self) -> None:
+        self._change({"pins": ()})
+
+    def draw(self) -> None:
+        """Draw the figure now (the views normally do this for you)."""
+        self.figure.canvas.draw()
+
+    # ------------------------------------------------------------------ the controller
+    def _change(self, values: dict) -> None:
+        """Validate ``values`` against the state, compute the frame, then store and show both."""
+        new, recipe, real = self._resolve(values)
+        frame, position = self._frame_for(new, recipe, real)
+        new["position"] = position
+        with self.state.hold_trait_notifications():
+            for name, value in new.items():
+                setattr(self.state, name, value)
+        if "tutorial" in new:
+            self._new_tutorial()
+        self._show(frame, real)
+
+    def _resolve(self, values: dict) -> tuple[dict, Recipe, RealRun | None]:
+        """The state's new values (only what changes), the recipe they make, and the real run shown."""
+        s = self.state
+        unknown = sorted(set(values) - set(CHOICES))
+        if unknown:
+            raise InvalidSetting(unknown[0], f"one of {', '.join(CHOICES)}", values[unknown[0]])
+        new: dict = {}
+        tutorial, settings, seed, own = s.tutorial, s.settings, s.seed, dict(s.own)
+        if "recipe" in values:
+            wanted = get_recipe(values["recipe"])
+            if wanted.name != tutorial.name or wanted is not tutorial and wanted != tutorial:
+                tutorial = new["tutorial"] = wanted
+                settings, own = dict(wanted.settings), {}
+                new["pins"] = ()
+                if not _valid_pair(s.pair, wanted):
+                    new["pair"] = (0, 1)
+        was = s.real and "tutorial" not in new
+        real_on = values.get("real", s.real)
+        if not isinstance(real_on, bool):
+            raise InvalidSetting("real", "True or False", real_on)
+        if real_on and not available(tutorial):
+            if "real" in values:
+                raise InvalidSetting("real", f"False: no real run is recorded for {tutorial.name}", real_on)
+            real_on = False
+        fixed = [k for k in values if k in FIXED]
+        if fixed and was and real_on:
+            raise InvalidSetting(fixed[0], f"the recording's while the real {self.real.title} run is shown "
+                                 "(untick it to change batch size, noise, seed or run length)", values[fixed[0]])
+        if "steps" in values and tutorial.epochs is not None:
+            raise InvalidSetting("steps", f"left out: {tutorial.name} counts its run in epochs", values["steps"])
+        settings.update({k: values[k] for k in SETTINGS if k in values})
+        if "seed" in values:
+            seed = check_seed(values["seed"])
+        real = real_run(tutorial.name) if real_on else None
+        if real is not None and not was:  # ticked: keep the Lab's own settings to go back to
+            own = {**settings, "seed": seed}
+            recipe = real.on_its_data(tutorial.with_settings(**settings))
+            settings, seed = recipe.settings, real.seed
+        elif real is not None:
+            recipe = real.on_its_data(tutorial.with_settings(**settings))
+        else:
+            if was:  # unticked: the Lab's own settings, with the lr, γ and stepsize tried on the recording
+                settings = {**{k: v for k, v in own.items() if k != "seed"}, **{k: settings[k] for k in FREE}}
+                seed, own = own.get("seed", seed), {}
+            recipe = tutorial.with_settings(**settings)
+        for name, value in {**settings, "seed": seed, "real": real_on, "own": own}.items():
+            if value != getattr(s, name):
+                new[name] = value
+        if "pair" in values:
+            new["pair"] = check_pair(values["pair"], tutorial.param_names)
+        if "zoom" in values:
+            new["zoom"] = check_zoom(values["zoom"])
+        if "pins" in values:
+            new["pins"] = tuple(values["pins"])
+        if "position" in values:
+            step = values["position"]
+            if isinstance(step, bool) or not isinstance(step, (int, float)) or not math.isfinite(step):
+                raise InvalidSetting("position", f"a step in [0, {recipe.total_steps}]", step)
+            new["position"] = int(min(max(step, 0), recipe.total_steps))
+        return new, recipe, real
+
+    def _frame_for(self, new: dict, recipe: Recipe, real: RealRun | None) -> tuple[Frame, int]:
+        """The frame of the new state: the engine runs only when the recipe, seed or data changed."""
+        s, old = self.state, self.frame
+        seed = new.get("seed", s.seed)
+        key = (recipe, seed, real is not None)
+        if old is None or key != self._run_key:
+            run, landscape = self.runner.run(recipe, seed, real)
+        else:
+            run, landscape = old.run, old.landscape
+        if "position" in new:
+            position = new["position"]
+        elif old is None or run is not old.run:
+            at_end = old is None or s.position >= old.run.steps
+            position = run.steps if at_end else min(s.position, run.steps)
+        else:
+            position = s.position
+        view = dict(position=position, pair=new.get("pair", s.pair), zoom=new.get("zoom", s.zoom),
+                    reference=self._reference(real, recipe),
+                    pins=tuple(p.path for p in new.get("pins", s.pins)))
+        if old is not None and run is old.run and landscape is old.landscape:
+            frame = old.moved(**view)
+        else:
+            frame = make_frame(run, landscape, **view)
+        self._run_key = key
+        return frame, position
+
+    def _reference(self, real: RealRun | None, recipe: Recipe) -> Path | None:
+        """The real framework's recorded path, labelled for ``recipe`` (made once per label)."""
+        if real is None:
+            return None
+        label = real.label(recipe, compact=self.layout_name == "compact")
+        key = (real.recording.meta.get("framework"), label)
+        if key not in self._references:
+            self._references[key] = Path.of(real.recording.theta, label)
+        return self._references[key]
+
+    def _show(self, frame: Frame, real: RealRun | None) -> None:
+        """Draw the frame on the panels and the readouts, and ask for one redraw."""
+        self.panels.show(frame)
+        self.frame = frame
+        show_steps(self.controls, frame.run.steps, frame.position)
+        self.readouts.show(frame)
+        self.readouts.show_pins([pin.row for pin in self.state.pins])
+        if real is None:
+            self.readouts.show_real("")
+        else:
+            note = ("<div style='color:#555'>batch size, noise, seed and run length are fixed: they are the "
+                    "recording's (the data the real framework drew)</div>")
+            self.readouts.show_real(real.readout(frame.recipe, frame.run.theta) + note)
+        self.view.refresh()
+
+    def _new_tutorial(self) -> None:
+        """A new recipe: the controls show the state's values in the recipe's ranges; a fresh set of panels."""
+        tutorial = self.state.tutorial
+        configure(self.controls, tutorial, {name: self._shown(name) for name in SETTINGS})
+        for name in ("real", "seed", "pair", "zoom"):
+            self._show_state({"name": name, "new": getattr(self.state, name)})
+        self.frame = None
+        self.figure.clear()
+        self.panels = Panels(tutorial, self.figure, layout=self.layout_name)
+        box = self.controls["framework"]
+        ok = available(tutorial)
+        box.description = f"real {real_run(tutorial.name).title} run" if ok else "real run (none recorded)"
+        box.disabled = not ok
+        self.controls["recipe"].value = tutorial.name if tutorial.name in RECIPES else None
+        if hasattr(self, "_dom_classes"):
+            self._mark(tutorial.name)
+
+    # ------------------------------------------------------------------ widgets ⇄ state
+    def _listen(self) -> None:
+        c = self.controls
+        for name in (*SETTINGS, "seed", "recipe", "real", "position", "pair", "zoom"):
+            c[WIDGET_OF.get(name, name)].observe(partial(self._heard, name), names="value")
+        for name in (*SETTINGS, "seed"):
+            c[name].on_clamp = self._clamped
+        c["reset"].on_click(lambda _b: self.reset())
+        c["pin"].on_click(lambda _b: self.pin())
+        c["clear_pins"].on_click(lambda _b: self.clear_pins())
+
+    def _current(self, name: str):
+        return self.state.tutorial.name if name == "recipe" else self._shown(name)
+
+    def _shown(self, name: str):
+        """What the control of ``name`` shows: the state's value; for the run length the tutorial does not
+        count in (its slider is hidden), the length in those units."""
+        s = self.state
+        value = getattr(s, name)
+        if value is None and name == "epochs":  # a stream has no epochs: its hidden slider stands at 1
+            return 1
+        if value is None and name == "steps":
+            return s.epochs * -(-s.tutorial.n_examples // s.batch_size)
+        return value
+
+    def _heard(self, name: str, change) -> None:
+        """A student moved a control: change the state, or put the control back and say why."""
+        value, current = change["new"], self._current(name)
+        if value == current or value is None:
+            return
+        clamp, self._note = self._note, None
+        note = clamp[1] if clamp and clamp[0] == (name, value) else None  # this very value was clamped
+        try:
+            self._change({name: value})
+        except (InvalidSetting, ValueError) as err:
+            self._show_state({"name": name, "new": current})
+            self.readouts.say(f"Refused: {err}. {name} stays at {_fmt(current)}.")
+            return
+        except Exception as err:  # noqa: BLE001 - whatever went wrong, say so and keep the last good run
+            self._show_state({"name": name, "new": current})
+            self.readouts.say(f"Could not run with {name} = {value!r}: {err}. {name} stays at {_fmt(current)}.")
+            return
+        if name not in VIEW:
+            self.readouts.say(note, color=WARN_COLOR)
+
+    def _clamped(self, widget, asked, got) -> None:
+        name = next((k for k, w in self.controls.items() if w is widget), "value")
+        if name == "epochs" and self.state.tutorial.streaming:  # its epochs slider is hidden, pinned at 1
+            text = f"epochs: {self.state.tutorial.name} draws a fresh batch every step: use steps."
+        else:
+            text = f"{name} = {asked!r} is outside the slider's range; using {got:g} instead."
+        self._note = ((name, got), text)
+        self.readouts.say(text, color=WARN_COLOR)
+
+    def _show_state(self, change) -> None:
+        """The state changed: show it on the widgets (which then hear a value equal to the state's)."""
+        name, value = change["name"], change["new"]
+        c = self.controls
+        if name == "tutorial":
+            if value.name in RECIPES:
+                c["recipe"].value = value.name
+            return
+        if name == "pins":
+            return
+        if name == "real":
+            for fixed in FIXED:
+                c[fixed].disabled = value
+        if name == "position":
+            return  # the step controls follow the frame (_show)
+        if name in SETTINGS:
+            value = self._shown(name)
+        show_value(c[WIDGET_OF.get(name, name)], value)
+
+    def _mark(self, name: str) -> None:
+        """The CSS class ``rw-lab-<recipe>`` on the Lab (for pages and tests to find it)."""
+        for old in [k for k in self._dom_classes if k.startswith("rw-lab-")]:
+            self.remove_class(old)
+        self.add_class(f"rw-lab-{name}")
+
+
+def _valid_pair(pair, recipe: Recipe) -> bool:
+    try:
+        check_pair(pair, recipe.param_names)
+    except ValueError:
+        return False
+    return True
+
+
+def _fmt(value) -> str:
+    return f"{value:g}" if isinstance(value, (int, float)) and not isinstance(value, bool) else repr(value)
+
+
+def _check_figsize(figsize) -> tuple[float, float]:
+    try:
+        w, h = (float(v) for v in figsize)
+    except (TypeError, ValueError):
+        raise ValueError(f"figsize must be (width, height) in inches, got {figsize!r}") from None
+    if not (1 <= w <= 40 and 1 <= h <= 40):
+        raise ValueError(f"figsize must be (width, height), each in [1, 40] inches, got {figsize!r}")
+    return w, h

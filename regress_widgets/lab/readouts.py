@@ -1,0 +1,111 @@
+"""The Lab's readouts under and beside the figure: the step shown, the stability limit, θ against the truth
+and the optimum with the run's status, the table of pinned runs, the real run's deviation, and messages."""
+
+from __future__ import annotations
+
+import html
+import math
+
+import ipywidgets as W
+import numpy as np
+
+from ..panels import STATUS_COLORS, Frame, full_loss
+
+WARN_COLOR = "#b35c00"
+
+
+def _cells(pad: str):
+    def cells(values) -> str:
+        return "".join(f"<td style='text-align:right;padding:{pad}'>{v:.4g}</td>" for v in values)
+    return cells
+
+
+class Readouts:
+    """The readout widgets of one Lab (``step_info``, ``lr_info``, ``readout``, ``pins_table``, ``framework_info``,
+    ``message_box``); each ``show_…`` writes them from what it is given, nothing else."""
+
+    def __init__(self, compact: bool):
+        self.compact = compact
+        self.lr_info = W.HTML()
+        self.lr_info.add_class("rw-lr-info")
+        self.step_info = W.HTML()
+        self.readout = W.HTML()
+        self.readout.add_class("rw-readout")
+        self.pins_table = W.HTML()
+        self.framework_info = W.HTML()
+        self.message_box = W.HTML()
+        self.message = ""
+        self.show_pins(())
+
+    def show(self, frame: Frame) -> None:
+        self.show_step(frame)
+        self._show_limit(frame)
+        self._show_theta(frame)
+
+    def show_step(self, frame: Frame) -> None:
+        recipe, k = frame.recipe, frame.position
+        epoch = ""
+        per = recipe.steps_per_epoch
+        if per:
+            epoch = f", epoch {min(math.ceil(k / per), recipe.epochs or 0)} of {recipe.epochs}"
+        self.step_info.value = f"<span style='font-size:1.05em'>step <b>{k}</b> of {frame.run.steps}{epoch}</span>"
+
+    def _show_limit(self, frame: Frame) -> None:
+        lr_max, lr = frame.landscape.lr_max, frame.recipe.lr
+        if lr > lr_max:
+            self.lr_info.value = (f"<span style='color:{STATUS_COLORS['diverged']}'><b>⚠ past the stability "
+                                  f"limit 2/λmax ≈ {lr_max:.3g}</b>: expect divergence</span>")
+        else:
+            self.lr_info.value = (f"<span style='color:#555'>stability limit 2/λmax ≈ <b>{lr_max:.3g}</b> "
+                                  f"(×{lr_max / lr:.3g} this lr)</span>")
+
+    def _show_theta(self, frame: Frame) -> None:
+        run, land, recipe, status = frame.run, frame.landscape, frame.recipe, frame.status
+        names = recipe.param_names
+        last = run.theta[frame.last_finite]
+        finite = run.loss[np.isfinite(run.loss)]
+        minibatch = f"{finite[-1]:.4g}" if len(finite) else "–"
+        final = full_loss(land, last[None])[0]
+        pad = "0 4px" if self.compact else "0 8px"  # a narrow column: tighter, shorter
+        rows = (("θ after step", "truth ★", "least squares ✕") if self.compact
+                else ("θ after step", "ground truth ★", "least-squares optimum ✕"))
+        head = "".join(f"<th style='text-align:right;padding:{pad}'>{n}</th>" for n in names)
+        cells = _cells(pad)
+        kind = status.kind  # the status text starts with its kind; the loss it names is on the line above
+        rest = status.text[len(kind):] if status.text.startswith(kind) else f": {status.text}"
+        rest = "" if rest.startswith(": loss ") else rest
+        self.readout.value = (
+            "<table style='border-collapse:collapse'>"
+            f"<tr><th></th>{head}</tr>"
+            f"<tr><td><b>{rows[0]} {frame.last_finite}</b></td>{cells(last)}</tr>"
+            f"<tr><td>{rows[1]}</td>{cells(recipe.theta_true)}</tr>"
+            f"<tr><td>{rows[2]}</td>{cells(land.optimum)}</tr>"
+            "</table>"
+            f"<div style='margin-top:4px'>loss: last minibatch {minibatch} · full data <b>{final:.4g}</b> · "
+            f"best possible {land.min_loss:.4g}</div>"
+            f"<div style='margin-top:4px;font-size:1.15em;color:{status.color}'><b>{html.escape(kind)}</b>"
+            f"{html.escape(rest)}</div>")
+
+    def show_pins(self, rows) -> None:
+        """The table of pinned runs (``rows``: dicts with n, color, the settings, seed, final_loss, status)."""
+        if not rows:
+            self.pins_table.value = "<span style='color:#777'>no pinned runs</span>"
+            return
+        cols = ("lr", "batch_size") if self.compact else ("lr", "gamma", "stepsize", "batch_size", "noise", "seed")
+        head = "".join(f"<th style='padding:0 6px'>{c}</th>" for c in ("", *cols, "final loss", "status"))
+        out = []
+        for p in rows:
+            swatch = f"<span style='color:{p['color']};font-size:1.3em'>■</span> {p['n']}"
+            vals = "".join(f"<td style='padding:0 6px;text-align:right'>{p[c]:.3g}</td>" for c in cols)
+            out.append(f"<tr><td>{swatch}</td>{vals}<td style='padding:0 6px;text-align:right'>"
+                       f"{p['final_loss']:.4g}</td><td style='padding:0 6px'>{p['status']}</td></tr>")
+        self.pins_table.value = f"<table style='border-collapse:collapse'><tr>{head}</tr>{''.join(out)}</table>"
+
+    def show_real(self, text_html: str) -> None:
+        self.framework_info.value = text_html
+
+    def say(self, text: str | None = None, color: str = STATUS_COLORS["diverged"]) -> None:
+        """Show a message (a refusal, a clamped value); None clears it."""
+        self.message = text or ""
+        self.message_box.value = "" if text is None else (
+            f"<div style='color:{color};font-weight:bold;padding:2px 0'>{html.escape(text)}</div>")

@@ -1,0 +1,136 @@
+"""How the figure reaches the screen: ipympl's live canvas, a PNG image, or nothing (headless)."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import time
+import warnings
+
+import ipywidgets as W
+from matplotlib.figure import Figure
+
+
+def in_kernel() -> bool:
+    """True inside a Jupyter kernel (where widgets have a front-end to show them)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and getattr(shell, "kernel", None) is not None
+
+
+def ipympl_available() -> bool:
+    try:
+        import ipympl.backend_nbagg  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+DISPLAYS = ("auto", "ipympl", "png", "none")
+
+
+def choose_display(display: str) -> str:
+    """``auto``: ipympl's interactive canvas in a kernel that has it, a PNG image in one that has not,
+    and nothing (a headless Agg figure) outside a kernel."""
+    if display not in DISPLAYS:
+        raise ValueError(f"display must be one of {', '.join(DISPLAYS)}, got {display!r}")
+    if display != "auto":
+        return display
+    if not in_kernel():
+        return "none"
+    return "ipympl" if ipympl_available() else "png"
+
+
+class FigureView:
+    """How the figure reaches the screen. ``widget`` is what the Lab shows; ``refresh()`` after changes."""
+
+    widget: W.Widget | None = None
+
+    def __init__(self, figure: Figure):
+        self.figure = figure
+
+    def refresh(self) -> None:
+        """Nothing to show: the figure is drawn when someone draws or saves it."""
+
+    def close(self) -> None:
+        pass
+
+
+class IpymplView(FigureView):
+    """ipympl's canvas widget: ``draw_idle`` sends one message, the browser asks for the image when ready."""
+
+    def __init__(self, figure: Figure, toolbar: bool = True):
+        super().__init__(figure)
+        from ipympl.backend_nbagg import Canvas, FigureManager
+
+        canvas = Canvas(figure)
+        with warnings.catch_warnings():  # ipympl 0.10's Toolbar passes the canvas on to traitlets
+            warnings.filterwarnings("ignore", "Passing unrecognized arguments", DeprecationWarning)
+            self.manager = FigureManager(canvas, id(figure))
+        canvas.header_visible = False
+        canvas.footer_visible = False
+        canvas.toolbar_position = "right"
+        canvas.toolbar_visible = "fade-in-fade-out" if toolbar else False
+        canvas.resizable = False
+        self.widget = canvas
+
+    def refresh(self) -> None:
+        self.figure.canvas.draw_idle()
+
+    def close(self) -> None:
+        self.widget.close()
+
+
+class PngView(FigureView):
+    """An Image widget showing a PNG of the figure: no ipympl needed.
+
+    Inside a running event loop (a kernel) renders are throttled: at most one every ``interval``
+    seconds, always of the latest state, so a burst of slider events costs one or two renders.
+    Outside one (scripts, tests) each refresh renders at once.
+    """
+
+    interval = 0.12
+
+    def __init__(self, figure: Figure):
+        super().__init__(figure)
+        self.widget = W.Image(format="png", layout=W.Layout(width=f"{figure.bbox.width:.0f}px", max_width="100%"))
+        self.renders = 0
+        self._pending = None
+        self._last = 0.0
+
+    def refresh(self) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        if loop is None:
+            self.render()
+            return
+        if self._pending is None:
+            wait = max(0.0, self._last + self.interval - time.monotonic())
+            self._pending = loop.call_later(wait, self.render)
+
+    def render(self) -> None:
+        self._pending = None
+        buffer = io.BytesIO()
+        self.figure.savefig(buffer, format="png", dpi=self.figure.dpi, facecolor="white")
+        self.widget.value = buffer.getvalue()
+        self.renders += 1
+        self._last = time.monotonic()
+
+    def close(self) -> None:
+        if self._pending is not None:
+            self._pending.cancel()
+        self.widget.close()
+
+
+def make_view(figure: Figure, display: str, toolbar: bool = True) -> FigureView:
+    display = choose_display(display)
+    if display == "ipympl":
+        return IpymplView(figure, toolbar=toolbar)
+    if display == "png":
+        return PngView(figure)
+    return FigureView(figure)
