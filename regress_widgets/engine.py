@@ -107,7 +107,9 @@ def train(
     data, such as a recording's). ``theta0`` ([w…, b]) starts from a given θ instead of the seed's.
     """
     started = time.perf_counter()
-    recipe = get_recipe(recipe).with_settings(**overrides)
+    recipe = get_recipe(recipe)  # a Recipe is valid however it was made (Recipe.__post_init__)
+    if overrides:
+        recipe = recipe.with_settings(**overrides)
     seed = check_seed(seed)
     _check_choice("dtype", dtype, DTYPES)
     _check_choice("method", method, METHODS)

@@ -19,7 +19,6 @@ come later (ipympl asks for an image when the browser is ready, the PNG view ren
 
 from __future__ import annotations
 
-import math
 from functools import partial
 
 import ipywidgets as W
@@ -31,6 +30,7 @@ from ..panels.frame import Path
 from ..panels.style import GHOST_COLORS
 from ..recipes import RECIPES, InvalidSetting, Recipe, get_recipe
 from ..settings import SETTINGS, check_seed
+from .changes import resolve
 from .compute import Runner
 from .controls import configure, make_controls, show_steps, show_value
 from .layout import SCREEN_DPI, arrange
@@ -39,8 +39,6 @@ from .real_run import FIXED, FREE, RealRun, available, real_run
 from .state import VIEW, LabState, Pin
 from .views import choose_display, make_view
 
-CHOICES = (*SETTINGS, "seed", "recipe", "real", *VIEW)
-"""What :meth:`Lab.set` takes."""
 WIDGET_OF = {"real": "framework", "position": "step"}
 MAX_PINS = len(GHOST_COLORS)
 
@@ -210,7 +208,7 @@ class Lab(W.VBox):
     # ------------------------------------------------------------------ the controller
     def _change(self, values: dict) -> None:
         """Validate ``values`` against the state, compute the frame, then store and show both."""
-        new, recipe, real = self._resolve(values)
+        new, recipe, real = resolve(self.state, values, self.frame.recipe if self.frame else None)
         frame, position = self._frame_for(new, recipe, real)
         new["position"] = position
         with self.state.hold_trait_notifications():
@@ -219,67 +217,6 @@ class Lab(W.VBox):
         if "tutorial" in new:
             self._new_tutorial()
         self._show(frame, real)
-
-    def _resolve(self, values: dict) -> tuple[dict, Recipe, RealRun | None]:
-        """The state's new values (only what changes), the recipe they make, and the real run shown."""
-        s = self.state
-        unknown = sorted(set(values) - set(CHOICES))
-        if unknown:
-            raise InvalidSetting(unknown[0], f"one of {', '.join(CHOICES)}", values[unknown[0]])
-        new: dict = {}
-        tutorial, settings, seed, own = s.tutorial, s.settings, s.seed, dict(s.own)
-        if "recipe" in values:
-            wanted = get_recipe(values["recipe"])
-            if wanted.name != tutorial.name or wanted is not tutorial and wanted != tutorial:
-                tutorial = new["tutorial"] = wanted
-                settings, own = dict(wanted.settings), {}
-                new["pins"] = ()
-                if not _valid_pair(s.pair, wanted):
-                    new["pair"] = (0, 1)
-        was = s.real and "tutorial" not in new
-        real_on = values.get("real", s.real)
-        if not isinstance(real_on, bool):
-            raise InvalidSetting("real", "True or False", real_on)
-        if real_on and not available(tutorial):
-            if "real" in values:
-                raise InvalidSetting("real", f"False: no real run is recorded for {tutorial.name}", real_on)
-            real_on = False
-        fixed = [k for k in values if k in FIXED]
-        if fixed and was and real_on:
-            raise InvalidSetting(fixed[0], f"the recording's while the real {self.real.title} run is shown "
-                                 "(untick it to change batch size, noise, seed or run length)", values[fixed[0]])
-        if "steps" in values and tutorial.epochs is not None:
-            raise InvalidSetting("steps", f"left out: {tutorial.name} counts its run in epochs", values["steps"])
-        settings.update({k: values[k] for k in SETTINGS if k in values})
-        if "seed" in values:
-            seed = check_seed(values["seed"])
-        real = real_run(tutorial.name) if real_on else None
-        if real is not None and not was:  # ticked: keep the Lab's own settings to go back to
-            own = {**settings, "seed": seed}
-            recipe = real.on_its_data(tutorial.with_settings(**settings))
-            settings, seed = recipe.settings, real.seed
-        elif real is not None:
-            recipe = real.on_its_data(tutorial.with_settings(**settings))
-        else:
-            if was:  # unticked: the Lab's own settings, with the lr, γ and stepsize tried on the recording
-                settings = {**{k: v for k, v in own.items() if k != "seed"}, **{k: settings[k] for k in FREE}}
-                seed, own = own.get("seed", seed), {}
-            recipe = tutorial.with_settings(**settings)
-        for name, value in {**settings, "seed": seed, "real": real_on, "own": own}.items():
-            if value != getattr(s, name):
-                new[name] = value
-        if "pair" in values:
-            new["pair"] = check_pair(values["pair"], tutorial.param_names)
-        if "zoom" in values:
-            new["zoom"] = check_zoom(values["zoom"])
-        if "pins" in values:
-            new["pins"] = tuple(values["pins"])
-        if "position" in values:
-            step = values["position"]
-            if isinstance(step, bool) or not isinstance(step, (int, float)) or not math.isfinite(step):
-                raise InvalidSetting("position", f"a step in [0, {recipe.total_steps}]", step)
-            new["position"] = int(min(max(step, 0), recipe.total_steps))
-        return new, recipe, real
 
     def _frame_for(self, new: dict, recipe: Recipe, real: RealRun | None) -> tuple[Frame, int]:
         """The frame of the new state: the engine runs only when the recipe, seed or data changed."""
@@ -427,14 +364,6 @@ class Lab(W.VBox):
         for old in [k for k in self._dom_classes if k.startswith("rw-lab-")]:
             self.remove_class(old)
         self.add_class(f"rw-lab-{name}")
-
-
-def _valid_pair(pair, recipe: Recipe) -> bool:
-    try:
-        check_pair(pair, recipe.param_names)
-    except ValueError:
-        return False
-    return True
 
 
 def _fmt(value) -> str:

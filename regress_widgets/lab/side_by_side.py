@@ -68,8 +68,13 @@ class SideBySide(W.VBox):
         return {name: lab.run for name, lab in self.labs.items()}
 
     def _on_seed(self, change) -> None:
-        if self.real.value:  # the recordings' seeds: refused, and the box says the labs' seed again
-            self.seed.value = change["old"]
+        if self.real.value:  # the recordings' seeds: refused, and the box shows the labs' own seed again
+            own = next(iter(self.labs.values())).state.own.get("seed", change["old"])
+            if change["new"] != own:
+                for lab in self.labs.values():
+                    lab.readouts.say(f"Refused: seed = {change['new']}: the seed is the recordings' while the "
+                                     f"real runs are shown (untick them to change it). It stays at {own}.")
+                self.seed.value = own
             return
         for lab in self.labs.values():
             lab.set(seed=change["new"])

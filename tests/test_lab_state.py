@@ -1,0 +1,150 @@
+"""The Lab's one owner of state, one frame per change, and a picture that states the current settings."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+import regress_widgets as rw  # noqa: E402
+from regress_widgets.lab import Lab, LabState, SideBySide  # noqa: E402
+from regress_widgets.lab.changes import resolve  # noqa: E402
+from regress_widgets.panels import Panels, make_frame  # noqa: E402
+
+pytestmark = pytest.mark.filterwarnings("error")
+
+MOVES = {  # a new value for every setting, per recipe
+    "caffe2": {"lr": 0.05, "gamma": 0.5, "stepsize": 7, "batch_size": 4, "noise": 2.0, "steps": 60, "seed": 5},
+    "mxnet": {"lr": 3e-4, "gamma": 0.8, "stepsize": 900, "batch_size": 16, "noise": 0.3, "epochs": 2, "seed": 5},
+    "pytorch": {"lr": 0.03, "gamma": 0.7, "stepsize": 3, "batch_size": 5, "noise": 1.5, "epochs": 12, "seed": 5},
+}
+CASES = [(recipe, name) for recipe, moves in MOVES.items() for name in moves]
+
+
+def _texts(figure) -> list[str]:
+    return [t.get_text() for t in figure.findobj(matplotlib.text.Text) if t.get_visible() and t.get_text()]
+
+
+@pytest.fixture(scope="module")
+def labs():
+    return {name: Lab(name, display="none") for name in MOVES}
+
+
+@pytest.mark.parametrize("recipe, name", CASES)
+def test_every_text_that_states_a_setting_states_the_current_one(labs, recipe, name):
+    """Set one setting; every text on the figure that states it says the new value, and the cached picture is
+    exactly what fresh panels draw of the same frame (no stale legend or title pasted from a bitmap)."""
+    lab = labs[recipe]
+    lab.reset()
+    lab.set(seed=0)
+    lab.draw()
+    value = MOVES[recipe][name]
+    lab.controls[name].value = value
+    r = lab.recipe
+    assert (lab.run.seed if name == "seed" else getattr(r, name)) == pytest.approx(value)
+    assert lab.panels.frame is lab.frame and lab.panels.frame.recipe is r  # the panels show the Lab's recipe
+    texts = " | ".join(_texts(lab.figure))
+    assert f"lr {r.lr:.3g}" in texts and f"batch {r.batch_size}" in texts and f"σ {r.noise:g}" in texts
+    assert f"seed {lab.run.seed}" in texts and f"{r.total_steps:,} steps" in texts
+    if r.gamma < 1:
+        assert f"γ {r.gamma:g} every {r.stepsize} steps" in texts
+    if r.streaming:
+        assert f"this step's batch ({r.batch_size})" in texts
+    lab.draw()
+    fresh = Panels(rw.RECIPES[recipe], figure=matplotlib.figure.Figure(figsize=lab.figure.get_size_inches(),
+                                                                       dpi=lab.figure.dpi))
+    f = lab.frame
+    fresh.show(make_frame(f.run, f.landscape, position=f.position, pair=f.pair, zoom=f.zoom))
+    fresh.figure.canvas.draw()
+    np.testing.assert_array_equal(np.asarray(lab.figure.canvas.buffer_rgba()),
+                                  np.asarray(fresh.figure.canvas.buffer_rgba()))
+
+
+def test_the_state_is_the_one_owner():
+    lab = Lab("pytorch", display="none")
+    assert isinstance(lab.state, LabState)
+    lab.controls["lr"].value = 0.03
+    assert lab.state.lr == 0.03 and lab.recipe.lr == 0.03 and lab.panels.frame.recipe.lr == 0.03
+    lab.set(gamma=0.5, stepsize=3, batch_size=4)
+    for name in ("lr", "gamma", "stepsize", "batch_size", "noise", "epochs", "seed"):
+        assert lab.controls[name].value == getattr(lab.state, name), name
+    lab.set(zoom="basin", position=40)
+    assert (lab.controls["zoom"].value, lab.controls["step"].value) == ("basin", 40) == (lab.state.zoom,
+                                                                                         lab.state.position)
+    assert not any(k.startswith("_sync") for k in vars(lab))
+
+
+def test_a_refused_change_changes_nothing():
+    lab = Lab("pytorch", display="none")
+    before = lab.state.values()
+    with pytest.raises(rw.InvalidSetting, match="batch_size"):
+        resolve(lab.state, {"lr": 0.05, "batch_size": 51})
+    with pytest.raises(rw.InvalidSetting, match="steps"):
+        lab.set(lr=0.05, steps=30)  # pytorch counts epochs
+    with pytest.raises(ValueError, match="pair"):
+        lab.set(lr=0.05, pair=(0, 5))
+    with pytest.raises(rw.InvalidSetting, match="colour"):
+        lab.set(colour="red")
+    assert lab.state.values() == before and lab.recipe.lr == 0.01
+
+
+def test_an_lr_move_recomputes_once_and_asks_for_one_draw(monkeypatch):
+    pytest.importorskip("ipympl")
+    lab = Lab("mxnet", display="ipympl")
+    calls = {"eigvalsh": 0, "solve": 0, "eigh": 0, "with_settings": 0, "draw_idle": 0, "train": 0}
+
+    def counting(owner, name):
+        original = getattr(owner, name)
+
+        def counted(*args, **kwargs):
+            calls[name] += 1
+            return original(*args, **kwargs)
+        monkeypatch.setattr(owner, name, counted)
+
+    for name in ("eigvalsh", "solve", "eigh"):
+        counting(np.linalg, name)
+    counting(rw.Recipe, "with_settings")
+    counting(lab.figure.canvas, "draw_idle")
+    from regress_widgets.lab import compute
+    counting(compute, "train")
+    lab.controls["lr"].value = 2e-4
+    assert calls == {"eigvalsh": 0, "solve": 0, "eigh": 0, "with_settings": 1, "draw_idle": 1, "train": 1}
+    lab.position = 100  # a view change: no engine, no recipe
+    assert calls["train"] == 1 and calls["with_settings"] == 1 and calls["draw_idle"] == 2
+
+
+def test_bad_lab_arguments_are_refused():
+    with pytest.raises(ValueError, match="pair"):
+        Lab("pytorch", display="none", pair=(0, 5))
+    with pytest.raises(ValueError, match="figsize"):
+        Lab("pytorch", display="none", figsize=(0, 0))
+    with pytest.raises(ValueError, match="dpi"):
+        Lab("pytorch", display="none", dpi=0)
+    with pytest.raises(rw.InvalidSetting, match="seed"):
+        Lab("pytorch", display="none", seed=-1)
+
+
+def test_pins_are_bounded():
+    lab = Lab("pytorch", display="none")
+    for k in range(6):
+        lab.set(lr=0.01 + 0.005 * k)
+        assert lab.pin()
+    assert lab.pin() == "" and "At most 6" in lab.message and len(lab.pins) == 6
+    assert len(lab.frame.pins) == 6
+    lab.clear_pins()
+    assert lab.pins == [] and lab.frame.pins == ()
+
+
+def test_the_shared_seed_is_refused_while_the_real_runs_are_shown():
+    side = SideBySide(display="none")
+    side.real.value = True
+    seeds = {name: lab.run.seed for name, lab in side.labs.items()}
+    side.seed.value = 18
+    assert {name: lab.run.seed for name, lab in side.labs.items()} == seeds
+    assert side.seed.value == 0
+    side.real.value = False
+    side.seed.value = 18
+    assert all(lab.run.seed == 18 for lab in side.labs.values())
