@@ -44,6 +44,11 @@ class Landscape:
         return cls(sums[:-1, :-1], sums[:-1, -1], float(sums[-1, -1]), loss_scale, names)
 
     @classmethod
+    def of_examples(cls, recipe: Recipe, X, y) -> Landscape:
+        """The loss the recipe descends over the examples ``X``, ``y`` (its loss scale, its parameter names)."""
+        return cls.from_data(X, y, recipe.loss_scale, recipe.param_names)
+
+    @classmethod
     def population(cls, recipe: str | Recipe) -> Landscape:
         """The expected loss over the recipe's input distribution and label noise."""
         recipe = get_recipe(recipe)
@@ -65,7 +70,7 @@ class Landscape:
         if recipe.streaming:
             return cls.population(recipe)
         data = make_dataset(recipe, seed)
-        return cls.from_data(data.X, data.y, recipe.loss_scale, recipe.param_names)
+        return cls.of_examples(recipe, data.X, data.y)
 
     @cached_property
     def optimum(self) -> np.ndarray:

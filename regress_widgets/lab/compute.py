@@ -50,7 +50,7 @@ class Runner:
             if recipe.streaming:
                 return None, Landscape.population(recipe)
             dataset = make_dataset(recipe, seed)
-            return dataset, Landscape.from_data(dataset.X, dataset.y, recipe.loss_scale, recipe.param_names)
+            return dataset, Landscape.of_examples(recipe, dataset.X, dataset.y)
 
         return self._data.get_or((recipe.name, recipe.n_examples, seed, recipe.noise), make)
 

@@ -112,5 +112,5 @@ def real_run(name: str) -> RealRun:
         landscape = Landscape.population(recipe)
     else:
         n = recipe.n_examples  # the first epoch visits every example once
-        landscape = Landscape.from_data(rec.X[:n], rec.y[:n], recipe.loss_scale, recipe.param_names)
+        landscape = Landscape.of_examples(recipe, rec.X[:n], rec.y[:n])
     return RealRun(rec, recipe, Stream(rec.X, rec.y, rec.batch_sizes), landscape)

@@ -18,6 +18,7 @@ from ..landscape import Landscape
 from ..recipes import Recipe
 from .cached_axes import legend_layer, set_legend_text
 from .frame import Frame
+from .pin_lines import PinLines
 from .style import OPT_COLOR, PATH_COLOR, REFERENCE_COLOR, RING_CMAP, STATUS_COLORS, TRUTH_COLOR
 from .thinning import thin, thin_line
 from .ticks import quantized_view, set_limits
@@ -68,7 +69,7 @@ class ContourPanel:
         self.path_steps = np.zeros(1, dtype=np.int64)
         """The indices into ``run.theta`` that the path line draws now (all of them unless thinned)."""
         self._frame: Frame | None = None
-        self._pin_lines: dict = {}
+        self.pins = PinLines(ax, lw=2.4, alpha=0.7, zorder=3)
         self._path_box = None
         m = L.marker
         ax.set_title("Loss contours, SGD path" if L.compact else "Loss contours and the SGD path",
@@ -175,20 +176,8 @@ class ContourPanel:
         set_legend_text(self.ref_legend, 0, ref.label)
 
     def _draw_pins(self, frame: Frame) -> None:
-        """A faded line for each pinned run (a :class:`~.frame.Path`), made once per pin."""
-        keep = {id(p) for p in frame.pins}
-        for key in [k for k in self._pin_lines if k not in keep]:
-            line = self._pin_lines.pop(key)
-            self.ax.forget_dynamic(line)
-            line.remove()
         i, j = frame.pair
-        for pin in frame.pins:
-            line = self._pin_lines.get(id(pin))
-            if line is None:
-                (line,) = self.ax.plot([], [], "-", color=pin.color, lw=2.4, alpha=0.7, zorder=3, label=pin.label)
-                self.ax.mark_dynamic(line)
-                self._pin_lines[id(pin)] = line
-            line.set_data(pin.theta[pin.steps, i], pin.theta[pin.steps, j])
+        self.pins.draw(frame.pins, lambda pin: (pin.theta[pin.steps, i], pin.theta[pin.steps, j]))
 
     def _draw_extent(self, frame: Frame) -> None:
         i, j = frame.pair

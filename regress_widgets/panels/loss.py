@@ -8,6 +8,7 @@ import numpy as np
 
 from .cached_axes import legend_layer
 from .frame import Frame
+from .pin_lines import PinLines
 from .status import full_loss
 from .style import NOW_LINE, OPT_COLOR, PATH_COLOR, REFERENCE_COLOR
 from .thinning import thin_line
@@ -25,7 +26,7 @@ class LossPanel:
         self.layout = L = layout
         self._frame: Frame | None = None
         self._fine_ticks = False
-        self._pin_lines: dict = {}
+        self.pins = PinLines(a, lw=1.8, alpha=0.8, zorder=2.5)
         use_log_scale(a, numticks=6)
         a.set_title("Loss (log scale)", fontsize=L.title, fontweight="bold")
         (self.batch_loss,) = a.plot([], [], "-", color="#9ecae1", lw=1.0, label="minibatch", zorder=2)
@@ -119,15 +120,4 @@ class LossPanel:
             self.ref_loss.set_data(ref.steps, full_loss(frame.landscape, ref.theta[ref.steps]))
 
     def _draw_pins(self, frame: Frame) -> None:
-        keep = {id(p) for p in frame.pins}
-        for key in [k for k in self._pin_lines if k not in keep]:
-            line = self._pin_lines.pop(key)
-            self.ax.forget_dynamic(line)
-            line.remove()
-        for pin in frame.pins:
-            line = self._pin_lines.get(id(pin))
-            if line is None:
-                (line,) = self.ax.plot([], [], "-", color=pin.color, lw=1.8, alpha=0.8, zorder=2.5)
-                self.ax.mark_dynamic(line)
-                self._pin_lines[id(pin)] = line
-            line.set_data(pin.steps, full_loss(frame.landscape, pin.theta[pin.steps]))
+        self.pins.draw(frame.pins, lambda pin: (pin.steps, full_loss(frame.landscape, pin.theta[pin.steps])))
