@@ -48,7 +48,7 @@ class DataPanel:
     def update(self, frame: Frame) -> None:
         old = self._frame
         self._frame = frame
-        if old is None or frame.run.stream is not old.run.stream or frame.recipe is not old.recipe:
+        if old is None or frame.run.stream is not old.run.stream or data_label(frame.recipe) != data_label(old.recipe):
             self._draw_data(frame)
         run = frame.run
         self._draw_fit(frame, run.theta[frame.stop])
