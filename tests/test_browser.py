@@ -117,13 +117,13 @@ def wait_for_readout(page, scope, want, timeout: float = 15.0):
 
 
 def stability_readout(scope) -> tuple[str, str | None] | None:
-    """The Lab's note beside the lr slider: (2/λmax as shown, "×N this lr" ratio as shown or None)."""
+    """The Lab's note beside the lr slider: (2/λmax as shown, "lr can grow ×N" ratio as shown or None)."""
     note = scope.locator(".rw-lr-info").first
     if note.count() == 0:
         return None
     text = note.inner_text().replace("\u2212", "-")
     limit = re.search(r"≈\s*([-+0-9.e]+)", text)
-    ratio = re.search(r"×\s*([-+0-9.e]+)\s*this lr", text)
+    ratio = re.search(r"grow\s*×\s*([-+0-9.e]+)", text)
     return (limit.group(1) if limit else None), (ratio.group(1) if ratio else None)
 
 
@@ -255,11 +255,12 @@ def move_and_check(page, col, rect, index, tag, act, want_lr, shots, timings):
     timings[f"{tag}: last frame (ms)"] = round(last - t0)
     assert changed > 0, f"{tag}: the contour panel's pixels did not change (lr now {lr:g})"
     assert seen == want, f"{tag}: lr = {lr!r}: the readout shows {seen}, the engine gives {want}"
-    if stability is not None:  # "stability limit 2/λmax ≈ 0.375 (×7.48 this lr)": tells 0.05 from 0.0501
+    if stability is not None:  # "lr can grow ×7.48 before the stability limit …": tells 0.05 from 0.0501
         (limit, ratio), (want_limit, want_ratio) = stability, expected_stability(TARGET, lr)
         assert limit == want_limit, f"{tag}: 2/λmax shown {limit}, the engine gives {want_limit}"
         if ratio is not None:
-            assert ratio == want_ratio, f"{tag}: lr = {lr!r}: '×{ratio} this lr' shown, the engine gives {want_ratio}"
+            assert ratio == want_ratio, (f"{tag}: lr = {lr!r}: 'lr can grow ×{ratio}' shown, "
+                                         f"the engine gives {want_ratio}")
     return lr, changed
 
 

@@ -47,7 +47,7 @@ def test_every_text_that_states_a_setting_states_the_current_one(labs, recipe, n
     assert (lab.run.seed if name == "seed" else getattr(r, name)) == pytest.approx(value)
     assert lab.panels.frame is lab.frame and lab.panels.frame.recipe is r  # the panels show the Lab's recipe
     texts = " | ".join(_texts(lab.figure))
-    assert f"lr {r.lr:.3g}" in texts and f"batch {r.batch_size}" in texts and f"σ {r.noise:g}" in texts
+    assert f"lr {r.lr:.4g}" in texts and f"batch {r.batch_size}" in texts and f"σ {r.noise:g}" in texts
     assert f"seed {lab.run.seed}" in texts and f"{r.total_steps:,} steps" in texts
     if r.gamma < 1:
         assert f"γ {r.gamma:g} every {r.stepsize} steps" in texts

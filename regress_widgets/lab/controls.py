@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 
 import ipywidgets as W
-from traitlets import validate
+from traitlets import Int, validate
 
 from ..recipes import RECIPES, Recipe
 from ..settings import TABLE
@@ -51,7 +51,9 @@ class FloatSlider(_Reporting, W.FloatSlider):
 
 
 class IntSlider(_Reporting, W.IntSlider):
-    pass
+    """An integer slider that refuses 2.5 (ipywidgets' own would quietly make it 2)."""
+
+    value = Int(0, help="Int value").tag(sync=True)
 
 
 class SeedBox(_Reporting, W.BoundedIntText):
@@ -89,7 +91,8 @@ def make_controls() -> dict[str, W.Widget]:
         return W.Layout(width="100%")
 
     c = {
-        "lr": _slider("lr", base=10, min=-3, max=1, step=0.001, value=0.1, readout_format=".3g", layout=wide()),
+        "lr": _slider("lr", base=10, min=-3, max=1, step=0.001, value=0.1, readout_format=f".{LR_DIGITS}g",
+                      layout=wide()),
         "gamma": _slider("gamma", min=0.1, max=1.0, step=0.01, value=1.0, readout_format=".2f", layout=wide()),
         "stepsize": _slider("stepsize", min=1, max=100, value=20, layout=wide(),
                             style={"description_width": "initial"}),

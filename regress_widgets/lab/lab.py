@@ -29,7 +29,7 @@ from ..panels import LAYOUTS, Frame, Panels, check_pair, check_zoom, full_loss, 
 from ..panels.frame import Path
 from ..panels.style import GHOST_COLORS
 from ..recipes import RECIPES, InvalidSetting, Recipe, get_recipe
-from ..settings import SETTINGS, check_seed
+from ..settings import SETTINGS, TABLE, check_seed
 from .changes import resolve
 from .compute import Runner
 from .controls import configure, make_controls, show_steps, show_value
@@ -273,7 +273,7 @@ class Lab(W.VBox):
         """A new recipe: the controls show the state's values in the recipe's ranges; a fresh set of panels."""
         tutorial = self.state.tutorial
         configure(self.controls, tutorial, {name: self._shown(name) for name in SETTINGS})
-        for name in ("real", "seed", "pair", "zoom"):
+        for name in ("real", "seed", "pair", "zoom", "gamma"):
             self._show_state({"name": name, "new": getattr(self.state, name)})
         self.frame = None
         self.figure.clear()
@@ -355,9 +355,17 @@ class Lab(W.VBox):
                 c[fixed].disabled = value
         if name == "position":
             return  # the step controls follow the frame (_show)
+        if name == "gamma":
+            self._show_stepsize_use(value)
         if name in SETTINGS:
             value = self._shown(name)
         show_value(c[WIDGET_OF.get(name, name)], value)
+
+    def _show_stepsize_use(self, gamma: float) -> None:
+        """stepsize does nothing while γ = 1: its slider steps aside and says so."""
+        widget, hint = self.controls["stepsize"], TABLE["stepsize"].help
+        widget.disabled = gamma == 1
+        widget.tooltip = f"no effect while γ = 1 (no decay): set γ below 1 first. {hint}" if gamma == 1 else hint
 
     def _mark(self, name: str) -> None:
         """The CSS class ``rw-lab-<recipe>`` on the Lab (for pages and tests to find it)."""

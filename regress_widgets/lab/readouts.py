@@ -56,14 +56,14 @@ class Readouts:
             self.lr_info.value = (f"<span style='color:{STATUS_COLORS['diverged']}'><b>⚠ past the stability "
                                   f"limit 2/λmax ≈ {lr_max:.3g}</b>: expect divergence</span>")
         else:
-            self.lr_info.value = (f"<span style='color:#555'>stability limit 2/λmax ≈ <b>{lr_max:.3g}</b> "
-                                  f"(×{lr_max / lr:.3g} this lr)</span>")
+            self.lr_info.value = (f"<span style='color:#555'>lr can grow <b>×{lr_max / lr:.3g}</b> before the "
+                                  f"stability limit 2/λmax ≈ <b>{lr_max:.3g}</b></span>")
 
     def _show_theta(self, frame: Frame) -> None:
         run, land, recipe, status = frame.run, frame.landscape, frame.recipe, frame.status
         names = recipe.param_names
-        last = run.theta[frame.last_finite]
-        finite = run.loss[np.isfinite(run.loss)]
+        last = run.theta[frame.stop]  # where the path is drawn to: the play position
+        finite = run.loss[:frame.stop][np.isfinite(run.loss[:frame.stop])]
         minibatch = f"{finite[-1]:.4g}" if len(finite) else "–"
         final = full_loss(land, last[None])[0]
         pad = "0 4px" if self.compact else "0 8px"  # a narrow column: tighter, shorter
@@ -77,7 +77,7 @@ class Readouts:
         self.readout.value = (
             "<table style='border-collapse:collapse'>"
             f"<tr><th></th>{head}</tr>"
-            f"<tr><td><b>{rows[0]} {frame.last_finite}</b></td>{cells(last)}</tr>"
+            f"<tr><td><b>{rows[0]} {frame.stop}</b></td>{cells(last)}</tr>"
             f"<tr><td>{rows[1]}</td>{cells(recipe.theta_true)}</tr>"
             f"<tr><td>{rows[2]}</td>{cells(land.optimum)}</tr>"
             "</table>"

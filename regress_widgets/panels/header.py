@@ -26,12 +26,12 @@ class Header:
         # compact: the column above names the framework; the figure names its tutorial
         self.title.set_text(recipe.title.partition(" ")[2].strip('"') if self.layout.compact else recipe.title)
         if self.layout.compact:
-            decay = f", γ {recipe.gamma:g}/{recipe.stepsize}" if recipe.gamma < 1 else ""
-            self.subtitle.set_text(f"lr {recipe.lr:.3g}{decay} · batch {recipe.batch_size} · σ {recipe.noise:g}"
+            decay = f", γ {recipe.gamma:g} every {recipe.stepsize}" if recipe.gamma < 1 else ""
+            self.subtitle.set_text(f"lr {recipe.lr:.4g}{decay} · batch {recipe.batch_size} · σ {recipe.noise:g}"
                                    f" · {T:,} steps")
         else:
             decay = (f"γ {recipe.gamma:g} every {recipe.stepsize} steps (stepsize)" if recipe.gamma < 1
                      else "constant (γ = 1)")
             length = f"{T:,} steps" + (f" = {recipe.epochs} epochs" if recipe.epochs else "")
-            self.subtitle.set_text(f"lr {recipe.lr:.3g}, {decay}  ·  batch {recipe.batch_size}  ·  "
+            self.subtitle.set_text(f"lr {recipe.lr:.4g}, {decay}  ·  batch {recipe.batch_size}  ·  "
                                    f"noise σ {recipe.noise:g}  ·  seed {run.seed}  ·  {length}")
