@@ -78,7 +78,7 @@ def check_stream(X, y, batch_sizes, dim: int) -> Stream:
     # each size in [1, S] before summing: T·S cannot wrap an int64 for any array that fits in memory
     if len(sizes) == 0 or sizes.min() < 1 or sizes.max() > S or len(sizes) * S >= 2**62:
         raise StreamError("batch_sizes", f"must hold at least one step, each of 1 to {S} examples (the rows of X)")
-    sizes = sizes.astype(np.int64)
+    sizes = sizes.astype(np.int64, copy=False)
     total = int(sizes.sum())
     if total != S:
         raise StreamError("batch_sizes", f"sum to {total:,}, not to the {S:,} rows of X")

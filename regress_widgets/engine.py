@@ -196,9 +196,11 @@ def _check_given_stream(stream, recipe: Recipe) -> Stream:
     if not isinstance(stream, Stream):
         raise InvalidSetting("stream", "a regress_widgets.Stream", type(stream).__name__)
     try:
-        stream = check_stream(stream.X, stream.y, stream.batch_sizes, recipe.dim)
+        checked = check_stream(stream.X, stream.y, stream.batch_sizes, recipe.dim)
     except StreamError as err:
         raise InvalidSetting("stream", f"a stream SGD can consume, but its {err}", _describe(stream)) from None
+    if any(getattr(checked, k) is not getattr(stream, k) for k in ("X", "y", "batch_sizes")):
+        stream = checked  # arrays made of what was given; otherwise the very stream given (runs share it)
     if stream.steps != recipe.total_steps:
         raise InvalidSetting("stream", f"a stream of {recipe.total_steps:,} steps (the recipe's run length)",
                              f"{stream.steps:,} steps")
