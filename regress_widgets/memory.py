@@ -10,7 +10,11 @@ from __future__ import annotations
 
 import os
 
-from .recipes import InvalidSetting
+import numpy as np
+
+from .data import batch_sizes
+from .recipes import InvalidSetting, Recipe
+from .sgd import workspace_bytes
 
 MEMORY_FRACTION = 0.25
 """Largest share of the machine's physical memory one run, sweep or recording may take."""
@@ -55,3 +59,31 @@ def check_fits(field: str, product: str, nbytes: int) -> None:
     limit = memory_limit()
     if nbytes > limit:
         raise TooBig(field, product, nbytes, limit)
+
+
+# --- what the engine allocates ---------------------------------------------------------------------
+
+
+def _stream_examples(recipe: Recipe) -> int:
+    return int(batch_sizes(recipe).sum())
+
+
+def run_bytes(recipe: Recipe, runs: int = 1, *, method: str, dtype: str, keep_path: bool = True,
+              stream_made: bool = True) -> int:
+    """An estimate of the memory ``runs`` runs of ``recipe`` on one stream allocate (Python ints: no overflow)."""
+    T, d = recipe.total_steps, recipe.dim
+    S = _stream_examples(recipe)
+    itemsize = np.dtype(dtype).itemsize
+    need = workspace_bytes(S, d, T, runs, method=method, itemsize=itemsize, keep_path=keep_path)
+    need += 8 * runs * ((T + 1 if keep_path else 2) * (d + 1) + 2 * T)  # results back in float64, rates
+    if stream_made:  # the stream in float64 (and its copy in the run's dtype), the dataset and visiting order
+        need += 8 * S * (d + 3) + (itemsize * S * (d + 1) if itemsize != 8 else 0)  # + the labels' temporaries
+        need += 0 if recipe.streaming else 8 * (recipe.n_examples * (d + 1) + S)
+    return need
+
+
+def run_product(recipe: Recipe, runs: int = 1) -> str:
+    S = _stream_examples(recipe)
+    many = f"{runs:,} runs, each of " if runs > 1 else "a run of "
+    return (f"{many}steps × batch_size = {recipe.total_steps:,} × {recipe.batch_size:,} "
+            f"({S:,} examples of {recipe.dim} inputs)")

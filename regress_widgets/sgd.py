@@ -65,9 +65,11 @@ def workspace_bytes(S: int, d: int, T: int, R: int, *, method: str, itemsize: in
     rows = T + 1 if keep_path else 2
     out = R * (rows * P + 2 * T)  # θ path and loss (and the learning rates, made contiguous)
     if method == "compiled":
-        work = S * (d + 1)  # X and y made contiguous in the run's dtype
-    else:  # [x, 1, y] rows, their gathered batches, per-step statistics, the composed step maps
-        work = 2 * S * (d + 2) + T * (d + 2) ** 2 + R * T * (P * P + 3 * P)
+        work = 0  # reads the stream in place (the caller counts a copy in another dtype)
+    else:  # [x, 1, y] rows, their gathered batches, per-step statistics (and, for few runs, the step maps)
+        work = 2 * S * (d + 2) + T * (d + 2) ** 2
+        if R <= 16 and T >= 64:  # _chunked composes every step's affine map
+            work += R * T * (P * P + 3 * P)
     return itemsize * (out + work)
 
 
