@@ -71,7 +71,8 @@ def _print_run(s: dict) -> None:
     if s["diverged_at"]:
         print(f"  DIVERGED at step {s['diverged_at']} (stability limit lr_max ≈ {s['lr_max']:.3g})")
     elif s["status"] == "diverging":
-        since = (f"; the loss passed {s['diverging_factor']:g}× its start at step {s['diverging_at']}"
+        since = (f"; its loss above the minimum passed {s['diverging_factor']:g}× the start's at step "
+                 f"{s['diverging_at']}"
                  if s["diverging_at"] else "")
         print(f"  DIVERGING (stability limit lr_max ≈ {s['lr_max']:.3g}{since})")
     print(f"  status               {s['status_text']}")

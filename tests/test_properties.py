@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 import regress_widgets as rw
 from regress_widgets.recipes import MAX_BATCH, MAX_STEPS, SETTINGS, SLIDERS, InvalidSetting
+from regress_widgets.verdict import KINDS
 
 FAST = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 RECIPE_NAMES = st.sampled_from(sorted(rw.RECIPES))
@@ -58,6 +59,10 @@ def test_valid_overrides_never_crash(case, seed, method, dtype):
     first_k = 1 if name == "caffe2" else 0  # Caffe2's Iter runs before LearningRate
     assert run.lr[0] == recipe.lr * recipe.gamma ** (first_k // recipe.stepsize)
     assert (run.lr >= 0).all() and np.isfinite(run.lr).all() and (np.diff(run.lr) <= 0).all()
+    # one verdict, consistent with the run: diverged exactly when it stopped being finite
+    assert run.status.kind in KINDS and (run.status.kind == "diverged") == (run.diverged_at is not None)
+    if run.status.diverging_at is not None:
+        assert run.status.kind in ("diverging", "diverged") and 1 <= run.status.diverging_at <= T
     assert int(run.stream.batch_sizes.sum()) == len(run.stream.X)
     k = run.diverged_at
     if k is None:
