@@ -46,6 +46,20 @@ def _check_choice(name, value, choices):
         raise InvalidSetting(name, f"one of {', '.join(choices)}", value)
 
 
+def check_theta0(theta0, dim: int) -> np.ndarray:
+    """A start θ₀ = [w…, b]: ``dim`` + 1 finite numbers."""
+    allowed = f"{dim + 1} finite numbers [w…, b]"
+    if isinstance(theta0, (str, bytes)):
+        raise InvalidSetting("theta0", allowed, theta0)
+    try:
+        out = np.asarray(theta0, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise InvalidSetting("theta0", allowed, theta0) from None
+    if out.shape != (dim + 1,) or not np.isfinite(out).all():
+        raise InvalidSetting("theta0", allowed, theta0)
+    return out
+
+
 def check_recipe(recipe: str | Recipe) -> Recipe:
     """The recipe with every setting re-checked, however it was made (``dataclasses.replace`` included)."""
     recipe = get_recipe(recipe)
@@ -152,9 +166,7 @@ def train(
     if theta0 is None:
         theta0 = initial_theta(recipe, seed)
     else:
-        theta0 = np.asarray(theta0, dtype=np.float64)
-        if theta0.shape != (recipe.dim + 1,) or not np.isfinite(theta0).all():
-            raise InvalidSetting("theta0", f"{recipe.dim + 1} finite numbers [w…, b]", theta0)
+        theta0 = check_theta0(theta0, recipe.dim)
     lr = recipe.learning_rates(stream.steps)
     theta, loss, diverged = _simulate(xp, stream, theta0[None], lr[None],
                                       recipe.loss_scale, dtype, method, keep_path=True)

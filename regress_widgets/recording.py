@@ -17,6 +17,8 @@ always in float64, for ``replay`` and ``record`` alike.
 from __future__ import annotations
 
 import json
+import math
+import numbers
 import os
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -28,9 +30,9 @@ from .engine import stream_landscape
 from .landscape import Landscape
 from .memory import check_fits
 from .npz import NpzError, read_npz
-from .recipes import Recipe, get_recipe
+from .recipes import InvalidSetting, Recipe, get_recipe
 from .recording_meta import META_KEYS, TOLERANCE, RecordingError, check_meta, recording_recipe
-from .sgd import resolve_method, simulate, workspace_bytes
+from .sgd import METHODS, resolve_method, simulate, workspace_bytes
 from .verdict import Verdict, blowup_step, path_verdict
 
 KEYS = ("X", "y", "batch_sizes", "theta0", "theta", "lr", "loss", "meta")
@@ -253,6 +255,11 @@ class Replay:
 
 def replay(source, *, tolerance: float | None = None, method: str = "auto") -> Replay:
     """Re-run a recording (a path, a :class:`Recording` or a dict of arrays) with the engine, in float64."""
+    if method not in METHODS:
+        raise InvalidSetting("method", f"one of {', '.join(METHODS)}", method)
+    if tolerance is not None and (isinstance(tolerance, bool) or not isinstance(tolerance, numbers.Real)
+                                  or not 0 <= tolerance < math.inf):
+        raise InvalidSetting("tolerance", "a finite number ≥ 0 (or None: the framework dtype's)", tolerance)
     rec = Recording.load(source)
     recipe = rec.recipe
     T, (S, d) = len(rec.batch_sizes), rec.X.shape

@@ -427,6 +427,21 @@ def test_cli_never_prints_a_traceback(capsys, recording, save_recording):
         assert code == 2 and out == "" and err.count("\n") == 1 and "Traceback" not in err
 
 
+@pytest.mark.parametrize("call_it, field", [
+    (lambda: rw.train("pytorch", theta0=["a", "b"]), "theta0"),
+    (lambda: rw.train("pytorch", theta0="12"), "theta0"),
+    (lambda: rw.train("pytorch", theta0=[1.0, np.inf]), "theta0"),
+    (lambda: rw.replay(shipped("pytorch"), tolerance=-1), "tolerance"),
+    (lambda: rw.replay(shipped("pytorch"), tolerance="x"), "tolerance"),
+    (lambda: rw.replay(shipped("pytorch"), method="fast"), "method"),
+    (lambda: rw.train("pytorch", dtype=["float64"]), "dtype"),
+])
+def test_bad_keyword_values_name_the_keyword(call_it, field):
+    with pytest.raises(rw.InvalidSetting) as err:
+        call_it()
+    assert err.value.field == field
+
+
 def test_unusual_dicts_and_objects(recording):
     with pytest.raises(rw.RecordingError):
         rw.replay(42)
