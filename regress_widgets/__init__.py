@@ -1,10 +1,11 @@
 """regress_widgets: see stochastic gradient descent fit a line, three classic tutorials exactly."""
 
 from .data import Dataset, Stream, initial_theta, make_dataset, make_stream
-from .engine import Run, Sweep, sweep, train
+from .engine import Run, train
 from .landscape import Landscape
 from .recipes import RECIPES, InvalidSetting, Recipe, get_recipe
 from .recording import Recording, RecordingError, Replay, replay
+from .sweeps import Sweep, sweep
 
 __version__ = "0.1.0"
 

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import argparse
-import json
-import math
+import os
 import sys
+from pathlib import Path
 
 import numpy as np
 
 from .cli_settings import add_setting_options, settings_from
 from .engine import BACKENDS, train
-from .landscape import Landscape
+from .jsonout import dumps, finite
 from .recipes import RECIPES, InvalidSetting
 from .recording import RecordingError, replay
+from .verdict import DIVERGING_FACTOR
 
 
 class _Parser(argparse.ArgumentParser):
@@ -21,58 +22,81 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def _finite(x):
-    """JSON has no NaN: non-finite numbers become null."""
-    if isinstance(x, float) and not math.isfinite(x):
-        return None
-    if isinstance(x, list):
-        return [_finite(v) for v in x]
-    return x
-
-
 def run_summary(run) -> dict:
     recipe = run.recipe
-    landscape = Landscape.for_recipe(recipe, run.seed)
+    landscape = run.landscape
+    status = run.status
     opt = landscape.optimum
-    finite = run.loss[np.isfinite(run.loss)]
+    kept = run.loss[np.isfinite(run.loss)]
     return {
         "recipe": recipe.name, "seed": run.seed, "steps": run.steps,
         **{name: getattr(recipe, name) for name in ("lr", "gamma", "stepsize", "batch_size", "noise")},
         "epochs": recipe.epochs,
-        "w": _finite(run.w.tolist()), "b": _finite(run.b),
+        "w": finite(run.w.tolist()), "b": finite(run.b),
         "w_true": list(recipe.w_true), "b_true": recipe.b_true,
         "w_opt": opt[:-1].tolist(), "b_opt": float(opt[-1]),
-        "loss_first": _finite(float(run.loss[0])),
-        "loss_final": _finite(float(finite[-1])) if len(finite) else None,
-        "epoch_loss": _finite(run.epoch_loss.tolist()),
+        "loss_first": finite(float(run.loss[0])),
+        "loss_final": finite(float(kept[-1])) if len(kept) else None,
+        "epoch_loss": finite(run.epoch_loss.tolist()),
         "lr_max": landscape.lr_max,
         "diverged_at": run.diverged_at,
+        "status": status.kind, "status_text": status.text, "diverging_at": status.diverging_at,
+        "diverging_factor": DIVERGING_FACTOR,
         "backend": run.backend, "dtype": run.dtype, "seconds": run.seconds,
     }
 
 
+def _number(v, digits: int = 4) -> str:
+    """A readable number: fixed point while it is small, else scientific (never 70 digits)."""
+    if v is None:
+        return "nan"
+    return f"{v:.{digits}f}" if abs(v) < 1e6 else f"{v:.{digits}g}"
+
+
 def _print_run(s: dict) -> None:
     def vec(w, b):
-        return "[" + ", ".join("nan" if v is None else f"{v:.4f}" for v in [*w, b]) + "]"
+        return "[" + ", ".join(_number(v) for v in [*w, b]) + "]"
+
+    def loss(v):
+        return "nan" if v is None else f"{v:.5g}"
 
     print(f"{s['recipe']}: {s['steps']} steps, lr={s['lr']:g} gamma={s['gamma']:g} "
           f"stepsize={s['stepsize']} batch_size={s['batch_size']} noise={s['noise']:g} seed={s['seed']}")
     print(f"  final θ [w…, b]      {vec(s['w'], s['b'])}")
     print(f"  ground truth         {vec(s['w_true'], s['b_true'])}")
     print(f"  least-squares optimum {vec(s['w_opt'], s['b_opt'])}")
-    print(f"  loss first → final   {s['loss_first']:.5g} → {s['loss_final']:.5g}")
+    print(f"  loss first → final   {loss(s['loss_first'])} → {loss(s['loss_final'])}")
     if s["epoch_loss"]:
         print("  epoch losses         " + " ".join("nan" if v is None else f"{v:.4g}" for v in s["epoch_loss"]))
     if s["diverged_at"]:
         print(f"  DIVERGED at step {s['diverged_at']} (stability limit lr_max ≈ {s['lr_max']:.3g})")
+    elif s["status"] == "diverging":
+        since = (f"; its loss above the minimum passed {s['diverging_factor']:g}× the start's at step "
+                 f"{s['diverging_at']}"
+                 if s["diverging_at"] else "")
+        print(f"  DIVERGING (stability limit lr_max ≈ {s['lr_max']:.3g}{since})")
+    print(f"  status               {s['status_text']}")
     print(f"  {s['seconds'] * 1e3:.1f} ms on {s['backend']} ({s['dtype']})")
+
+
+def check_png(path: str) -> str:
+    """A file the panels can be written to: a name ending in .png in an existing, writable folder."""
+    allowed = "a file name ending in .png, in a folder that exists and can be written"
+    if not path or Path(path).suffix.lower() != ".png" or os.path.isdir(path):
+        raise InvalidSetting("png", allowed, path)
+    folder = Path(path).parent
+    if not folder.is_dir() or not os.access(folder, os.W_OK):
+        raise InvalidSetting("png", allowed + f" ({folder} is not a writable folder)", path)
+    return path
 
 
 def _cmd_run(args) -> int:
     overrides = settings_from(args)
+    if args.png is not None:
+        check_png(args.png)
     run = train(args.recipe, seed=args.seed, backend=args.backend, dtype=args.dtype, **overrides)
     summary = run_summary(run)
-    if getattr(args, "png", None):
+    if args.png is not None:
         from .panels import save_png  # matplotlib only when a picture is asked for
 
         try:
@@ -83,7 +107,7 @@ def _cmd_run(args) -> int:
             return 2
         summary["png"] = args.png
     if args.json:
-        print(json.dumps(summary))
+        print(dumps(summary))
     else:
         _print_run(summary)
         if summary.get("png"):
@@ -95,12 +119,18 @@ def _cmd_replay(args) -> int:
     result = replay(args.file)
     summary = result.summary()
     if args.json:
-        print(json.dumps(_finite_dict(summary)))
+        print(dumps(summary))
     else:
         print(f"{summary['framework']} {summary['framework_version']} on recipe {summary['recipe']}, "
               f"{summary['steps']} steps, seed {summary['seed']}")
         for name in ("dtheta", "dlr", "dloss"):
             print(f"  max |{name[1:]:>5} difference| {summary['max_abs_' + name]:.3g}")
+        stop = summary["framework_diverged_at"]
+        if stop:
+            engine = ("the engine had blown up by then too" if summary["engine_blew_up"]
+                      else "but the engine had NOT blown up there")
+            print(f"  the framework stopped producing finite numbers at step {stop}; {engine}")
+        print(f"  engine run on the recording's data: {result.verdict.text}")
         verdict = "matches" if summary["ok"] else "does NOT match"
         print(f"  the engine {verdict} the framework (tolerance {summary['tolerance']:g})")
     return 0 if summary["ok"] else 1
@@ -116,10 +146,6 @@ def _cmd_app(args) -> int:
     from .launch import app
 
     return app(args.notebook, args.jupyter_args)
-
-
-def _finite_dict(d: dict) -> dict:
-    return {k: _finite(v) for k, v in d.items()}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -152,6 +178,8 @@ def build_parser() -> argparse.ArgumentParser:
     from .frameworks.cli import add_subcommands  # envs, record: the real frameworks
 
     add_subcommands(sub)
+    for command in sub.choices.values():  # so that an error names an option only where the command has it
+        command.set_defaults(options={s for action in command._actions for s in action.option_strings})
     return parser
 
 
@@ -164,10 +192,15 @@ def main(argv=None) -> int:
     try:
         return args.func(args)
     except (InvalidSetting, RecordingError) as err:
-        flag = getattr(err, "field", None)
-        where = f"--{flag.replace('_', '-')}" if flag and flag != "recipe" else getattr(err, "key", flag)
-        print(f"regress-widgets {args.command}: error: {where}: {err}", file=sys.stderr)
+        print(f"regress-widgets {args.command}: error: {_where(err, args)}: {err}", file=sys.stderr)
         return 2
+
+
+def _where(err, args) -> str:
+    """The option an error is about (``--batch-size``), or the field or recording key when the command has none."""
+    name = getattr(err, "field", None) or getattr(err, "key", "input")
+    flag = f"--{name.replace('_', '-')}"
+    return flag if flag in getattr(args, "options", ()) else name
 
 
 if __name__ == "__main__":

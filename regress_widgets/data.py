@@ -46,6 +46,48 @@ class Stream:
         return np.concatenate([[0], np.cumsum(self.batch_sizes)])
 
 
+class StreamError(ValueError):
+    """A stream SGD cannot consume; ``key`` names the part that is wrong (X, y or batch_sizes)."""
+
+    def __init__(self, key: str, problem: str):
+        self.key, self.problem = key, problem
+        super().__init__(f"{key} {problem}")
+
+
+def _numbers(key: str, a, ndim: int, kinds: str, what: str) -> np.ndarray:
+    try:
+        a = np.asarray(a)
+    except (TypeError, ValueError) as err:
+        raise StreamError(key, f"must be a {ndim}-d array of {what} ({err})") from None
+    if a.ndim != ndim or a.dtype.kind not in kinds:
+        raise StreamError(key, f"must be a {ndim}-d array of {what}, got shape {a.shape} of {a.dtype}")
+    return a
+
+
+def check_stream(X, y, batch_sizes, dim: int) -> Stream:
+    """The stream, checked: ``X`` (S, dim) finite numbers, ``y`` (S,), ``batch_sizes`` (T,) integers ≥ 1 summing
+    to S (without wrapping around, whatever their dtype). Raises :class:`StreamError` naming the part."""
+    X = _numbers("X", X, 2, "fiu", "numbers")
+    y = _numbers("y", y, 1, "fiu", "numbers")
+    sizes = _numbers("batch_sizes", batch_sizes, 1, "iu", "integers")
+    S, d = X.shape
+    if d != dim:
+        raise StreamError("X", f"has {d} columns, the recipe has {dim} inputs")
+    if len(y) != S:
+        raise StreamError("y", f"has {len(y)} labels for the {S} rows of X")
+    # each size in [1, S] before summing: T·S cannot wrap an int64 for any array that fits in memory
+    if len(sizes) == 0 or sizes.min() < 1 or sizes.max() > S or len(sizes) * S >= 2**62:
+        raise StreamError("batch_sizes", f"must hold at least one step, each of 1 to {S} examples (the rows of X)")
+    sizes = sizes.astype(np.int64, copy=False)
+    total = int(sizes.sum())
+    if total != S:
+        raise StreamError("batch_sizes", f"sum to {total:,}, not to the {S:,} rows of X")
+    for key, a in (("X", X), ("y", y)):
+        if not np.isfinite(a).all():
+            raise StreamError(key, "holds NaN or infinite values")
+    return Stream(X, y, sizes)
+
+
 def _seeds(seed: int) -> dict[str, np.random.Generator]:
     names = ("init", "inputs", "noise", "order")
     children = np.random.SeedSequence(seed).spawn(len(names))

@@ -1,17 +1,20 @@
-"""Train a recipe: settings → data → SGD → :class:`Run`; and sweeps of many runs at once."""
+"""Train a recipe: settings → data → SGD → :class:`Run` (sweeps of many runs at once: :mod:`.sweeps`)."""
 
 from __future__ import annotations
 
-import itertools
-import numbers
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
-from .data import Stream, initial_theta, make_stream
+from .data import Stream, StreamError, check_stream, initial_theta, make_stream
+from .landscape import Landscape
+from .memory import check_fits, run_bytes, run_product
 from .recipes import InvalidSetting, Recipe, get_recipe
-from .sgd import METHODS, simulate
+from .settings import check_choice, check_seed
+from .sgd import METHODS, resolve_method, simulate
+from .verdict import Verdict, verdict
 
 BACKENDS = ("numpy", "cupy")
 DTYPES = ("float64", "float32")
@@ -32,15 +35,18 @@ def get_xp(backend: str):
     raise InvalidSetting("backend", f"one of {', '.join(BACKENDS)}", backend)
 
 
-def check_seed(seed) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise InvalidSetting("seed", "an integer ≥ 0", seed)
-    return int(seed)
-
-
-def _check_choice(name, value, choices):
-    if value not in choices:
-        raise InvalidSetting(name, f"one of {', '.join(choices)}", value)
+def check_theta0(theta0, dim: int) -> np.ndarray:
+    """A start θ₀ = [w…, b]: ``dim`` + 1 finite numbers."""
+    allowed = f"{dim + 1} finite numbers [w…, b]"
+    if isinstance(theta0, (str, bytes)):
+        raise InvalidSetting("theta0", allowed, theta0)
+    try:
+        out = np.asarray(theta0, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise InvalidSetting("theta0", allowed, theta0) from None
+    if out.shape != (dim + 1,) or not np.isfinite(out).all():
+        raise InvalidSetting("theta0", allowed, theta0)
+    return out
 
 
 @dataclass(frozen=True, eq=False)
@@ -61,16 +67,34 @@ class Run:
     backend: str = "numpy"
     dtype: str = "float64"
     seconds: float = 0.0
+    seeded_data: bool = True
+    """True when the stream is the seed's own data (``train`` made it); False for a given one (a recording's)."""
 
     @property
     def steps(self) -> int:
         return len(self.loss)
 
     @property
+    def last_finite(self) -> int:
+        """Index in ``theta`` of the last finite θ (``steps`` unless the run diverged)."""
+        return self.steps if self.diverged_at is None else self.diverged_at - 1
+
+    @property
     def last_theta(self) -> np.ndarray:
         """The last finite θ (the final one unless the run diverged)."""
-        k = self.steps if self.diverged_at is None else self.diverged_at - 1
-        return self.theta[k]
+        return self.theta[self.last_finite]
+
+    @cached_property
+    def landscape(self) -> Landscape:
+        """The loss surface this run descends: its recipe's for the seed, or that of the stream it was given."""
+        if self.seeded_data:
+            return Landscape.for_recipe(self.recipe, self.seed)
+        return stream_landscape(self.recipe, self.stream)
+
+    @cached_property
+    def status(self) -> Verdict:
+        """Converged, still moving, diverging or diverged (:func:`regress_widgets.verdict.verdict`)."""
+        return verdict(self)
 
     @property
     def w(self) -> np.ndarray:
@@ -111,25 +135,55 @@ def train(
     if overrides:
         recipe = recipe.with_settings(**overrides)
     seed = check_seed(seed)
-    _check_choice("dtype", dtype, DTYPES)
-    _check_choice("method", method, METHODS)
+    check_choice("dtype", dtype, DTYPES)
+    check_choice("method", method, METHODS)
     xp = get_xp(backend)
+    if stream is not None:
+        stream = _check_given_stream(stream, recipe)
+    check_fits("steps", run_product(recipe),
+               run_bytes(recipe, method=resolve_method(method, xp), dtype=dtype, stream_made=stream is None))
+    seeded = stream is None
     if stream is None:
         stream = make_stream(recipe, seed)
-    elif stream.steps != recipe.total_steps:
-        raise ValueError(f"the stream has {stream.steps} steps, the recipe asks for {recipe.total_steps}")
     if theta0 is None:
         theta0 = initial_theta(recipe, seed)
     else:
-        theta0 = np.asarray(theta0, dtype=np.float64)
-        if theta0.shape != (recipe.dim + 1,) or not np.isfinite(theta0).all():
-            raise InvalidSetting("theta0", f"{recipe.dim + 1} finite numbers [w…, b]", theta0)
+        theta0 = check_theta0(theta0, recipe.dim)
     lr = recipe.learning_rates(stream.steps)
     theta, loss, diverged = _simulate(xp, stream, theta0[None], lr[None],
                                       recipe.loss_scale, dtype, method, keep_path=True)
     step = int(diverged[0])
     return Run(recipe, seed, theta[0], loss[0], lr, step or None, stream, backend, dtype,
-               time.perf_counter() - started)
+               time.perf_counter() - started, seeded)
+
+
+def _check_given_stream(stream, recipe: Recipe) -> Stream:
+    """A stream given to :func:`train`: a :class:`Stream` SGD can consume, of the recipe's length and inputs."""
+    if not isinstance(stream, Stream):
+        raise InvalidSetting("stream", "a regress_widgets.Stream", type(stream).__name__)
+    try:
+        checked = check_stream(stream.X, stream.y, stream.batch_sizes, recipe.dim)
+    except StreamError as err:
+        raise InvalidSetting("stream", f"a stream SGD can consume, but its {err}", _describe(stream)) from None
+    if any(getattr(checked, k) is not getattr(stream, k) for k in ("X", "y", "batch_sizes")):
+        stream = checked  # arrays made of what was given; otherwise the very stream given (runs share it)
+    if stream.steps != recipe.total_steps:
+        raise InvalidSetting("stream", f"a stream of {recipe.total_steps:,} steps (the recipe's run length)",
+                             f"{stream.steps:,} steps")
+    return stream
+
+
+def _describe(stream: Stream) -> str:
+    shapes = ", ".join(f"{k} {np.shape(getattr(stream, k))}" for k in ("X", "y", "batch_sizes"))
+    return f"a stream with {shapes}"
+
+
+def stream_landscape(recipe: Recipe, stream: Stream) -> Landscape:
+    """The loss surface of a given stream: over every example it holds (fixed data, whole epochs: the dataset's),
+    or the population's when the recipe draws fresh data every step."""
+    if recipe.streaming:
+        return Landscape.population(recipe)
+    return Landscape.from_data(stream.X, stream.y, recipe.loss_scale, recipe.param_names)
 
 
 def _simulate(xp, stream, theta0, lr, loss_scale, dtype, method, keep_path):
@@ -143,83 +197,3 @@ def _simulate(xp, stream, theta0, lr, loss_scale, dtype, method, keep_path):
         out = tuple(a.get() for a in out)
     theta, loss, diverged = out
     return theta.astype(np.float64, copy=False), loss.astype(np.float64, copy=False), np.asarray(diverged)
-
-
-@dataclass(frozen=True, eq=False)
-class Sweep:
-    """Many runs of one recipe over a grid of settings (cartesian product, in the order given)."""
-
-    recipe: Recipe
-    axes: tuple[str, ...]
-    """The settings that vary, one grid axis each, in the order given."""
-    shape: tuple[int, ...]
-    settings: list[dict]
-    """Each run's overrides, seed included, in grid order (C order over ``shape``)."""
-    theta0: np.ndarray
-    theta_final: np.ndarray
-    """(R, P): the last θ of each run (NaN where it diverged)."""
-    loss: list[np.ndarray]
-    """Each run's minibatch losses (runs of other batch sizes have other lengths)."""
-    diverged_at: np.ndarray
-    """(R,): first non-finite step, 0 where the run never diverged."""
-    runs: list[Run] | None
-    """Every run with its whole path, when the sweep was asked to keep paths."""
-    seconds: float = 0.0
-
-    def grid(self, values) -> np.ndarray:
-        """Per-run values (length R) arranged on the sweep's grid."""
-        return np.asarray(values).reshape(self.shape)
-
-
-def sweep(
-    recipe: str | Recipe = "caffe2",
-    *,
-    backend: str = "numpy",
-    dtype: str = "float64",
-    method: str = "auto",
-    keep_path: bool = False,
-    **grid,
-) -> Sweep:
-    """Train every combination of the given settings; each may be one value or a sequence.
-
-    Every sequence is an axis of the grid (in the order given); single values hold for all runs.
-
-    Runs that share seed, noise, batch size and length share their data and are computed
-    together, vectorised over learning rate, gamma and stepsize.
-    """
-    started = time.perf_counter()
-    base = get_recipe(recipe)
-    _check_choice("dtype", dtype, DTYPES)
-    _check_choice("method", method, METHODS)
-    xp = get_xp(backend)
-    grid.setdefault("seed", 0)
-    fixed = {k: v for k, v in grid.items() if not isinstance(v, (list, tuple, range, np.ndarray))}
-    axes = {k: list(v) for k, v in grid.items() if k not in fixed}
-    combos = [{**fixed, **dict(zip(axes, values, strict=True))} for values in itertools.product(*axes.values())]
-    recipes = []
-    for combo in combos:
-        combo["seed"] = check_seed(combo["seed"])
-        recipes.append(base.with_settings(**{k: v for k, v in combo.items() if k != "seed"}))
-    groups: dict[tuple, list[int]] = {}
-    for i, (combo, r) in enumerate(zip(combos, recipes, strict=True)):
-        key = (combo["seed"], r.noise, r.batch_size, r.total_steps)
-        groups.setdefault(key, []).append(i)
-    R, P = len(combos), base.dim + 1
-    theta0 = np.empty((R, P))
-    final = np.empty((R, P))
-    diverged = np.zeros(R, dtype=np.int64)
-    losses: list = [None] * R
-    runs: list = [None] * R
-    for (seed, *_), members in groups.items():
-        stream = make_stream(recipes[members[0]], seed)
-        t0 = initial_theta(base, seed)
-        lr = np.stack([recipes[i].learning_rates(stream.steps) for i in members])
-        theta, loss, div = _simulate(xp, stream, np.tile(t0, (len(members), 1)), lr,
-                                     base.loss_scale, dtype, method, keep_path)
-        for j, i in enumerate(members):
-            theta0[i], final[i], diverged[i], losses[i] = t0, theta[j, -1], div[j], loss[j]
-            if keep_path:
-                runs[i] = Run(recipes[i], seed, theta[j], loss[j], lr[j], int(div[j]) or None,
-                              stream, backend, dtype)
-    return Sweep(base, tuple(axes), tuple(len(a) for a in axes.values()), combos, theta0, final, losses, diverged,
-                 runs if keep_path else None, time.perf_counter() - started)

@@ -121,5 +121,5 @@ def check_seed(seed) -> int:
 
 def check_choice(name: str, value, choices) -> None:
     """Refuse ``value`` unless it is one of ``choices`` (the error names ``name`` and the choices)."""
-    if isinstance(value, (list, dict, set)) or value not in choices:
+    if not isinstance(value, str) or value not in choices:
         raise InvalidSetting(name, f"one of {', '.join(map(str, choices))}", value)

@@ -40,10 +40,7 @@ def simulate(X, y, batch_sizes, theta0, lr, loss_scale, *, xp=np, method="auto",
     ``xp`` arrays of one float dtype. Returns ``theta`` (R, T+1, P) — or (R, 2, P), the first
     and last, when ``keep_path`` is false — ``loss`` (R, T) and ``diverged_at`` (R,).
     """
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
-    if method == "auto":
-        method = "compiled" if xp is np and numba_available() else "vectorized"
+    method = resolve_method(method, xp)
     if method == "compiled":
         if xp is not np:
             raise ValueError("the compiled method runs on numpy arrays only")
@@ -51,6 +48,29 @@ def simulate(X, y, batch_sizes, theta0, lr, loss_scale, *, xp=np, method="auto",
 
         return sgd_loop(X, y, batch_sizes, theta0, lr, loss_scale, keep_path)
     return _vectorized(xp, X, y, batch_sizes, theta0, lr, loss_scale, keep_path)
+
+
+def resolve_method(method: str, xp=np) -> str:
+    """The method ``auto`` stands for: compiled on numpy when numba is installed, else vectorized."""
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+    if method == "auto":
+        return "compiled" if xp is np and numba_available() else "vectorized"
+    return method
+
+
+def workspace_bytes(S: int, d: int, T: int, R: int, *, method: str, itemsize: int, keep_path: bool) -> int:
+    """An upper estimate of what :func:`simulate` allocates for R runs over S examples in T steps (Python ints)."""
+    P = d + 1
+    rows = T + 1 if keep_path else 2
+    out = R * (rows * P + 2 * T)  # θ path and loss (and the learning rates, made contiguous)
+    if method == "compiled":
+        work = 0  # reads the stream in place (the caller counts a copy in another dtype)
+    else:  # [x, 1, y] rows, their gathered batches, per-step statistics (and, for few runs, the step maps)
+        work = 2 * S * (d + 2) + T * (d + 2) ** 2
+        if R <= 16 and T >= 64:  # _chunked composes every step's affine map
+            work += R * T * (P * P + 3 * P)
+    return itemsize * (out + work)
 
 
 def batch_statistics(xp, X, y, batch_sizes):

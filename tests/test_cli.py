@@ -190,16 +190,29 @@ def test_replay_text_when_it_does_not_match(capsys, recording, save_recording):
 
 
 def test_replay_of_a_diverged_recording_prints_valid_json(capsys, recording, save_recording):
-    arrays = recording("pytorch")
-    arrays["theta"][150:] = np.nan  # a float32 framework overflows long before the float64 engine
-    arrays["loss"][149:] = np.inf
+    with np.errstate(all="ignore"):  # a float32 framework overflows long before the float64 engine
+        arrays = recording("pytorch", dtype=np.float32, settings={"lr": 0.75})
     code, out, _ = call(["replay", str(save_recording(arrays)), "--json"], capsys)
     summary = _strict_json(out)
-    assert summary["framework_diverged_at"] == 150
-    assert code == 0 and summary["ok"]  # compared over the 149 steps the framework kept finite
-    arrays["theta"][100] += 1.0
+    stop = summary["framework_diverged_at"]
+    assert isinstance(stop, int) and summary["engine_blew_up"] and summary["status"] == "diverging"
+    assert code == 0 and summary["ok"]  # compared over the steps the framework kept finite
+    arrays["theta"][stop // 2] *= 1.01
     code, out, _ = call(["replay", str(save_recording(arrays)), "--json"], capsys)
-    assert code == 1 and _strict_json(out)["max_abs_dtheta"] > 0.5
+    assert code == 1 and _strict_json(out)["max_abs_dtheta"] > 0
+    code, out, _ = call(["replay", str(save_recording(arrays))], capsys)
+    assert code == 1 and f"stopped producing finite numbers at step {stop}" in out
+
+
+def test_replay_of_a_recording_cut_off_while_converging_fails(capsys, recording, save_recording):
+    arrays = recording("pytorch")
+    arrays["loss"][0] = np.nan  # non-finite at step 1, random θ after
+    arrays["theta"][1:] = np.random.default_rng(1).normal(size=arrays["theta"][1:].shape)
+    code, out, _ = call(["replay", str(save_recording(arrays)), "--json"], capsys)
+    s = _strict_json(out)
+    assert code == 1 and s["ok"] is False and s["framework_diverged_at"] == 1 and s["engine_blew_up"] is False
+    code, out, _ = call(["replay", str(save_recording(arrays))], capsys)
+    assert code == 1 and "NOT blown up" in out and "does NOT match" in out
 
 
 @pytest.mark.parametrize("problem", ["missing", "corrupt", "no-key", "nan"])

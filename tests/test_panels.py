@@ -12,7 +12,8 @@ from PIL import Image  # noqa: E402
 
 import regress_widgets as rw  # noqa: E402
 from regress_widgets.cli import main  # noqa: E402
-from regress_widgets.panels import MAX_POINTS, Panels, nice_ceil, run_status, save_png, thin  # noqa: E402
+from regress_widgets.panels import MAX_POINTS, Panels, nice_ceil, save_png, thin  # noqa: E402
+from regress_widgets.verdict import verdict  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("error")
 
@@ -98,7 +99,7 @@ def test_diverged_run_is_drawn_up_to_the_divergence_and_says_so():
 def test_diverging_but_finite_is_flagged():
     landscape = rw.Landscape.for_recipe("pytorch", 0)
     run = rw.train("pytorch", seed=0, lr=1.2 * landscape.lr_max)
-    status = run_status(run, landscape)
+    status = verdict(run, landscape)
     assert status.kind in ("diverging", "diverged")
     if run.diverged_at is None:
         assert "stability limit" in status.text

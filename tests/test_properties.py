@@ -2,32 +2,24 @@
 
 from __future__ import annotations
 
-import math
 import warnings
 
 import numpy as np
+import strategies
 from conftest import caffe2_reference, mse_reference
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import regress_widgets as rw
-from regress_widgets.recipes import MAX_BATCH, MAX_STEPS, SETTINGS, SLIDERS, InvalidSetting
+from regress_widgets.recipes import SETTINGS, SLIDERS, InvalidSetting
+from regress_widgets.verdict import KINDS
 
 FAST = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 RECIPE_NAMES = st.sampled_from(sorted(rw.RECIPES))
 
 
 def _valid_value(field: str, recipe):
-    top_batch = MAX_BATCH if recipe.streaming else recipe.n_examples
-    return {
-        "lr": st.floats(1e-6, 10.0),
-        "gamma": st.floats(1e-3, 1.0),
-        "stepsize": st.integers(1, MAX_STEPS),
-        "batch_size": st.integers(1, min(top_batch, 256)),
-        "noise": st.floats(0.0, 100.0),
-        "steps": st.integers(1, 60),
-        "epochs": st.integers(1, 3),
-    }[field]
+    return strategies.valid(field, recipe)
 
 
 @st.composite
@@ -58,6 +50,10 @@ def test_valid_overrides_never_crash(case, seed, method, dtype):
     first_k = 1 if name == "caffe2" else 0  # Caffe2's Iter runs before LearningRate
     assert run.lr[0] == recipe.lr * recipe.gamma ** (first_k // recipe.stepsize)
     assert (run.lr >= 0).all() and np.isfinite(run.lr).all() and (np.diff(run.lr) <= 0).all()
+    # one verdict, consistent with the run: diverged exactly when it stopped being finite
+    assert run.status.kind in KINDS and (run.status.kind == "diverged") == (run.diverged_at is not None)
+    if run.status.diverging_at is not None:
+        assert run.status.kind in ("diverging", "diverged") and 1 <= run.status.diverging_at <= T
     assert int(run.stream.batch_sizes.sum()) == len(run.stream.X)
     k = run.diverged_at
     if k is None:
@@ -87,21 +83,7 @@ def test_valid_overrides_never_crash(case, seed, method, dtype):
 
 
 def _invalid_value(field: str, recipe):
-    anything_wrong_type = st.one_of(st.text(max_size=3), st.booleans(), st.lists(st.integers(), max_size=2),
-                                    st.just(float("nan")), st.just(math.inf), st.just(-math.inf))
-    numbers = {
-        "lr": st.one_of(st.floats(max_value=0.0, allow_nan=False), st.floats(min_value=10.0, exclude_min=True)),
-        "gamma": st.one_of(st.floats(max_value=0.0, allow_nan=False), st.floats(min_value=1.0, exclude_min=True)),
-        "noise": st.one_of(st.floats(max_value=0.0, exclude_max=True, allow_nan=False),
-                           st.floats(min_value=100.0, exclude_min=True)),
-    }
-    top = {"stepsize": MAX_STEPS, "steps": MAX_STEPS, "epochs": 10_000,
-           "batch_size": MAX_BATCH if recipe.streaming else recipe.n_examples}
-    if field in numbers:
-        return st.one_of(numbers[field], anything_wrong_type)
-    fractional = st.builds(lambda n, f: n + f, st.integers(-10**6, 10**6), st.floats(0.01, 0.99))
-    return st.one_of(st.integers(max_value=0), st.integers(min_value=top[field] + 1), fractional,
-                     anything_wrong_type)
+    return strategies.invalid(field, recipe)
 
 
 @st.composite

@@ -141,14 +141,30 @@ def test_plain_mse_recording_does_not_replay_as_caffe2(recording, references):
 
 
 def test_diverging_recording_is_reported_not_raised(recording):
-    arrays = recording("pytorch")
-    arrays["theta"] = np.where(np.arange(176)[:, None] >= 100, np.nan, arrays["theta"])
+    """A float32 framework past the stability limit overflows; the float64 engine blows up there too."""
+    with np.errstate(all="ignore"):
+        arrays = recording("pytorch", dtype=np.float32, settings={"lr": 0.75})
     result = rw.replay(arrays)
-    assert result.framework_diverged_at == 100
+    stop = result.framework_diverged_at
+    assert stop is not None and 10 < stop < 175
+    assert result.engine_blew_up and result.verdict.kind == "diverging" and result.verdict.diverging_at < stop
     assert result.ok  # compared over the steps the framework kept finite
-    assert np.isfinite(result.deviations["theta"]) and result.deviations["theta"] < 1e-10
-    arrays["theta"][50, 0] += 1e-3  # a real deviation before the framework's divergence still counts
+    assert np.isfinite(result.deviations["theta"])
+    arrays["theta"][stop // 2, 0] *= 1 + 1e-3  # a real deviation before the framework's divergence still counts
     assert not rw.replay(arrays).ok
+
+
+@pytest.mark.parametrize("step", [1, 100])
+def test_framework_stopping_while_the_engine_converges_fails(recording, step):
+    """Non-finite recorded values, then random θ: nothing after is comparable, and the engine did not blow up."""
+    arrays = recording("pytorch")
+    arrays["loss"][step - 1] = np.nan
+    arrays["theta"][step:] = np.random.default_rng(0).normal(size=arrays["theta"][step:].shape)
+    result = rw.replay(arrays)
+    assert result.framework_diverged_at == step
+    assert result.deviations["theta"] < 1e-10  # what was compared matched ...
+    assert not result.engine_blew_up and not result.ok  # ... but the engine converges where the framework stopped
+    assert result.summary()["ok"] is False and result.verdict.kind == "converged"
 
 
 # --- recording errors name the key --------------------------------------------------------------

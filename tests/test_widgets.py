@@ -17,7 +17,6 @@ from regress_widgets.lab import (  # noqa: E402
     SideBySide,
     views,  # noqa: E402
 )
-from regress_widgets.panels import last_finite_step  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("error")
 
@@ -29,7 +28,7 @@ def assert_shows(lab):
     i, j = lab.panels.pair
     steps = lab.panels.contour.path_steps
     x, y = lab.panels.contour.path_line.get_data()
-    assert steps[0] == 0 and steps[-1] == min(lab.position, last_finite_step(run))
+    assert steps[0] == 0 and steps[-1] == min(lab.position, run.last_finite)
     np.testing.assert_array_equal(x, run.theta[steps, i])
     np.testing.assert_array_equal(y, run.theta[steps, j])
     settings = {name: lab.controls[name].value for name in ("lr", "gamma", "stepsize", "batch_size", "noise")}

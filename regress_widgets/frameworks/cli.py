@@ -6,6 +6,7 @@ import json
 import sys
 
 from ..cli_settings import add_setting_options, settings_from
+from ..jsonout import dumps
 from ..recording import replay
 from . import envs
 from .record import FRAMEWORKS, RecordError, record
@@ -87,7 +88,7 @@ def _cmd_record(args) -> int:
         return _fail("record", err)
     summary = replay(rec).summary()
     if args.json:
-        print(json.dumps({**summary, "out": args.out}))
+        print(dumps({**summary, "out": args.out}))
     else:
         print(f"wrote {args.out}: {summary['steps']} steps of {rec.meta['framework']} "
               f"{rec.meta['framework_version']} (Python {rec.meta['python']}), seed {args.seed}")

@@ -19,6 +19,7 @@ for caffe2, mxnet and pytorch.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -27,9 +28,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..engine import check_seed
-from ..recipes import RECIPES, get_recipe
+from ..recipes import RECIPES, InvalidSetting, get_recipe
 from ..recording import Recording
+from ..settings import check_seed
 from . import envs
 
 HERE = Path(__file__).resolve().parent
@@ -52,6 +53,27 @@ def shipped(framework: str) -> Path:
     return RECORDINGS / f"{framework}.npz"
 
 
+def check_out(out) -> Path:
+    """Where a recording may be written: a name ending in .npz in an existing, writable folder (checked before
+    the real framework runs, which can take a while)."""
+    allowed = "a file name ending in .npz, in a folder that exists and can be written"
+    path = Path(os.fspath(out)) if isinstance(out, (str, os.PathLike)) and os.fspath(out) else None
+    if path is None or path.suffix.lower() != ".npz" or path.is_dir():
+        raise InvalidSetting("out", allowed, out)
+    if not path.parent.is_dir() or not os.access(path.parent, os.W_OK):
+        raise InvalidSetting("out", f"{allowed} ({path.parent} is not a writable folder)", os.fspath(out))
+    return path
+
+
+def check_python(python) -> str:
+    """An interpreter given explicitly: an executable file, or a command found on PATH."""
+    path = os.fspath(python)
+    found = path if os.sep in path else shutil.which(path)
+    if not (found and os.path.isfile(found) and os.access(found, os.X_OK)):
+        raise InvalidSetting("python", "an executable Python interpreter (a path, or a command on PATH)", path)
+    return path
+
+
 def runner_command(framework: str, out, *, seed: int = 0, python=None, **overrides) -> list[str]:
     """The command line that runs the framework's runner with validated settings."""
     recipe = get_recipe(framework).with_settings(**overrides)
@@ -72,6 +94,9 @@ def record(framework: str, out, *, seed: int = 0, python=None, log=None, **overr
     """
     if framework not in RECIPES:
         get_recipe(framework)  # InvalidSetting naming the allowed ones
+    check_out(out)
+    if python:
+        check_python(python)
     with tempfile.TemporaryDirectory(prefix="regress_widgets-") as tmp:
         raw = Path(tmp) / "raw.npz"
         cmd = runner_command(framework, raw, seed=seed, python=python, **overrides)

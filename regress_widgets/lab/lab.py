@@ -25,11 +25,12 @@ import ipywidgets as W
 from matplotlib.figure import Figure
 
 from ..engine import Run
-from ..panels import LAYOUTS, Frame, Panels, check_pair, check_zoom, full_loss, make_frame
+from ..panels import LAYOUTS, Frame, Panels, check_pair, check_zoom, make_frame
 from ..panels.frame import Path
 from ..panels.style import GHOST_COLORS
 from ..recipes import RECIPES, InvalidSetting, Recipe, get_recipe
 from ..settings import SETTINGS, TABLE, check_seed
+from ..verdict import full_loss
 from .changes import resolve
 from .compute import Runner
 from .controls import configure, make_controls, show_steps, show_value

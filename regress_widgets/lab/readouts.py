@@ -9,7 +9,8 @@ import math
 import ipywidgets as W
 import numpy as np
 
-from ..panels import STATUS_COLORS, Frame, full_loss
+from ..panels import STATUS_COLORS, Frame
+from ..verdict import full_loss
 
 WARN_COLOR = "#b35c00"
 
@@ -83,7 +84,7 @@ class Readouts:
             "</table>"
             f"<div style='margin-top:4px'>loss: last minibatch {minibatch} · full data <b>{final:.4g}</b> · "
             f"best possible {land.min_loss:.4g}</div>"
-            f"<div style='margin-top:4px;font-size:1.15em;color:{status.color}'><b>{html.escape(kind)}</b>"
+            f"<div style='margin-top:4px;font-size:1.15em;color:{STATUS_COLORS[kind]}'><b>{html.escape(kind)}</b>"
             f"{html.escape(rest)}</div>")
 
     def show_pins(self, rows) -> None:

@@ -17,12 +17,11 @@ import numpy as np
 from ..data import Stream
 from ..landscape import Landscape
 from ..recipes import RECIPES, Recipe
-from ..recording import Recording
+from ..recording import Recording, deviation, within
 
 FIXED = ("batch_size", "noise", "seed", "steps", "epochs")
 """The controls a recording fixes: it is one draw of data, of one length, cut into batches of one size."""
 FREE = ("lr", "gamma", "stepsize")
-NAMES = {"caffe2": "Caffe2", "mxnet": "MXNet", "pytorch": "PyTorch"}
 
 
 @dataclass(frozen=True, eq=False)
@@ -30,11 +29,19 @@ class RealRun:
     """A shipped recording, made ready for the Lab: its recipe, stream, start θ₀ and landscape."""
 
     recording: Recording
-    recipe: Recipe
-    """The tutorial's recipe with the recording's settings (its batch size, noise, length, lr, γ, stepsize)."""
-    stream: Stream
-    landscape: Landscape
-    """Fixed data: the loss over the recording's first epoch (the whole dataset); streaming: the population."""
+
+    @property
+    def recipe(self) -> Recipe:
+        """The tutorial's recipe with the recording's settings (its batch size, noise, length, lr, γ, stepsize)."""
+        return self.recording.recipe
+
+    @property
+    def stream(self) -> Stream:
+        return self.recording.stream
+
+    @property
+    def landscape(self) -> Landscape:
+        return self.recording.landscape
 
     @property
     def seed(self) -> int:
@@ -42,9 +49,7 @@ class RealRun:
 
     @property
     def title(self) -> str:
-        meta = self.recording.meta
-        name, version = NAMES.get(meta["framework"], meta["framework"]), str(meta["framework_version"])
-        return f"{name} {version}" if version[:1].isdigit() else f"{name} ({version})"  # Caffe2 (torch 1.8.1)
+        return self.recording.title
 
     def on_its_data(self, recipe: Recipe) -> Recipe:
         """``recipe``'s lr, γ and stepsize on the recording's data (its batch size, noise and length)."""
@@ -62,12 +67,7 @@ class RealRun:
 
     def deviation(self, theta: np.ndarray) -> float:
         """Largest |θ engine − θ framework| over the steps the framework kept finite (NaN: none comparable)."""
-        rec = self.recording.theta
-        k = min(len(theta), len(rec))
-        ok = np.isfinite(rec[:k]).all(axis=1)
-        stop = int(ok.argmin()) if not ok.all() else k
-        with np.errstate(all="ignore"):
-            return float(np.abs(theta[:stop] - rec[:stop]).max(initial=0.0))
+        return deviation(theta, self.recording.theta)
 
     def readout(self, recipe: Recipe, theta: np.ndarray) -> str:
         """HTML: how far the engine's path is from the framework's, or why they are not compared."""
@@ -76,17 +76,17 @@ class RealRun:
             theirs = ", ".join(f"{k} {getattr(self.recipe, k):g}" for k in FREE)
             return (f"<div style='color:#b35c00'>The orange path is the real {name} at the tutorial's settings "
                     f"({theirs}); yours differ, so the two paths part ways.</div>")
-        gap = self.deviation(theta)
-        tol = 1e-4 if self.recording.meta["dtype"] == "float32" else 1e-10
-        verdict = "the same path" if gap <= tol else "they differ"
-        color = "#2ca02c" if gap <= tol else "#d62728"
+        tol = self.recording.tolerance
+        gap, same = self.deviation(theta), within(theta, self.recording.theta, tol)
+        color = "#2ca02c" if same else "#d62728"
         return (f"<div>engine vs real {name}: largest |θ difference| <b style='color:{color}'>{gap:.1e}</b> "
-                f"over {len(theta) - 1:,} steps — {verdict} ({self.recording.meta['dtype']} tolerance {tol:g})</div>")
+                f"over {len(theta) - 1:,} steps — {'the same path' if same else 'they differ'} "
+                f"({self.recording.meta['dtype']} tolerance {tol:g})</div>")
 
 
 def available(recipe: Recipe) -> bool:
     """Whether a real framework's recording ships, readable, for this recipe (one of the three tutorials)."""
-    if recipe.name not in RECIPES or recipe.name not in NAMES:
+    if recipe.name not in RECIPES or RECIPES[recipe.name] != recipe:
         return False
     try:
         real_run(recipe.name)
@@ -100,17 +100,4 @@ def real_run(name: str) -> RealRun:
     """The shipped recording of ``name``'s tutorial (loaded once per process)."""
     from ..frameworks.record import shipped
 
-    rec = Recording.load(shipped(name))
-    tutorial = RECIPES[name]
-    settings = dict(rec.meta.get("settings", {}))
-    length = {"steps": settings["steps"]} if tutorial.streaming else {"epochs": settings["epochs"]}
-    recipe = tutorial.with_settings(**{k: settings[k] for k in (*FREE, "batch_size", "noise")}, **length)
-    if recipe.total_steps != len(rec.batch_sizes):
-        raise ValueError(f"the {name} recording has {len(rec.batch_sizes)} steps, its settings say "
-                         f"{recipe.total_steps}")
-    if recipe.streaming:
-        landscape = Landscape.population(recipe)
-    else:
-        n = recipe.n_examples  # the first epoch visits every example once
-        landscape = Landscape.of_examples(recipe, rec.X[:n], rec.y[:n])
-    return RealRun(rec, recipe, Stream(rec.X, rec.y, rec.batch_sizes), landscape)
+    return RealRun(Recording.load(shipped(name)))

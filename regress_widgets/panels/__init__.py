@@ -18,11 +18,9 @@ artists. Every panel is a :class:`~.cached_axes.CachedAxes`, which pastes what d
 
 from .figure import Panels, reference_path, save_png
 from .frame import ZOOMS, Frame, Path, check_pair, check_zoom, make_frame
-from .status import Status, full_loss, last_finite_step, run_status
 from .style import LAYOUTS, STATUS_COLORS
 from .thinning import MAX_POINTS, thin
 from .ticks import nice_ceil
 
-__all__ = ["LAYOUTS", "MAX_POINTS", "STATUS_COLORS", "ZOOMS", "Frame", "Panels", "Path", "Status", "check_pair",
-           "check_zoom", "full_loss", "last_finite_step", "make_frame", "nice_ceil", "reference_path", "run_status",
-           "save_png", "thin"]
+__all__ = ["LAYOUTS", "MAX_POINTS", "STATUS_COLORS", "ZOOMS", "Frame", "Panels", "Path", "check_pair", "check_zoom",
+           "make_frame", "nice_ceil", "reference_path", "save_png", "thin"]

@@ -16,7 +16,7 @@ import numpy as np
 from ..engine import Run
 from ..landscape import Landscape
 from ..recipes import Recipe
-from .status import Status, full_loss, last_finite_step, run_status
+from ..verdict import Verdict, full_loss, verdict
 from .thinning import MAX_POINTS, thin
 
 ZOOMS = ("follow", "basin")
@@ -66,7 +66,7 @@ class Frame:
 
     run: Run
     landscape: Landscape
-    status: Status
+    status: Verdict
     steps: np.ndarray
     """The thinned steps of the whole run (up to its last finite θ) that curves are drawn at."""
     full: np.ndarray
@@ -88,7 +88,7 @@ class Frame:
 
     @property
     def last_finite(self) -> int:
-        return last_finite_step(self.run)
+        return self.run.last_finite
 
     @property
     def stop(self) -> int:
@@ -114,14 +114,14 @@ class Frame:
 def make_frame(run: Run, landscape: Landscape, *, position: int | None = None, pair=(0, 1), zoom: str = "follow",
                reference: Path | None = None, pins: tuple = (), max_points: int = MAX_POINTS) -> Frame:
     """The frame of ``run`` on ``landscape`` (``position`` None: the whole run)."""
-    last = last_finite_step(run)
+    last = run.last_finite
     steps = thin(last, max_points)
     changes = np.flatnonzero(run.lr[1:] != run.lr[:-1]) + 1
     decays = changes
     if len(decays) > MAX_DECAY_MARKS:
         decays = decays[np.unique(np.linspace(0, len(decays) - 1, MAX_DECAY_MARKS).round().astype(int))]
     position = run.steps if position is None else int(min(max(position, 0), run.steps))
-    return Frame(run=run, landscape=landscape, status=run_status(run, landscape), steps=steps,
+    return Frame(run=run, landscape=landscape, status=verdict(run, landscape), steps=steps,
                  full=full_loss(landscape, run.theta[steps]), changes=changes, decays=decays, position=position,
                  pair=check_pair(pair, run.recipe.param_names), zoom=check_zoom(zoom), reference=reference,
                  pins=tuple(pins), max_points=max_points)

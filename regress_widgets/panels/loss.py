@@ -6,10 +6,10 @@ import math
 
 import numpy as np
 
+from ..verdict import full_loss
 from .cached_axes import legend_layer
 from .frame import Frame
 from .pin_lines import PinLines
-from .status import full_loss
 from .style import NOW_LINE, OPT_COLOR, PATH_COLOR, REFERENCE_COLOR
 from .thinning import thin_line
 from .ticks import decade_locator, set_limits, use_log_scale

@@ -1,0 +1,149 @@
+"""Sweeps: many runs of one recipe over a grid of settings, computed together where they share data."""
+
+from __future__ import annotations
+
+import itertools
+import math
+import numbers
+import time
+from collections.abc import Iterable, Mapping, Set
+from dataclasses import dataclass
+
+import numpy as np
+
+from .data import initial_theta, make_stream
+from .engine import DTYPES, Run, _simulate, get_xp
+from .memory import check_fits, run_bytes, run_product
+from .recipes import SETTINGS, InvalidSetting, Recipe, get_recipe
+from .settings import check_choice, check_seed
+from .sgd import METHODS, resolve_method
+
+
+@dataclass(frozen=True, eq=False)
+class Sweep:
+    """Many runs of one recipe over a grid of settings (cartesian product, in the order given)."""
+
+    recipe: Recipe
+    axes: tuple[str, ...]
+    """The settings that vary, one grid axis each, in the order given."""
+    shape: tuple[int, ...]
+    settings: list[dict]
+    """Each run's overrides, seed included, in grid order (C order over ``shape``)."""
+    theta0: np.ndarray
+    theta_final: np.ndarray
+    """(R, P): the last θ of each run (NaN where it diverged)."""
+    loss: list[np.ndarray]
+    """Each run's minibatch losses (runs of other batch sizes have other lengths)."""
+    diverged_at: np.ndarray
+    """(R,): first non-finite step, 0 where the run never diverged."""
+    runs: list[Run] | None
+    """Every run with its whole path, when the sweep was asked to keep paths."""
+    seconds: float = 0.0
+
+    def grid(self, values) -> np.ndarray:
+        """Per-run values (length R) arranged on the sweep's grid."""
+        return np.asarray(values).reshape(self.shape)
+
+
+RUN_OVERHEAD = 4096
+"""Bytes a sweep keeps per run besides its arrays (its settings, recipe and result objects): a generous estimate."""
+
+
+def sweep_axes(grid: dict) -> tuple[dict, dict]:
+    """Split a sweep's keyword arguments into single values and grid axes (each a non-empty list).
+
+    An axis is a list, tuple, range, 1-d array, iterator or other ordered iterable; a string is one value;
+    a set or a mapping (no order), an empty sequence and None (which would mean "default") are refused.
+    """
+    unknown = sorted(set(grid) - {*SETTINGS, "seed"})
+    if unknown:
+        raise InvalidSetting(unknown[0], f"one of seed, {', '.join(SETTINGS)}", grid[unknown[0]])
+    fixed, axes = {}, {}
+    for name, value in grid.items():
+        if isinstance(value, np.ndarray) and value.ndim == 0:
+            value = value.item()
+        if isinstance(value, (str, bytes, numbers.Number)) or value is None:
+            fixed[name] = value
+        elif isinstance(value, (Set, Mapping)):
+            raise InvalidSetting(name, "one value or an ordered sequence of values (list, tuple, range, 1-d array)"
+                                 f"; a {type(value).__name__} has no order", value)
+        elif isinstance(value, np.ndarray) and value.ndim != 1:
+            raise InvalidSetting(name, "one value or a 1-d sequence of values", f"an array of shape {value.shape}")
+        elif isinstance(value, Iterable):
+            axes[name] = [v.item() if isinstance(v, np.generic) else v for v in value]
+            if not axes[name]:
+                raise InvalidSetting(name, "one value or a non-empty sequence of values (an empty axis makes no runs)",
+                                     value)
+        else:
+            fixed[name] = value
+    for name, values in [*((k, [v]) for k, v in fixed.items()), *axes.items()]:
+        if any(v is None for v in values):
+            raise InvalidSetting(name, "a value (None would silently mean the recipe's default)", None)
+    return fixed, axes
+
+
+def _check_sweep_memory(recipes: list[Recipe], groups: dict, *, method: str, dtype: str, keep_path: bool) -> None:
+    """Refuse a sweep whose kept results and largest group of runs (computed together) cannot fit."""
+    kept = sum(8 * (2 * r.total_steps + (r.total_steps + 1) * (r.dim + 1) * keep_path) for r in recipes)
+    largest = max(groups.values(), key=lambda members: run_bytes(recipes[members[0]], len(members), method=method,
+                                                                 dtype=dtype, keep_path=keep_path))
+    group = run_bytes(recipes[largest[0]], len(largest), method=method, dtype=dtype, keep_path=keep_path)
+    check_fits("steps", f"a sweep of {len(recipes):,} runs (the largest group: "
+                        f"{run_product(recipes[largest[0]], len(largest))})", kept + group)
+
+
+def sweep(
+    recipe: str | Recipe = "caffe2",
+    *,
+    backend: str = "numpy",
+    dtype: str = "float64",
+    method: str = "auto",
+    keep_path: bool = False,
+    **grid,
+) -> Sweep:
+    """Train every combination of the given settings; each may be one value or a sequence.
+
+    Every sequence is an axis of the grid (in the order given); single values hold for all runs.
+
+    Runs that share seed, noise, batch size and length share their data and are computed
+    together, vectorised over learning rate, gamma and stepsize.
+    """
+    started = time.perf_counter()
+    base = get_recipe(recipe)  # a Recipe is valid however it was made (Recipe.__post_init__)
+    check_choice("dtype", dtype, DTYPES)
+    check_choice("method", method, METHODS)
+    xp = get_xp(backend)
+    grid.setdefault("seed", 0)
+    fixed, axes = sweep_axes(grid)
+    R = math.prod(len(values) for values in axes.values())
+    check_fits(next(iter(axes), "seed"), f"a grid of {' × '.join(f'{len(v):,}' for v in axes.values()) or 1} "
+               f"= {R:,} runs", R * RUN_OVERHEAD)
+    combos = [{**fixed, **dict(zip(axes, values, strict=True))} for values in itertools.product(*axes.values())]
+    recipes = []
+    for combo in combos:
+        combo["seed"] = check_seed(combo["seed"])
+        recipes.append(base.with_settings(**{k: v for k, v in combo.items() if k != "seed"}))
+    groups: dict[tuple, list[int]] = {}
+    for i, (combo, r) in enumerate(zip(combos, recipes, strict=True)):
+        key = (combo["seed"], r.noise, r.batch_size, r.total_steps)
+        groups.setdefault(key, []).append(i)
+    _check_sweep_memory(recipes, groups, method=resolve_method(method, xp), dtype=dtype, keep_path=keep_path)
+    R, P = len(combos), base.dim + 1
+    theta0 = np.empty((R, P))
+    final = np.empty((R, P))
+    diverged = np.zeros(R, dtype=np.int64)
+    losses: list = [None] * R
+    runs: list = [None] * R
+    for (seed, *_), members in groups.items():
+        stream = make_stream(recipes[members[0]], seed)
+        t0 = initial_theta(base, seed)
+        lr = np.stack([recipes[i].learning_rates(stream.steps) for i in members])
+        theta, loss, div = _simulate(xp, stream, np.tile(t0, (len(members), 1)), lr,
+                                     base.loss_scale, dtype, method, keep_path)
+        for j, i in enumerate(members):
+            theta0[i], final[i], diverged[i], losses[i] = t0, theta[j, -1], div[j], loss[j]
+            if keep_path:
+                runs[i] = Run(recipes[i], seed, theta[j], loss[j], lr[j], int(div[j]) or None,
+                              stream, backend, dtype)
+    return Sweep(base, tuple(axes), tuple(len(a) for a in axes.values()), combos, theta0, final, losses, diverged,
+                 runs if keep_path else None, time.perf_counter() - started)
