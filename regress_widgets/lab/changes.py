@@ -6,11 +6,11 @@ import math
 
 from ..panels import check_pair, check_zoom
 from ..recipes import InvalidSetting, Recipe, get_recipe
-from ..settings import SETTINGS, check_seed
+from ..settings import check_seed
 from .real_run import FIXED, FREE, RealRun, available, real_run
-from .state import VIEW, LabState
+from .state import CONTROLLED, VIEW, LabState
 
-CHOICES = (*SETTINGS, "seed", "recipe", "real", *VIEW)
+CHOICES = (*CONTROLLED, "seed", "recipe", "real", *VIEW)
 """What :meth:`Lab.set <regress_widgets.lab.Lab.set>` takes."""
 
 
@@ -33,7 +33,7 @@ def resolve(s: LabState, values: dict, current: Recipe | None = None) -> tuple[d
         wanted = get_recipe(values["recipe"])
         if wanted.name != tutorial.name or wanted is not tutorial and wanted != tutorial:
             tutorial = new["tutorial"] = wanted
-            settings, own = dict(wanted.settings), {}
+            settings, own = {k: v for k, v in wanted.settings.items() if k in CONTROLLED}, {}
             new["pins"] = ()
             if not _valid_pair(s.pair, wanted):
                 new["pair"] = (0, 1)
@@ -55,14 +55,14 @@ def resolve(s: LabState, values: dict, current: Recipe | None = None) -> tuple[d
                                  "change batch size, noise, seed or run length)", values[fixed[0]])
         if "steps" in values and tutorial.epochs is not None:
             raise InvalidSetting("steps", f"left out: {tutorial.name} counts its run in epochs", values["steps"])
-        settings.update({k: values[k] for k in SETTINGS if k in values})
+        settings.update({k: values[k] for k in CONTROLLED if k in values})
         if "seed" in values:
             seed = check_seed(values["seed"])
         real = real_run(tutorial.name) if real_on else None
         if real is not None and not was:  # ticked: keep the Lab's own settings to go back to
             own = {**settings, "seed": seed}
             recipe = real.on_its_data(tutorial.with_settings(**settings))
-            settings, seed = recipe.settings, real.seed
+            settings, seed = {k: v for k, v in recipe.settings.items() if k in CONTROLLED}, real.seed
         elif real is not None:
             recipe = real.on_its_data(tutorial.with_settings(**settings))
         else:

@@ -29,7 +29,7 @@ from ..panels import LAYOUTS, Frame, Panels, check_pair, check_zoom, make_frame
 from ..panels.frame import Path
 from ..panels.style import GHOST_COLORS
 from ..recipes import RECIPES, InvalidSetting, Recipe, get_recipe
-from ..settings import SETTINGS, TABLE, check_seed
+from ..settings import TABLE, check_seed
 from ..verdict import full_loss
 from .changes import resolve
 from .compute import Runner
@@ -37,7 +37,7 @@ from .controls import configure, make_controls, show_steps, show_value
 from .layout import SCREEN_DPI, arrange
 from .readouts import WARN_COLOR, Readouts
 from .real_run import FIXED, FREE, RealRun, available, real_run
-from .state import VIEW, LabState, Pin
+from .state import CONTROLLED, VIEW, LabState, Pin
 from .views import choose_display, make_view
 
 WIDGET_OF = {"real": "framework", "position": "step"}
@@ -86,7 +86,8 @@ class Lab(W.VBox):
         self.view = make_view(self.figure, self.display_mode, toolbar=layout == "full")
         self.controls = make_controls()
         self.readouts = Readouts(compact=layout == "compact")
-        self.state = LabState(tutorial=tutorial, seed=seed, pair=pair, zoom=zoom, **start.settings)
+        self.state = LabState(tutorial=tutorial, seed=seed, pair=pair, zoom=zoom,
+                              **{k: v for k, v in start.settings.items() if k in CONTROLLED})
         self.runner = Runner()
         self.frame: Frame | None = None
         self.panels: Panels | None = None
@@ -182,7 +183,7 @@ class Lab(W.VBox):
     def reset(self) -> None:
         """Back to the tutorial's values (the seed stays; with the real run shown, its lr, γ and stepsize)."""
         tutorial = self.state.tutorial
-        names = FREE if self.state.real else tutorial.settings
+        names = FREE if self.state.real else [k for k in tutorial.settings if k in CONTROLLED]
         self._change({k: getattr(tutorial, k) for k in names})
         self.readouts.say()
 
@@ -273,7 +274,7 @@ class Lab(W.VBox):
     def _new_tutorial(self) -> None:
         """A new recipe: the controls show the state's values in the recipe's ranges; a fresh set of panels."""
         tutorial = self.state.tutorial
-        configure(self.controls, tutorial, {name: self._shown(name) for name in SETTINGS})
+        configure(self.controls, tutorial, {name: self._shown(name) for name in CONTROLLED})
         for name in ("real", "seed", "pair", "zoom", "gamma"):
             self._show_state({"name": name, "new": getattr(self.state, name)})
         self.frame = None
@@ -290,9 +291,9 @@ class Lab(W.VBox):
     # ------------------------------------------------------------------ widgets ⇄ state
     def _listen(self) -> None:
         c = self.controls
-        for name in (*SETTINGS, "seed", "recipe", "real", "position", "pair", "zoom"):
+        for name in (*CONTROLLED, "seed", "recipe", "real", "position", "pair", "zoom"):
             c[WIDGET_OF.get(name, name)].observe(partial(self._heard, name), names="value")
-        for name in (*SETTINGS, "seed"):
+        for name in (*CONTROLLED, "seed"):
             c[name].on_clamp = self._clamped
         c["reset"].on_click(lambda _b: self.reset())
         c["pin"].on_click(lambda _b: self.pin())
@@ -358,7 +359,7 @@ class Lab(W.VBox):
             return  # the step controls follow the frame (_show)
         if name == "gamma":
             self._show_stepsize_use(value)
-        if name in SETTINGS:
+        if name in CONTROLLED:
             value = self._shown(name)
         show_value(c[WIDGET_OF.get(name, name)], value)
 

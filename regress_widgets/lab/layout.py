@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ipywidgets as W
 
-from ..settings import SETTINGS
+from .state import CONTROLLED
 
 COLUMN = "270px"  # the full Lab's control column
 SCREEN_DPI = 62  # the full Lab's 12.8 × 7.2 in figure on screen: 794 × 446 px, room for the column beside it
@@ -28,7 +28,7 @@ def _more(c: dict, show_seed: bool) -> list:
 def arrange(c: dict, figure, r, *, compact: bool, show_recipe: bool,
             show_seed: bool) -> tuple[list, W.Accordion | None]:
     """The Lab's children (and its "more settings" accordion in the compact arrangement)."""
-    for name in SETTINGS:  # sliders fill their column
+    for name in CONTROLLED:  # sliders fill their column
         c[name].layout.width = "100%"
     figure = [figure] if figure is not None else []
     recipe = [c["recipe"]] if show_recipe else []

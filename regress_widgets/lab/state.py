@@ -16,6 +16,9 @@ from ..recipes import Recipe
 VIEW = ("position", "pair", "zoom", "pins")
 """What changes the picture but not the run."""
 
+CONTROLLED = ("lr", "gamma", "stepsize", "batch_size", "noise", "steps", "epochs")
+"""The settings the Lab has a control (and a trait) for; others keep the recipe's value."""
+
 
 @dataclass(frozen=True, eq=False)
 class Pin:
@@ -62,7 +65,7 @@ class LabState(HasTraits):
     @property
     def settings(self) -> dict:
         """The overrides of ``tutorial`` now (``steps`` or ``epochs``, whichever the tutorial counts)."""
-        out = {name: getattr(self, name) for name in ("lr", "gamma", "stepsize", "batch_size", "noise")}
+        out = {name: getattr(self, name) for name in CONTROLLED[:5]}
         length = "steps" if self.tutorial.epochs is None else "epochs"
         out[length] = getattr(self, length)
         return out
