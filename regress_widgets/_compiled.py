@@ -1,4 +1,4 @@
-"""The SGD loop compiled with numba: one pass over runs, steps and examples.
+"""The SGD loop compiled with numba: one pass over runs, steps and examples, every update rule of :mod:`.optim`.
 
 Imported only when a compiled run is asked for, so that ``import regress_widgets``
 stays light; numba caches the machine code on disk after the first compile.
@@ -11,17 +11,31 @@ import math
 import numba
 import numpy as np
 
+from .optim import Rule
+
 
 @numba.njit(cache=True, nogil=True)
-def _loop(X, y, offsets, theta0, lr, loss_scale, keep_path, path, loss, diverged):
+def _loop(X, y, offsets, theta0, lr, loss_scale, keep_path, path, loss, diverged,
+          code, momentum, weight_decay, beta1, beta2, eps, lr_in_velocity, decay_after, step_offset, eps_corrected):
     R, P = theta0.shape
     T = lr.shape[1]
     d = P - 1
     zero = X[0, 0] * 0  # accumulate in the data's dtype (float32 mirrors the frameworks)
+    one = zero + 1
     two_s = loss_scale * 2
     grad = np.empty(P, dtype=X.dtype)
+    vel = np.empty(P, dtype=X.dtype)
+    sq = np.empty(P, dtype=X.dtype)
     for r in range(R):
         th = theta0[r].copy()
+        for j in range(P):
+            vel[j] = zero
+            sq[j] = zero
+        beta = momentum[r]
+        lam = weight_decay[r]
+        b1 = beta1[r]
+        b2 = beta2[r]
+        plain = code == 0 and beta == 0
         stop = 0
         for t in range(T):
             a = offsets[t]
@@ -39,10 +53,45 @@ def _loop(X, y, offsets, theta0, lr, loss_scale, keep_path, path, loss, diverged
                     grad[j] += res * X[i, j]
                 grad[d] += res
             step_loss = loss_scale * total / n
-            rate = two_s * lr[r, t] / n
+            eta = lr[r, t]
             finite = math.isfinite(step_loss)
+            if plain and lam == 0:  # the tutorials' own update, exactly as before
+                rate = two_s * eta / n
+                for j in range(P):
+                    th[j] -= rate * grad[j]
+            elif plain:
+                scale = two_s / n
+                for j in range(P):
+                    th[j] -= eta * (scale * grad[j] + lam * th[j])
+            elif code == 2:  # Adam
+                k = t + 1 + step_offset
+                root = math.sqrt(1.0 - b2 ** k)
+                factor = eta * (root / (1.0 - b1 ** k))
+                ep = eps[r] * root if eps_corrected else eps[r]
+                scale = two_s / n
+                for j in range(P):
+                    g = scale * grad[j] + lam * th[j]
+                    vel[j] = b1 * vel[j] + (one - b1) * g
+                    sq[j] = b2 * sq[j] + (one - b2) * g * g
+                    th[j] -= factor * (vel[j] / (math.sqrt(sq[j]) + ep))
+            else:  # momentum: heavy ball (0) or Nesterov (1)
+                scale = two_s / n
+                for j in range(P):
+                    gd = scale * grad[j]
+                    g = gd + lam * th[j]
+                    old = th[j]
+                    if lr_in_velocity:
+                        v = beta * vel[j] + eta * g
+                        th[j] = old - v if code == 0 else old - (eta * g + beta * v)
+                        if code == 1 and decay_after:
+                            v = beta * vel[j] + eta * (gd + lam * th[j])
+                    else:
+                        v = beta * vel[j] + g
+                        th[j] = old - eta * v if code == 0 else old - eta * (g + beta * v)
+                        if code == 1 and decay_after:
+                            v = beta * vel[j] + (gd + lam * th[j])
+                    vel[j] = v
             for j in range(P):
-                th[j] -= rate * grad[j]
                 finite = finite and math.isfinite(th[j])
             if not finite:
                 stop = t + 1
@@ -63,7 +112,7 @@ def _loop(X, y, offsets, theta0, lr, loss_scale, keep_path, path, loss, diverged
             path[r, 1] = th
 
 
-def sgd_loop(X, y, batch_sizes, theta0, lr, loss_scale, keep_path):
+def sgd_loop(X, y, batch_sizes, theta0, lr, loss_scale, keep_path, rule: Rule | None = None):
     """Same contract as :func:`regress_widgets.sgd.simulate`, on numpy arrays."""
     X = np.ascontiguousarray(X)
     dtype = X.dtype
@@ -73,9 +122,17 @@ def sgd_loop(X, y, batch_sizes, theta0, lr, loss_scale, keep_path):
     offsets = np.concatenate([[0], np.cumsum(batch_sizes)]).astype(np.int64)
     R, P = theta0.shape
     T = lr.shape[1]
+    rule = Rule.plain(R) if rule is None else rule
     path = np.empty((R, T + 1 if keep_path else 2, P), dtype=dtype)
     path[:, 0] = theta0
     loss = np.empty((R, T), dtype=dtype)
     diverged = np.zeros(R, dtype=np.int64)
-    _loop(X, y, offsets, theta0, lr, dtype.type(loss_scale), keep_path, path, loss, diverged)
+
+    def col(a):
+        return np.ascontiguousarray(a, dtype=dtype)
+
+    _loop(X, y, offsets, theta0, lr, dtype.type(loss_scale), keep_path, path, loss, diverged,
+          rule.code, col(rule.momentum), col(rule.weight_decay), col(rule.beta1), col(rule.beta2),
+          np.ascontiguousarray(rule.eps, dtype=np.float64), rule.lr_in_velocity, rule.velocity_decay_after_step,
+          rule.adam_step_offset, rule.adam_eps_corrected)
     return path, loss, diverged

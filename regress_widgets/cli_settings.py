@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from .settings import SETTINGS, SLIDERS, TABLE
+from .settings import OPTIMIZER_SETTINGS, SETTINGS, SLIDERS, TABLE
 
 
 def add_setting_options(parser) -> None:
-    """``--lr --gamma --stepsize --batch-size --noise`` and ``--steps | --epochs`` (validated by the recipe)."""
-    for name in SLIDERS:
+    """``--lr --gamma --stepsize --batch-size --noise``, ``--steps | --epochs`` and the optimizer's ``--optimizer
+    --momentum --beta1 --beta2 --eps --weight-decay`` (each validated by the recipe, not by argparse)."""
+    for name in (*SLIDERS, *OPTIMIZER_SETTINGS):
         s = TABLE[name]
-        parser.add_argument(s.flag, type=s.kind, dest=name, help=f"{s.help}; {s.allowed()}")
+        default = f" (default {s.default:g})" if isinstance(s.default, float) else (
+            f" (default {s.default})" if s.default is not None else "")
+        parser.add_argument(s.flag, type=s.kind, dest=name, help=f"{s.help}; {s.allowed()}{default}")
     length = parser.add_mutually_exclusive_group()
     for name in ("steps", "epochs"):
         s = TABLE[name]

@@ -11,6 +11,7 @@ import numpy as np
 from .data import Stream, StreamError, check_stream, initial_theta, make_stream
 from .landscape import Landscape
 from .memory import check_fits, run_bytes, run_product
+from .optim import Rule
 from .recipes import InvalidSetting, Recipe, get_recipe
 from .settings import check_choice, check_seed
 from .sgd import METHODS, resolve_method, simulate
@@ -125,7 +126,8 @@ def train(
     theta0=None,
     **overrides,
 ) -> Run:
-    """Train one run of a recipe with slider overrides (``lr``, ``gamma``, ``stepsize``, ...).
+    """Train one run of a recipe with overrides (``lr``, ``gamma``, ``stepsize``, …, ``optimizer``, ``momentum``,
+    ``beta1``, ``beta2``, ``eps``, ``weight_decay``: :data:`regress_widgets.settings.SETTINGS`).
 
     ``stream`` reuses data already made for the same recipe, seed, noise and batch size (or any
     data, such as a recording's). ``theta0`` ([w…, b]) starts from a given θ instead of the seed's.
@@ -151,7 +153,7 @@ def train(
         theta0 = check_theta0(theta0, recipe.dim)
     lr = recipe.learning_rates(stream.steps)
     theta, loss, diverged = _simulate(xp, stream, theta0[None], lr[None],
-                                      recipe.loss_scale, dtype, method, keep_path=True)
+                                      recipe.loss_scale, dtype, method, keep_path=True, rule=Rule.of([recipe]))
     step = int(diverged[0])
     return Run(recipe, seed, theta[0], loss[0], lr, step or None, stream, backend, dtype,
                time.perf_counter() - started, seeded)
@@ -186,13 +188,14 @@ def stream_landscape(recipe: Recipe, stream: Stream) -> Landscape:
     return Landscape.from_data(stream.X, stream.y, recipe.loss_scale, recipe.param_names)
 
 
-def _simulate(xp, stream, theta0, lr, loss_scale, dtype, method, keep_path):
-    """Move to the backend and dtype, run, and bring the results back as numpy float64."""
+def _simulate(xp, stream, theta0, lr, loss_scale, dtype, method, keep_path, rule=None):
+    """Move to the backend and dtype, run (the update ``rule``, default plain SGD), and bring the results back as
+    numpy float64."""
     def to(a):
         return xp.asarray(a, dtype=dtype)
 
     out = simulate(to(stream.X), to(stream.y), stream.batch_sizes, to(theta0), to(lr), loss_scale,
-                   xp=xp, method=method, keep_path=keep_path)
+                   xp=xp, method=method, keep_path=keep_path, rule=rule)
     if xp is not np:
         out = tuple(a.get() for a in out)
     theta, loss, diverged = out

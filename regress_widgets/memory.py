@@ -68,13 +68,21 @@ def _stream_examples(recipe: Recipe) -> int:
     return int(batch_sizes(recipe).sum())
 
 
+def state_size(recipe: Recipe) -> int:
+    """Vectors of d + 1 numbers a run of ``recipe`` carries: θ (plain SGD), θ and v (momentum), θ, m, s (Adam)."""
+    if recipe.optimizer == "adam":
+        return 3
+    return 2 if recipe.optimizer == "nesterov" or recipe.momentum > 0 else 1
+
+
 def run_bytes(recipe: Recipe, runs: int = 1, *, method: str, dtype: str, keep_path: bool = True,
               stream_made: bool = True) -> int:
     """An estimate of the memory ``runs`` runs of ``recipe`` on one stream allocate (Python ints: no overflow)."""
     T, d = recipe.total_steps, recipe.dim
     S = _stream_examples(recipe)
     itemsize = np.dtype(dtype).itemsize
-    need = workspace_bytes(S, d, T, runs, method=method, itemsize=itemsize, keep_path=keep_path)
+    need = workspace_bytes(S, d, T, runs, method=method, itemsize=itemsize, keep_path=keep_path,
+                           state=state_size(recipe))
     need += 8 * runs * ((T + 1 if keep_path else 2) * (d + 1) + 2 * T)  # results back in float64, rates
     if stream_made:  # the stream in float64 (and its copy in the run's dtype), the dataset and visiting order
         need += 8 * S * (d + 3) + (itemsize * S * (d + 1) if itemsize != 8 else 0)  # + the labels' temporaries

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from .settings import MAX_BATCH, MAX_STEPS, SETTINGS, SLIDERS, TABLE, InvalidSetting
+from .settings import MAX_BATCH, MAX_STEPS, OPTIMIZER_SETTINGS, SETTINGS, SLIDERS, TABLE, InvalidSetting
 
 __all__ = ["MAX_BATCH", "MAX_STEPS", "RECIPES", "SETTINGS", "SLIDERS", "Distribution", "InvalidSetting", "Recipe",
            "get_recipe", "param_names"]
@@ -70,6 +70,25 @@ class Recipe:
     noise: float
     steps: int | None = None
     epochs: int | None = None
+    optimizer: str = "sgd"
+    momentum: float = 0.0
+    beta1: float = 0.9
+    beta2: float = 0.999
+    eps: float = 1e-8
+    weight_decay: float = 0.0
+    # --- the optimizer conventions of the recipe's framework (measured on the real frameworks) ---
+    lr_in_velocity: bool = False
+    """Momentum of sgd and nesterov. True: v ← βv + lr·g and θ ← θ − v (sgd), θ ← θ − (lr·g + β·v) (nesterov):
+    Caffe2's MomentumSGDUpdate, MXNet's SGD and NAG. False: v ← βv + g and θ ← θ − lr·v (sgd),
+    θ ← θ − lr·(g + β·v) (nesterov): PyTorch's SGD. The same at a constant lr; not once it decays."""
+    velocity_decay_after_step: bool = False
+    """Nesterov only: the velocity's weight-decay term reads θ after the step, v ← βv + lr·(g + λθ_new) (MXNet's
+    nag_mom_update writes the weight in place before it updates the momentum); False: λθ of the step's start."""
+    adam_step_offset: int = 0
+    """Adam's bias corrections use t = k + adam_step_offset for update k = 1, 2, …: 0 for PyTorch and MXNet,
+    1 for Caffe2 (its Adam op uses ITER + 1, and Iter has already counted the step)."""
+    adam_eps_corrected: bool = True
+    """True: ε is added to √v̂ = √(v/(1−β₂ᵗ)) (PyTorch); False: lr·√(1−β₂ᵗ)/(1−β₁ᵗ) · m/(√v + ε) (MXNet, Caffe2)."""
 
     def __post_init__(self):  # a recipe made any way (dataclasses.replace too) holds only allowed settings
         top = None if self.streaming else self.n_examples
@@ -84,6 +103,11 @@ class Recipe:
                                  self.epochs)
         if self.total_steps > MAX_STEPS:
             raise InvalidSetting("steps", f"at most {MAX_STEPS:,} in all", self.total_steps)
+        if self.optimizer == "nesterov" and self.momentum == 0:
+            raise InvalidSetting("momentum", "a number in (0, 1) with optimizer nesterov", self.momentum)
+        if isinstance(self.adam_step_offset, bool) or not isinstance(self.adam_step_offset, int) \
+                or self.adam_step_offset < 0:
+            raise InvalidSetting("adam_step_offset", "an integer ≥ 0", self.adam_step_offset)
 
     @property
     def dim(self) -> int:
@@ -116,12 +140,19 @@ class Recipe:
 
     @property
     def settings(self) -> dict:
-        """The slider values and run length, as overrides that rebuild this recipe."""
+        """The slider values, run length and the optimizer settings that differ from their defaults (absent: the
+        default), as overrides that rebuild this recipe."""
         out = {name: getattr(self, name) for name in SLIDERS}
         out["steps" if self.epochs is None else "epochs"] = (
             self.steps if self.epochs is None else self.epochs
         )
+        out.update({k: v for k, v in self.optimizer_settings.items() if v != TABLE[k].default})
         return out
+
+    @property
+    def optimizer_settings(self) -> dict:
+        """Every optimizer setting, defaults included (what a recording's meta carries)."""
+        return {name: getattr(self, name) for name in OPTIMIZER_SETTINGS}
 
     def learning_rates(self, steps: int | None = None):
         """The learning rate of every step (a numpy array of length ``steps``)."""
@@ -175,6 +206,9 @@ RECIPES: dict[str, Recipe] = {
         loss_scale=0.5,  # SquaredL2Distance is 0.5·Σ(pred − y)², AveragedLoss the mean over rows
         first_iteration=1,  # Iter increments ITER before LearningRate reads it
         framework_dtype="float32",
+        lr_in_velocity=True,  # MomentumSGDUpdate: m ← βm + lr·g, θ ← θ − m (nesterov: θ ← θ − ((1+β)m − β·m_old))
+        adam_step_offset=1,  # the Adam op's t = ITER + 1, and Iter runs before it: the first update has t = 2
+        adam_eps_corrected=False,  # Adam op: lr·√(1−β₂ᵗ)/(1−β₁ᵗ) · m/(√v + ε)
         lr=0.1,
         gamma=0.9,
         stepsize=20,
@@ -195,6 +229,10 @@ RECIPES: dict[str, Recipe] = {
         loss_scale=1.0,
         first_iteration=0,
         framework_dtype="float32",
+        lr_in_velocity=True,  # sgd_mom_update: m ← βm − lr·(g + λθ), θ ← θ + m; NAG's nag_mom_update alike
+        velocity_decay_after_step=True,  # nag_mom_update writes the weight first, then the momentum reads it
+        adam_step_offset=0,
+        adam_eps_corrected=False,  # Adam: lr·√(1−β₂ᵗ)/(1−β₁ᵗ) applied to m/(√v + ε)
         lr=1e-4,
         gamma=1.0,
         stepsize=2500,  # one epoch at batch size 4; only matters when gamma < 1
@@ -215,6 +253,9 @@ RECIPES: dict[str, Recipe] = {
         loss_scale=1.0,
         first_iteration=0,  # StepLR stepped after every optimizer step
         framework_dtype="float32",
+        lr_in_velocity=False,  # torch.optim.SGD: v ← βv + g, θ ← θ − lr·v (nesterov: θ ← θ − lr·(g + βv))
+        adam_step_offset=0,
+        adam_eps_corrected=True,  # torch.optim.Adam: ε added to √v̂
         lr=0.01,
         gamma=1.0,
         stepsize=7,  # one epoch at batch size 8; only matters when gamma < 1

@@ -28,8 +28,9 @@ import numpy as np
 from .data import Stream, StreamError, check_stream
 from .engine import stream_landscape
 from .landscape import Landscape
-from .memory import check_fits
+from .memory import check_fits, state_size
 from .npz import NpzError, read_npz
+from .optim import Rule
 from .recipes import InvalidSetting, Recipe, get_recipe
 from .recording_meta import META_KEYS, TOLERANCE, RecordingError, check_meta, recording_recipe
 from .sgd import METHODS, resolve_method, simulate, workspace_bytes
@@ -265,9 +266,9 @@ def replay(source, *, tolerance: float | None = None, method: str = "auto") -> R
     T, (S, d) = len(rec.batch_sizes), rec.X.shape
     method = resolve_method(method)
     check_fits("steps", f"the replay of {T:,} steps over {S:,} examples",
-               workspace_bytes(S, d, T, 1, method=method, itemsize=8, keep_path=True))
+               workspace_bytes(S, d, T, 1, method=method, itemsize=8, keep_path=True, state=state_size(recipe)))
     lr = recipe.learning_rates(T)
     theta, loss, diverged = simulate(rec.X, rec.y, rec.batch_sizes, rec.theta0[None], lr[None],
-                                     recipe.loss_scale, method=method)
+                                     recipe.loss_scale, method=method, rule=Rule.of([recipe]))
     tol = rec.tolerance if tolerance is None else tolerance
     return Replay(rec, theta[0], lr, loss[0], tol, int(diverged[0]) or None)

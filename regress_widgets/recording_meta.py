@@ -8,7 +8,7 @@ import numbers
 import numpy as np
 
 from .recipes import SETTINGS, InvalidSetting, Recipe, get_recipe
-from .settings import check_seed
+from .settings import TABLE, check_seed
 
 META_KEYS = ("framework", "framework_version", "recipe", "seed", "dtype", "python")
 TOLERANCE = {"float32": 1e-4, "float64": 1e-10}
@@ -67,7 +67,10 @@ def check_meta(arrays) -> dict:
     for name, value in settings.items():
         if name not in SETTINGS:
             raise RecordingError("meta", f"settings: {name!r} is not a setting (one of {', '.join(SETTINGS)})")
-        if not isinstance(value, numbers.Real) or isinstance(value, bool):
+        if TABLE[name].choices:
+            if not isinstance(value, str):
+                raise RecordingError("meta", f"settings: {name} must be {TABLE[name].allowed()}, got {_short(value)}")
+        elif not isinstance(value, numbers.Real) or isinstance(value, bool):
             raise RecordingError("meta", f"settings: {name} must be a number, got {_short(value)}")
     return meta
 

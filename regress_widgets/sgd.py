@@ -1,16 +1,19 @@
-"""Minibatch SGD for a linear model on a stream of batches, for many runs at once.
+"""Minibatch SGD (and momentum, Nesterov, Adam: :mod:`.optim`) for a linear model on a stream of batches,
+for many runs at once.
 
-For squared loss one step is affine in θ:
+For squared loss the gradient is affine in θ, and so is one plain SGD step:
 
     θ ← θ − 2·s·η_t · (G_t θ − h_t),    G_t = mean x̃x̃ᵀ,  h_t = mean x̃·y  over the batch
 
-(x̃ = [x, 1], s the recipe's loss scale). Two ways compute it, both exact:
+(x̃ = [x, 1], s the recipe's loss scale); with weight decay λ the gradient gains λθ, and with momentum the
+step is affine in the state [θ, v]. Two ways compute it, both exact:
 
 * ``compiled``: a numba loop over runs, steps and examples (fast for any number of runs;
   used when numba is installed);
 * ``vectorized``: pure numpy (or cupy) from per-step batch statistics. A few runs are
   split into chunks of steps whose affine maps are composed in parallel, so a 25,000-step
-  run costs a few hundred numpy calls rather than 25,000; many runs step together.
+  run costs a few hundred numpy calls rather than 25,000; many runs step together, and so does
+  Adam (its step is not affine).
 
 A run that produces a non-finite loss or θ stops there: that step and every later one
 are NaN, and ``diverged_at`` is the step's 1-based number (0 when it never diverged).
@@ -21,6 +24,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
+
+from .optim import Rule, adam_factors
 
 METHODS = ("auto", "compiled", "vectorized")
 
@@ -33,21 +38,24 @@ def numba_available() -> bool:
     return True
 
 
-def simulate(X, y, batch_sizes, theta0, lr, loss_scale, *, xp=np, method="auto", keep_path=True):
-    """Run SGD on one stream for R runs.
+def simulate(X, y, batch_sizes, theta0, lr, loss_scale, *, xp=np, method="auto", keep_path=True,
+             rule: Rule | None = None):
+    """Run SGD (or the update ``rule``: :class:`~regress_widgets.optim.Rule`, default plain SGD) on one stream for
+    R runs.
 
     ``X`` (S, d), ``y`` (S,), ``batch_sizes`` (T,), ``theta0`` (R, P), ``lr`` (R, T), all of
     ``xp`` arrays of one float dtype. Returns ``theta`` (R, T+1, P) — or (R, 2, P), the first
     and last, when ``keep_path`` is false — ``loss`` (R, T) and ``diverged_at`` (R,).
     """
     method = resolve_method(method, xp)
+    rule = Rule.plain(theta0.shape[0]) if rule is None else rule
     if method == "compiled":
         if xp is not np:
             raise ValueError("the compiled method runs on numpy arrays only")
         from ._compiled import sgd_loop
 
-        return sgd_loop(X, y, batch_sizes, theta0, lr, loss_scale, keep_path)
-    return _vectorized(xp, X, y, batch_sizes, theta0, lr, loss_scale, keep_path)
+        return sgd_loop(X, y, batch_sizes, theta0, lr, loss_scale, keep_path, rule)
+    return _vectorized(xp, X, y, batch_sizes, theta0, lr, loss_scale, keep_path, rule)
 
 
 def resolve_method(method: str, xp=np) -> str:
@@ -59,17 +67,22 @@ def resolve_method(method: str, xp=np) -> str:
     return method
 
 
-def workspace_bytes(S: int, d: int, T: int, R: int, *, method: str, itemsize: int, keep_path: bool) -> int:
-    """An upper estimate of what :func:`simulate` allocates for R runs over S examples in T steps (Python ints)."""
+def workspace_bytes(S: int, d: int, T: int, R: int, *, method: str, itemsize: int, keep_path: bool,
+                    state: int = 1) -> int:
+    """An upper estimate of what :func:`simulate` allocates for R runs over S examples in T steps (Python ints);
+    ``state``: vectors of P numbers each run carries (1: θ; 2: θ and a velocity; 3: Adam's θ, m and s)."""
     P = d + 1
+    Q = state * P
     rows = T + 1 if keep_path else 2
     out = R * (rows * P + 2 * T)  # θ path and loss (and the learning rates, made contiguous)
     if method == "compiled":
         work = 0  # reads the stream in place (the caller counts a copy in another dtype)
     else:  # [x, 1, y] rows, their gathered batches, per-step statistics (and, for few runs, the step maps)
         work = 2 * S * (d + 2) + T * (d + 2) ** 2
-        if R <= 16 and T >= 64:  # _chunked composes every step's affine map
-            work += R * T * (P * P + 3 * P)
+        if R <= 16 and T >= 64 and state < 3:  # _chunked composes every step's affine map
+            work += R * T * (Q * Q + 3 * Q)
+        else:
+            work += 4 * R * Q
     return itemsize * (out + work)
 
 
@@ -95,20 +108,19 @@ def batch_statistics(xp, X, y, batch_sizes):
     return sums[:, :P, :P], sums[:, :P, P], sums[:, P, P]
 
 
-def _vectorized(xp, X, y, batch_sizes, theta0, lr, loss_scale, keep_path):
+def _vectorized(xp, X, y, batch_sizes, theta0, lr, loss_scale, keep_path, rule):
     G, h, yy = batch_statistics(xp, X, y, xp.asarray(batch_sizes))
     R, P = theta0.shape
     T = lr.shape[1]
-    c = (2 * loss_scale) * lr  # (R, T)
     with np.errstate(all="ignore"):
-        if R <= 16 and T >= 64:
-            path = _chunked(xp, G, h, c, theta0)
+        if R <= 16 and T >= 64 and rule.affine:
+            path = _chunked(xp, G, h, lr, loss_scale, theta0, rule)
             loss = _loss(xp, path[:, :-1], G, h, yy, loss_scale)
             bad = _first_true(xp, ~xp.isfinite(path[:, 1:]).all(axis=2))
             if not keep_path:
                 path = path[:, [0, T]]
         else:
-            path, loss, bad = _stepwise(xp, G, h, yy, c, theta0, loss_scale, keep_path)
+            path, loss, bad = _stepwise(xp, G, h, yy, lr, theta0, loss_scale, keep_path, rule)
     return stop_at_divergence(xp, path, loss, bad, keep_path)
 
 
@@ -135,18 +147,43 @@ def stop_at_divergence(xp, path, loss, theta_bad, keep_path):
     return path, loss, xp.where(step > T, 0, step)
 
 
-def _stepwise(xp, G, h, yy, c, theta0, loss_scale, keep_path):
-    """One numpy step for all runs at a time: good when there are many runs."""
+def _stepwise(xp, G, h, yy, lr, theta0, loss_scale, keep_path, rule):
+    """One numpy step for all runs at a time: good when there are many runs (and for Adam)."""
     R, P = theta0.shape
-    T = c.shape[1]
+    T = lr.shape[1]
+    dtype = theta0.dtype
+
+    def col(a):
+        return xp.asarray(a, dtype=dtype)[:, None]
+
+    beta, lam, b1, b2 = col(rule.momentum), col(rule.weight_decay), col(rule.beta1), col(rule.beta2)
+    plain = rule.kind == "sgd" and not rule.has_velocity
+    nesterov = rule.kind == "nesterov"
     th = theta0.copy()
-    out = xp.empty((R, T + 1 if keep_path else 2, P), dtype=theta0.dtype)
+    v = xp.zeros_like(th)  # velocity, or Adam's m
+    sq = xp.zeros_like(th)  # Adam's s
+    out = xp.empty((R, T + 1 if keep_path else 2, P), dtype=dtype)
     out[:, 0] = th
-    loss = xp.empty((R, T), dtype=theta0.dtype)
+    loss = xp.empty((R, T), dtype=dtype)
     bad = xp.full(R, T + 1)
+    two_s = 2 * loss_scale
     for t in range(T):
         loss[:, t] = _loss(xp, th, G[t], h[t], yy[t], loss_scale)
-        th = th - c[:, t, None] * (th @ G[t] - h[t])
+        eta = lr[:, t, None]
+        gd = two_s * (th @ G[t] - h[t])
+        g = gd + lam * th
+        if plain:
+            th = th - eta * g
+        elif rule.kind == "adam":
+            factor, eps = adam_factors(rule, t + 1)
+            v = b1 * v + (1 - b1) * g
+            sq = b2 * sq + (1 - b2) * g * g
+            th = th - (eta * col(factor)) * (v / (xp.sqrt(sq) + col(eps)))
+        else:
+            a, b = (eta, 1) if rule.lr_in_velocity else (1, eta)
+            new_v = beta * v + a * g
+            th = th - b * (a * g + beta * new_v if nesterov else new_v)
+            v = beta * v + a * (gd + lam * th) if nesterov and rule.velocity_decay_after_step else new_v
         if keep_path:
             out[:, t + 1] = th
         else:
@@ -158,37 +195,81 @@ def _stepwise(xp, G, h, yy, c, theta0, loss_scale, keep_path):
     return out, loss, bad
 
 
-def _chunked(xp, G, h, c, theta0):
-    """Compose the affine step maps chunk by chunk, in parallel over chunks (few runs)."""
+def step_maps(xp, G, h, lr, loss_scale, rule):
+    """Every step as an affine map of the state z = θ (plain SGD) or [θ, v] (momentum): z ← M z + o.
+
+    With A = 2s·G + λI and c = 2s·h the gradient is g = Aθ − c; a = η, b = 1 when lr sits in the velocity, else
+    a = 1, b = η (ab = η): v' = βv + a·g, and θ' = θ − b·v' (heavy ball) or θ' = θ − b·(a·g + β·v') (Nesterov).
+    Returns M (R, T, Q, Q) and o (R, T, Q)."""
+    T, P = h.shape
+    R = lr.shape[0]
+    dtype = G.dtype
+
+    def col(a):
+        return xp.asarray(a, dtype=dtype)[:, None, None, None]
+
+    eye = xp.eye(P, dtype=dtype)
+    lam = col(rule.weight_decay)
+    D = (2 * loss_scale) * G[None]  # (1, T, P, P)
+    A = D + lam * eye
+    c = (2 * loss_scale) * h[None, :, :, None]  # (1, T, P, 1)
+    eta = lr[:, :, None, None]
+    if not rule.has_velocity:
+        return eye - eta * A, (eta * c)[..., 0]
+    beta = col(rule.momentum)
+    a, b = (eta, xp.ones_like(eta)) if rule.lr_in_velocity else (xp.ones_like(eta), eta)
+    nesterov = rule.kind == "nesterov"
+    k1 = 1 + beta if nesterov else xp.ones_like(beta)  # θ' = (I − η·k1·A)θ − b·k2·v + η·k1·c
+    k2 = beta * beta if nesterov else beta
+    Mtt = eye - (eta * k1) * A
+    Mtv = -(b * k2) * eye
+    ot = eta * k1 * c
+    if nesterov and rule.velocity_decay_after_step:  # v' = βv + a·(Dθ − c) + a·λ·θ'
+        Mvt = a * D + (a * lam) * Mtt
+        Mvv = beta * eye + (a * lam) * Mtv
+        ov = -a * c + (a * lam) * ot
+    else:  # v' = βv + a·(Aθ − c)
+        Mvt = a * A
+        Mvv = beta * eye + 0 * a
+        ov = -a * c
+    M = xp.concatenate([xp.concatenate([Mtt, xp.broadcast_to(Mtv, Mtt.shape)], axis=3),
+                        xp.concatenate([xp.broadcast_to(Mvt, Mtt.shape), xp.broadcast_to(Mvv, Mtt.shape)], axis=3)],
+                       axis=2)
+    o = xp.concatenate([xp.broadcast_to(ot, (R, T, P, 1)), xp.broadcast_to(ov, (R, T, P, 1))], axis=2)[..., 0]
+    return M, o
+
+
+def _chunked(xp, G, h, lr, loss_scale, theta0, rule):
+    """Compose the affine step maps chunk by chunk, in parallel over chunks (few runs); θ's path (R, T+1, P)."""
     R, P = theta0.shape
-    T = c.shape[1]
-    eye = xp.eye(P, dtype=theta0.dtype)
+    T = lr.shape[1]
+    M, v = step_maps(xp, G, h, lr, loss_scale, rule)
+    Q = M.shape[-1]
+    z0 = theta0 if Q == P else xp.concatenate([theta0, xp.zeros_like(theta0)], axis=1)
+    eye = xp.eye(Q, dtype=theta0.dtype)
     K = max(1, round(math.sqrt(2 * T)))
     L = -(-T // K)
     pad = K * L - T
-    c = xp.concatenate([c, xp.zeros((R, pad), dtype=c.dtype)], axis=1)  # padded steps do nothing
-    G = xp.concatenate([G, xp.zeros((pad, P, P), dtype=G.dtype)])
-    h = xp.concatenate([h, xp.zeros((pad, P), dtype=h.dtype)])
-    M = eye - c[:, :, None, None] * G  # (R, K·L, P, P)
-    v = c[:, :, None] * h  # (R, K·L, P)
-    M = M.reshape(R, K, L, P, P)
-    v = v.reshape(R, K, L, P)
-    # 1. each chunk's composed map θ_end = Mc θ_start + vc
-    Mc = xp.broadcast_to(eye, (R, K, P, P))
-    vc = xp.zeros((R, K, P), dtype=M.dtype)
+    M = xp.concatenate([M, xp.broadcast_to(eye, (R, pad, Q, Q))], axis=1)  # padded steps do nothing
+    v = xp.concatenate([v, xp.zeros((R, pad, Q), dtype=v.dtype)], axis=1)
+    M = M.reshape(R, K, L, Q, Q)
+    v = v.reshape(R, K, L, Q)
+    # 1. each chunk's composed map z_end = Mc z_start + vc
+    Mc = xp.broadcast_to(eye, (R, K, Q, Q))
+    vc = xp.zeros((R, K, Q), dtype=M.dtype)
     for j in range(L):
         Mc = M[:, :, j] @ Mc
         vc = (M[:, :, j] @ vc[..., None])[..., 0] + v[:, :, j]
     # 2. the start of every chunk, one chunk after the other
-    starts = xp.empty((R, K, P), dtype=M.dtype)
-    starts[:, 0] = theta0
+    starts = xp.empty((R, K, Q), dtype=M.dtype)
+    starts[:, 0] = z0
     for k in range(1, K):
         starts[:, k] = (Mc[:, k - 1] @ starts[:, k - 1, :, None])[..., 0] + vc[:, k - 1]
     # 3. every step inside the chunks, all chunks at once
     out = xp.empty((R, K, L, P), dtype=M.dtype)
-    th = starts
+    z = starts
     for j in range(L):
-        th = (M[:, :, j] @ th[..., None])[..., 0] + v[:, :, j]
-        out[:, :, j] = th
+        z = (M[:, :, j] @ z[..., None])[..., 0] + v[:, :, j]
+        out[:, :, j] = z[..., :P]
     path = out.reshape(R, K * L, P)[:, :T]
     return xp.concatenate([theta0[:, None], path], axis=1)

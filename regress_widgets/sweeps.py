@@ -14,6 +14,7 @@ import numpy as np
 from .data import initial_theta, make_stream
 from .engine import DTYPES, Run, _simulate, get_xp
 from .memory import check_fits, run_bytes, run_product
+from .optim import Rule
 from .recipes import SETTINGS, InvalidSetting, Recipe, get_recipe
 from .settings import check_choice, check_seed
 from .sgd import METHODS, resolve_method
@@ -106,7 +107,8 @@ def sweep(
     Every sequence is an axis of the grid (in the order given); single values hold for all runs.
 
     Runs that share seed, noise, batch size and length share their data and are computed
-    together, vectorised over learning rate, gamma and stepsize.
+    together (one group per optimizer), vectorised over learning rate, gamma, stepsize, momentum, β₁, β₂, ε and
+    weight decay.
     """
     started = time.perf_counter()
     base = get_recipe(recipe)  # a Recipe is valid however it was made (Recipe.__post_init__)
@@ -125,7 +127,7 @@ def sweep(
         recipes.append(base.with_settings(**{k: v for k, v in combo.items() if k != "seed"}))
     groups: dict[tuple, list[int]] = {}
     for i, (combo, r) in enumerate(zip(combos, recipes, strict=True)):
-        key = (combo["seed"], r.noise, r.batch_size, r.total_steps)
+        key = (combo["seed"], r.noise, r.batch_size, r.total_steps, r.optimizer)
         groups.setdefault(key, []).append(i)
     _check_sweep_memory(recipes, groups, method=resolve_method(method, xp), dtype=dtype, keep_path=keep_path)
     R, P = len(combos), base.dim + 1
@@ -139,7 +141,8 @@ def sweep(
         t0 = initial_theta(base, seed)
         lr = np.stack([recipes[i].learning_rates(stream.steps) for i in members])
         theta, loss, div = _simulate(xp, stream, np.tile(t0, (len(members), 1)), lr,
-                                     base.loss_scale, dtype, method, keep_path)
+                                     base.loss_scale, dtype, method, keep_path,
+                                     rule=Rule.of(recipes[i] for i in members))
         for j, i in enumerate(members):
             theta0[i], final[i], diverged[i], losses[i] = t0, theta[j, -1], div[j], loss[j]
             if keep_path:

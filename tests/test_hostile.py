@@ -149,7 +149,10 @@ def _with_meta(arrays, change):
     (lambda m: m.update(settings=[1, 2]), ["settings"]),
     (lambda m: m.update(settings="lr=1"), ["settings"]),
     (lambda m: m.update(settings={"lr": "fast"}), ["settings", "lr"]),
-    (lambda m: m.update(settings={"momentum": 0.9}), ["momentum", "not a setting"]),
+    (lambda m: m.update(settings={"dampening": 0.9}), ["dampening", "not a setting"]),
+        (lambda m: m.update(settings={"optimizer": 1}), ["settings", "optimizer", "sgd, nesterov, adam"]),
+        (lambda m: m.update(settings={"momentum": "high"}), ["settings", "momentum"]),
+        (lambda m: m.update(settings={"optimizer": "nesterov"}), ["settings", "momentum", "(0, 1)"]),
     (lambda m: m.update(framework=3), ["framework"]),
     (lambda m: m.update(seed=1.5), ["seed"]),
     (lambda m: m.update(settings={"lr": -1}), ["settings", "lr", "(0, 10]"]),
@@ -297,7 +300,8 @@ def test_recipes_made_with_replace_are_validated(change, field):
     ({"lr": {0.01, 0.02}}, "lr", ["set has no order"]),
     ({"lr": {"a": 1}}, "lr", ["dict has no order"]),
     ({"lr": np.ones((2, 2))}, "lr", ["1-d"]),
-    ({"momentum": [0.9]}, "momentum", ["one of seed"]),
+    ({"dampening": [0.9]}, "dampening", ["one of seed"]),
+    ({"momentum": [0.5, 1.0]}, "momentum", ["[0, 1)"]),
 ])
 def test_bad_sweep_axes(grid, field, words):
     with pytest.raises(rw.InvalidSetting) as err:

@@ -206,9 +206,10 @@ def test_unknown_recipe():
 
 def test_unknown_override():
     with pytest.raises(InvalidSetting) as err:
-        rw.train("mxnet", momentum=0.9)
-    assert err.value.field == "momentum"
-    assert "momentum must be one of lr, gamma, stepsize, batch_size, noise, steps, epochs" in str(err.value)
+        rw.train("mxnet", dampening=0.9)  # momentum is a setting now (issue 13); dampening is not
+    assert err.value.field == "dampening"
+    assert ("dampening must be one of lr, gamma, stepsize, batch_size, noise, steps, epochs, optimizer, momentum, "
+            "beta1, beta2, eps, weight_decay") in str(err.value)
     with pytest.raises(InvalidSetting) as err:
         MXNET.with_settings(learning_rate=0.1)
     assert err.value.field == "learning_rate"
