@@ -26,6 +26,12 @@ def parse_args(description, defaults, streaming):
     length = p.add_mutually_exclusive_group()
     length.add_argument("--steps", type=int)
     length.add_argument("--epochs", type=int)
+    p.add_argument("--optimizer", choices=("sgd", "nesterov", "adam"), default="sgd")
+    p.add_argument("--momentum", type=float, default=0.0, help="momentum of sgd and nesterov")
+    p.add_argument("--beta1", type=float, default=0.9, help="Adam's beta1")
+    p.add_argument("--beta2", type=float, default=0.999, help="Adam's beta2")
+    p.add_argument("--eps", type=float, default=1e-8, help="Adam's epsilon")
+    p.add_argument("--weight-decay", type=float, dest="weight_decay", default=0.0, help="weight decay (every parameter)")
     args = p.parse_args()
     if args.steps is None and args.epochs is None:
         if streaming:
@@ -37,8 +43,21 @@ def parse_args(description, defaults, streaming):
     return args
 
 
+OPTIMIZER_DEFAULTS = {"optimizer": "sgd", "momentum": 0.0, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8,
+                      "weight_decay": 0.0}
+
+
+def plain_sgd(args):
+    """The tutorial's own update: sgd without momentum or weight decay (then the runner keeps the tutorial's code)."""
+    return args.optimizer == "sgd" and args.momentum == 0 and args.weight_decay == 0
+
+
 def settings(args):
+    """Every setting the framework ran with: the optimizer's all of them as soon as one is not its default (absent
+    keys mean the defaults, so the tutorial's own recordings stay as they were)."""
     out = {k: getattr(args, k) for k in ("lr", "gamma", "stepsize", "batch_size", "noise")}
+    if any(getattr(args, k) != v for k, v in OPTIMIZER_DEFAULTS.items()):
+        out.update({k: getattr(args, k) for k in OPTIMIZER_DEFAULTS})
     if args.steps is not None:
         out["steps"] = args.steps
     else:

@@ -10,6 +10,10 @@ Only numpy, caffe2 and the stdlib are imported. Differences from the tutorial, a
 * The label noise std and the batch size are settable (the tutorial's 1.0 and 64), and the
   learning rate's base, gamma and stepsize (the tutorial's 0.1, 0.9, 20); Caffe2 is handed
   ``base_lr = -lr`` exactly as the tutorial writes ``-0.1``, and the recording stores ``-LR``.
+* ``--optimizer``, ``--momentum``, ``--weight-decay`` (Adam: ``--beta1 --beta2 --eps``) put Caffe2's own
+  update ops in the net in place of ``WeightedSum``: ``MomentumSGDUpdate`` (``nesterov`` 0 or 1; it
+  subtracts, so ``base_lr = +lr``) or ``Adam`` (reading ``ITER``, after ``Iter``, as its step counter);
+  weight decay is ``WeightedSum([dW, ONE, W, WD], dW)`` before the update, as Caffe2's optimizer builds it.
 """
 
 import os
@@ -54,10 +58,26 @@ def main():
     loss = dist.AveragedLoss([], ["loss"])
     gradient_map = train_net.AddGradientOperators([loss])
     train_net.Iter(ITER, ITER)
-    LR = train_net.LearningRate(ITER, "LR", base_lr=-args.lr, policy="step", stepsize=args.stepsize,
+    sign = 1.0 if args.optimizer != "adam" and args.momentum > 0 else -1.0  # MomentumSGDUpdate subtracts
+    LR = train_net.LearningRate(ITER, "LR", base_lr=sign * args.lr, policy="step", stepsize=args.stepsize,
                                 gamma=args.gamma)
-    train_net.WeightedSum([W, ONE, gradient_map[W], LR], W)
-    train_net.WeightedSum([B_, ONE, gradient_map[B_], LR], B_)
+    if args.weight_decay:
+        WD = init_net.ConstantFill([], "WD", shape=[1], value=args.weight_decay)
+        for param in (W, B_):
+            train_net.WeightedSum([gradient_map[param], ONE, param, WD], gradient_map[param])
+    for param, shape in ((W, [1, 2]), (B_, [1])):
+        grad = gradient_map[param]
+        if args.optimizer == "adam":
+            m1 = init_net.ConstantFill([], str(param) + "_m1", shape=shape, value=0.0)
+            m2 = init_net.ConstantFill([], str(param) + "_m2", shape=shape, value=0.0)
+            train_net.Adam([param, m1, m2, grad, LR, ITER], [param, m1, m2], beta1=args.beta1, beta2=args.beta2,
+                           epsilon=args.eps)
+        elif args.momentum > 0:
+            mom = init_net.ConstantFill([], str(param) + "_momentum", shape=shape, value=0.0)
+            train_net.MomentumSGDUpdate([grad, mom, LR, param], [grad, mom, param], momentum=args.momentum,
+                                        nesterov=int(args.optimizer == "nesterov"))
+        else:  # the tutorial's own update (weight decay already in the gradient)
+            train_net.WeightedSum([param, ONE, grad, LR], param)
 
     workspace.ResetWorkspace()
     workspace.RunNetOnce(init_net)
@@ -70,7 +90,7 @@ def main():
     for _ in range(args.steps):
         workspace.RunNet(train_net.Proto().name)
         rec.step(workspace.FetchBlob("X"), workspace.FetchBlob("Y_noise"), theta(),
-                 -workspace.FetchBlob("LR").ravel()[0], workspace.FetchBlob("loss"))
+                 sign * workspace.FetchBlob("LR").ravel()[0], workspace.FetchBlob("loss"))
 
     from importlib.metadata import version  # Caffe2 ships inside the torch wheel: its version says which
 

@@ -10,6 +10,9 @@ numpy's for the DataLoader's shuffling), and a learning-rate schedule from MXNet
 update ``num_update`` = 1, 2, … as ``mx.optimizer`` does — so update k (from 1) uses
 lr·gamma^((k − 1) // stepsize); with the tutorial's gamma = 1 it is the constant 1e-4.
 ``stop_factor_lr=0`` lifts the scheduler's default floor of 1e-8, which is no part of step decay.
+With momentum, weight decay or another ``--optimizer`` the update is MXNet's own ``mx.optimizer.SGD``,
+``NAG`` or ``Adam`` (``wd`` on every parameter, the scheduler as its ``lr_scheduler``), applied through
+``mx.optimizer.get_updater`` to w and b after each backward pass.
 """
 
 import os
@@ -18,7 +21,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import numpy as np  # noqa: E402
-from _runner_common import Recorder, parse_args  # noqa: E402
+from _runner_common import Recorder, parse_args, plain_sgd  # noqa: E402
 
 DEFAULTS = {"lr": 1e-4, "gamma": 1.0, "stepsize": 2500, "batch_size": 4, "noise": 0.1, "epochs": 10}
 
@@ -69,6 +72,16 @@ def main():
     def theta():
         return np.append(w.asnumpy().ravel(), b.asnumpy())
 
+    updater = None
+    if not plain_sgd(args):
+        if args.optimizer == "adam":
+            opt = mx.optimizer.Adam(learning_rate=args.lr, beta1=args.beta1, beta2=args.beta2, epsilon=args.eps,
+                                    wd=args.weight_decay, lr_scheduler=schedule)
+        else:
+            make = mx.optimizer.NAG if args.optimizer == "nesterov" else mx.optimizer.SGD
+            opt = make(learning_rate=args.lr, momentum=args.momentum, wd=args.weight_decay, lr_scheduler=schedule)
+        updater = mx.optimizer.get_updater(opt)
+
     rec = Recorder(theta())
     steps = args.steps if args.steps is not None else args.epochs * -(-num_examples // batch_size)
     num_update = 0
@@ -82,7 +95,11 @@ def main():
             loss.backward()
             num_update += 1
             learning_rate = schedule(num_update)
-            SGD(params, learning_rate)
+            if updater is None:
+                SGD(params, learning_rate)
+            else:  # the optimizer counts its own updates and asks the same scheduler for update num_update
+                for index, param in enumerate(params):
+                    updater(index, param.grad, param)
             rec.step(data.asnumpy(), label.asnumpy(), theta(), learning_rate, loss.asnumpy())
             if num_update == steps:
                 break

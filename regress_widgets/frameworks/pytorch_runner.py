@@ -7,7 +7,9 @@ num_workers=1)``, ``torch.mean(torch.pow(y - y_hat, 2))`` and ``torch.optim.SGD`
 it runs on the CPU (no ``.cuda()``), draws no plots, seeds numpy (the dataset) and torch (the
 shuffling), takes the label noise std (the tutorial's 0.5) as a setting, and steps a
 ``StepLR(step_size=stepsize, gamma=gamma)`` after every optimizer step, so step k (from 0) uses
-lr·gamma^(k // stepsize); with the tutorial's gamma = 1 it is the constant 0.01.
+lr·gamma^(k // stepsize); with the tutorial's gamma = 1 it is the constant 0.01. ``--optimizer``,
+``--momentum``, ``--weight-decay`` (and Adam's ``--beta1 --beta2 --eps``) choose PyTorch's own
+``torch.optim.SGD(momentum, nesterov, weight_decay)`` or ``torch.optim.Adam``.
 """
 
 import os
@@ -68,7 +70,12 @@ def main():
                                                num_workers=1)
     model = LinearRegressionModel()
     model.train()
-    optimizer = torch.optim.SGD(model.parameters(), lr=learning_rate)
+    if args.optimizer == "adam":
+        optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate, betas=(args.beta1, args.beta2),
+                                     eps=args.eps, weight_decay=args.weight_decay)
+    else:  # the tutorial's torch.optim.SGD(lr) when momentum and weight decay are 0
+        optimizer = torch.optim.SGD(model.parameters(), lr=learning_rate, momentum=args.momentum,
+                                    nesterov=args.optimizer == "nesterov", weight_decay=args.weight_decay)
     scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=args.stepsize, gamma=args.gamma)
 
     def theta():

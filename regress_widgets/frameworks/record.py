@@ -80,8 +80,8 @@ def runner_command(framework: str, out, *, seed: int = 0, python=None, **overrid
     seed = check_seed(seed)
     python = os.fspath(python) if python else os.fspath(envs.env_python(framework))
     cmd = [python, "-s", str(runner_path(framework)), "--out", os.fspath(out), "--seed", str(seed)]
-    for name, value in recipe.settings.items():
-        cmd += [f"--{name.replace('_', '-')}", repr(value)]
+    for name, value in {**recipe.settings, **recipe.optimizer_settings}.items():
+        cmd += [f"--{name.replace('_', '-')}", value if isinstance(value, str) else repr(value)]
     return cmd
 
 
@@ -90,7 +90,8 @@ def record(framework: str, out, *, seed: int = 0, python=None, log=None, **overr
 
     ``python`` is the interpreter to run (default: the framework's environment, which must be
     built: :class:`~.envs.EnvError` says how otherwise). Overrides are the engine's (``lr``,
-    ``gamma``, ``stepsize``, ``batch_size``, ``noise``, ``steps`` or ``epochs``).
+    ``gamma``, ``stepsize``, ``batch_size``, ``noise``, ``steps`` or ``epochs``, and the optimizer's ``optimizer``,
+    ``momentum``, ``beta1``, ``beta2``, ``eps``, ``weight_decay``: the framework's own optimizer runs them).
     """
     if framework not in RECIPES:
         get_recipe(framework)  # InvalidSetting naming the allowed ones
