@@ -13,7 +13,8 @@ the real frameworks (MXNet: all 10 epochs, 25,000 steps). Regenerate them, after
     python -m regress_widgets.frameworks.record
 
 which is ``regress-widgets record NAME --seed 0 --out regress_widgets/frameworks/recordings/NAME.npz``
-for caffe2, mxnet and pytorch.
+for caffe2, mxnet and pytorch, and, for each optimizer (:data:`OPTIMIZER_RUNS`), ``NAME_VARIANT.npz`` with
+the tutorial's settings and that optimizer's (MXNet: one epoch, to keep the files small).
 """
 
 from __future__ import annotations
@@ -38,6 +39,22 @@ RECORDINGS = HERE / "recordings"
 FRAMEWORKS = tuple(envs.ENVS)
 
 
+OPTIMIZER_RUNS = {  # variant → the settings it adds to the tutorial's own (all frameworks), then per framework
+    "momentum": dict(momentum=0.9),
+    "nesterov": dict(optimizer="nesterov", momentum=0.9, weight_decay=0.01),
+    "adam": dict(optimizer="adam"),
+}
+OPTIMIZER_RUN_EXTRAS = {
+    ("mxnet", "momentum"): dict(epochs=1), ("mxnet", "nesterov"): dict(epochs=1),
+    ("mxnet", "adam"): dict(epochs=1, lr=0.01), ("pytorch", "adam"): dict(lr=0.1),
+}
+
+
+def optimizer_run(framework: str, variant: str) -> dict:
+    """The settings of the shipped ``variant`` recording of ``framework`` (seed 0)."""
+    return {**OPTIMIZER_RUNS[variant], **OPTIMIZER_RUN_EXTRAS.get((framework, variant), {})}
+
+
 class RecordError(RuntimeError):
     """The runner failed; the message carries the end of its output."""
 
@@ -47,10 +64,15 @@ def runner_path(framework: str) -> Path:
     return HERE / f"{framework}_runner.py"
 
 
-def shipped(framework: str) -> Path:
-    """The recording of ``framework``'s tutorial settings that ships with the package."""
+def shipped(framework: str, variant: str | None = None) -> Path:
+    """The recording of ``framework``'s tutorial settings that ships with the package (``variant``: one of
+    :data:`OPTIMIZER_RUNS`, the same with that optimizer)."""
     envs.get_spec(framework)
-    return RECORDINGS / f"{framework}.npz"
+    if variant is None:
+        return RECORDINGS / f"{framework}.npz"
+    if variant not in OPTIMIZER_RUNS:
+        raise InvalidSetting("variant", f"None or one of {', '.join(OPTIMIZER_RUNS)}", variant)
+    return RECORDINGS / f"{framework}_{variant}.npz"
 
 
 def check_out(out) -> Path:
@@ -131,14 +153,17 @@ def compact(rec: Recording, **meta) -> Recording:
                      {**rec.meta, **meta})
 
 
-def regenerate(frameworks=FRAMEWORKS, *, seed: int = 0, log=print) -> None:
-    """Remake the shipped recordings (the tutorials' own settings) with the real frameworks."""
+def regenerate(frameworks=FRAMEWORKS, *, seed: int = 0, log=print, variants=(None, *OPTIMIZER_RUNS)) -> None:
+    """Remake the shipped recordings (the tutorials' own settings, and each optimizer's) with the real frameworks."""
     RECORDINGS.mkdir(exist_ok=True)
     for name in frameworks:
-        path = shipped(name)
-        rec = record(name, path, seed=seed, log=log)
-        log(f"wrote {path.name}: {len(rec.batch_sizes)} steps, {path.stat().st_size / 1e6:.2f} MB")
+        for variant in variants:
+            path = shipped(name, variant)
+            settings = {} if variant is None else optimizer_run(name, variant)
+            rec = record(name, path, seed=seed, log=log, **settings)
+            log(f"wrote {path.name}: {len(rec.batch_sizes)} steps, {path.stat().st_size / 1e6:.2f} MB")
 
 
-if __name__ == "__main__":
-    regenerate(sys.argv[1:] or FRAMEWORKS)
+if __name__ == "__main__":  # python -m regress_widgets.frameworks.record [FRAMEWORK…] [--optimizers-only]
+    names = [a for a in sys.argv[1:] if not a.startswith("--")] or FRAMEWORKS
+    regenerate(names, variants=tuple(OPTIMIZER_RUNS) if "--optimizers-only" in sys.argv else (None, *OPTIMIZER_RUNS))
