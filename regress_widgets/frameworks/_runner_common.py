@@ -31,7 +31,8 @@ def parse_args(description, defaults, streaming):
     p.add_argument("--beta1", type=float, default=0.9, help="Adam's beta1")
     p.add_argument("--beta2", type=float, default=0.999, help="Adam's beta2")
     p.add_argument("--eps", type=float, default=1e-8, help="Adam's epsilon")
-    p.add_argument("--weight-decay", type=float, dest="weight_decay", default=0.0, help="weight decay (every parameter)")
+    p.add_argument("--weight-decay", type=float, dest="weight_decay", default=0.0,
+                   help="weight decay (every parameter)")
     args = p.parse_args()
     if args.steps is None and args.epochs is None:
         if streaming:
