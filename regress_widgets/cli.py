@@ -12,6 +12,7 @@ import numpy as np
 from .cli_settings import add_setting_options, settings_from
 from .engine import BACKENDS, train
 from .jsonout import dumps, finite
+from .landscape import limit_formula
 from .recipes import RECIPES, InvalidSetting
 from .recording import RecordingError, replay
 from .verdict import DIVERGING_FACTOR
@@ -39,6 +40,9 @@ def run_summary(run) -> dict:
         "loss_final": finite(float(kept[-1])) if len(kept) else None,
         "epoch_loss": finite(run.epoch_loss.tolist()),
         "lr_max": landscape.lr_max,
+        **recipe.optimizer_settings,
+        "lr_limit": landscape.lr_limit(recipe.optimizer, recipe.momentum),
+        "lr_limit_formula": limit_formula(recipe.optimizer, recipe.momentum),
         "diverged_at": run.diverged_at,
         "status": status.kind, "status_text": status.text, "diverging_at": status.diverging_at,
         "diverging_factor": DIVERGING_FACTOR,
@@ -62,6 +66,10 @@ def _print_run(s: dict) -> None:
 
     print(f"{s['recipe']}: {s['steps']} steps, lr={s['lr']:g} gamma={s['gamma']:g} "
           f"stepsize={s['stepsize']} batch_size={s['batch_size']} noise={s['noise']:g} seed={s['seed']}")
+    if (s["optimizer"], s["momentum"], s["weight_decay"]) != ("sgd", 0, 0):
+        adam = f" beta1={s['beta1']:g} beta2={s['beta2']:g} eps={s['eps']:g}" if s["optimizer"] == "adam" else ""
+        beta = f" momentum={s['momentum']:g}" if s["optimizer"] != "adam" else ""
+        print(f"  optimizer {s['optimizer']}{beta}{adam} weight_decay={s['weight_decay']:g}")
     print(f"  final θ [w…, b]      {vec(s['w'], s['b'])}")
     print(f"  ground truth         {vec(s['w_true'], s['b_true'])}")
     print(f"  least-squares optimum {vec(s['w_opt'], s['b_opt'])}")
@@ -69,14 +77,21 @@ def _print_run(s: dict) -> None:
     if s["epoch_loss"]:
         print("  epoch losses         " + " ".join("nan" if v is None else f"{v:.4g}" for v in s["epoch_loss"]))
     if s["diverged_at"]:
-        print(f"  DIVERGED at step {s['diverged_at']} (stability limit lr_max ≈ {s['lr_max']:.3g})")
+        print(f"  DIVERGED at step {s['diverged_at']} ({_limit(s)})")
     elif s["status"] == "diverging":
         since = (f"; its loss above the minimum passed {s['diverging_factor']:g}× the start's at step "
                  f"{s['diverging_at']}"
                  if s["diverging_at"] else "")
-        print(f"  DIVERGING (stability limit lr_max ≈ {s['lr_max']:.3g}{since})")
+        print(f"  DIVERGING ({_limit(s)}{since})")
     print(f"  status               {s['status_text']}")
     print(f"  {s['seconds'] * 1e3:.1f} ms on {s['backend']} ({s['dtype']})")
+
+
+def _limit(s: dict) -> str:
+    if s["lr_limit"] is None:
+        return s["lr_limit_formula"]
+    name = "lr_max" if s["lr_limit_formula"] == "2/λmax" else s["lr_limit_formula"]
+    return f"stability limit {name} ≈ {s['lr_limit']:.3g}"
 
 
 def check_png(path: str) -> str:

@@ -185,7 +185,7 @@ def stream_landscape(recipe: Recipe, stream: Stream) -> Landscape:
     or the population's when the recipe draws fresh data every step."""
     if recipe.streaming:
         return Landscape.population(recipe)
-    return Landscape.from_data(stream.X, stream.y, recipe.loss_scale, recipe.param_names)
+    return Landscape.from_data(stream.X, stream.y, recipe.loss_scale, recipe.param_names, recipe.weight_decay)
 
 
 def _simulate(xp, stream, theta0, lr, loss_scale, dtype, method, keep_path, rule=None):

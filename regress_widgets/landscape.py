@@ -8,6 +8,25 @@ For a linear model the loss is a quadratic in θ = [w…, b]:
 grid of any size costs the same for 50 examples or ten million. From them also come the
 least-squares optimum G⁻¹h, the Hessian 2sG, and the stability limit of gradient descent
 lr_max = 2 / λ_max: past it the iteration blows up along the steepest direction.
+
+Weight decay λ_wd makes the gradient g + λ_wd·θ (every parameter, the bias too): the gradient of
+loss + λ_wd/2·|θ|². That surface is the same quadratic with G + λ_wd/(2s)·I in place of G, so the
+landscape of a run with weight decay holds that G: its optimum, minimum, Hessian 2sG + λ_wd·I, eigenvalues,
+grids and contours are those of the regularized loss (``weight_decay`` says which λ_wd it includes).
+
+Stability limits per optimizer (:meth:`Landscape.lr_limit`), at a constant lr on this quadratic without
+gradient noise, from the 2×2 map of each Hessian eigen-direction λ (Jury's criterion on its characteristic
+polynomial; see Polyak 1964, and G. Goh, "Why Momentum Really Works", Distill 2017):
+
+* gradient descent:       |1 − lr·λ| < 1                      → lr < 2/λmax
+* heavy ball (β):         z² − (1 + β − lr·λ)z + β             → lr < 2(1+β)/λmax
+* Nesterov (β):           z² − (1+β)(1 − lr·λ)z + β(1 − lr·λ)  → lr < 2(1+β)/((1+2β)·λmax)
+* Adam: no such fixed limit — its step is divided by the root of the squared-gradient mean, so it is about lr
+  per parameter whatever the curvature; a large lr makes it wander about the optimum, not blow up.
+
+Where lr sits in the velocity does not matter at a constant lr (both conventions are one map). MXNet's NAG,
+whose velocity reads the decayed θ after the step, differs from the Nesterov map by a term of order
+lr·λ_wd·(θ' − θ): the limit above is the one without it.
 """
 
 from __future__ import annotations
@@ -31,22 +50,34 @@ class Landscape:
     c: float
     loss_scale: float
     param_names: tuple[str, ...]
+    weight_decay: float = 0.0
+    """The λ_wd this surface includes (its G is the data's plus λ_wd/(2s)·I): loss + λ_wd/2·|θ|²."""
 
     @classmethod
-    def from_data(cls, X, y, loss_scale: float = 1.0, names=None) -> Landscape:
-        """The loss over the whole dataset ``X`` (N, d), ``y`` (N,)."""
+    def from_data(cls, X, y, loss_scale: float = 1.0, names=None, weight_decay: float = 0.0) -> Landscape:
+        """The loss over the whole dataset ``X`` (N, d), ``y`` (N,) (plus λ_wd/2·|θ|² with ``weight_decay``)."""
         X = np.asarray(X, dtype=np.float64)
         y = np.asarray(y, dtype=np.float64)
         n, d = X.shape
         Z = np.concatenate([X, np.ones((n, 1)), y[:, None]], axis=1)
         sums = Z.T @ Z / n
         names = names or param_names(d)
-        return cls(sums[:-1, :-1], sums[:-1, -1], float(sums[-1, -1]), loss_scale, names)
+        return cls(sums[:-1, :-1], sums[:-1, -1], float(sums[-1, -1]), loss_scale, names).with_weight_decay(
+            weight_decay)
 
     @classmethod
     def of_examples(cls, recipe: Recipe, X, y) -> Landscape:
-        """The loss the recipe descends over the examples ``X``, ``y`` (its loss scale, its parameter names)."""
-        return cls.from_data(X, y, recipe.loss_scale, recipe.param_names)
+        """The loss the recipe descends over the examples ``X``, ``y`` (its loss scale, its parameter names, its
+        weight decay)."""
+        return cls.from_data(X, y, recipe.loss_scale, recipe.param_names, recipe.weight_decay)
+
+    def with_weight_decay(self, weight_decay: float) -> Landscape:
+        """This data's surface with weight decay λ_wd instead (G + λ_wd/(2s)·I: the gradient gains λ_wd·θ)."""
+        if weight_decay == self.weight_decay:
+            return self
+        shift = (float(weight_decay) - self.weight_decay) / (2 * self.loss_scale)
+        G = self.G + shift * np.eye(len(self.h))
+        return Landscape(G, self.h, self.c, self.loss_scale, self.param_names, float(weight_decay))
 
     @classmethod
     def population(cls, recipe: str | Recipe) -> Landscape:
@@ -61,7 +92,7 @@ class Landscape:
         theta = np.asarray(recipe.theta_true)
         h = G @ theta
         c = float(theta @ G @ theta + recipe.noise**2)
-        return cls(G, h, c, recipe.loss_scale, recipe.param_names)
+        return cls(G, h, c, recipe.loss_scale, recipe.param_names).with_weight_decay(recipe.weight_decay)
 
     @classmethod
     def for_recipe(cls, recipe: str | Recipe, seed: int = 0) -> Landscape:
@@ -95,6 +126,19 @@ class Landscape:
         """Stability limit 2/λ_max: gradient descent diverges for any larger learning rate."""
         return float(2 / self.eigenvalues[0])
 
+    def lr_limit(self, optimizer: str = "sgd", momentum: float = 0.0) -> float | None:
+        """The largest constant lr at which ``optimizer`` (with ``momentum`` β) does not blow up on this surface:
+        2/λmax (gradient descent), 2(1+β)/λmax (heavy ball), 2(1+β)/((1+2β)·λmax) (Nesterov); None for Adam,
+        which has no such fixed limit (the module's docstring derives them)."""
+        beta = float(momentum)
+        if optimizer == "adam":
+            return None
+        if optimizer == "nesterov":
+            return float(2 * (1 + beta) / ((1 + 2 * beta) * self.eigenvalues[0]))
+        if optimizer == "sgd":
+            return float(2 * (1 + beta) / self.eigenvalues[0])
+        raise ValueError(f"optimizer must be one of sgd, nesterov, adam, got {optimizer!r}")
+
     def loss(self, theta) -> np.ndarray:
         """Loss at θ of shape (..., P)."""
         theta = np.asarray(theta, dtype=np.float64)
@@ -114,3 +158,13 @@ class Landscape:
         G = self.G
         quad = (G[i, i] * u + 2 * G[i, j] * v + 2 * g[i]) * u + (G[j, j] * v + 2 * g[j]) * v
         return self.loss_scale * (quad + base)
+
+
+def limit_formula(optimizer: str = "sgd", momentum: float = 0.0) -> str:
+    """The stability limit of :meth:`Landscape.lr_limit` in words: '2/λmax', '2(1+β)/λmax', … (Adam: none)."""
+    if optimizer == "adam":
+        return "no fixed stability limit (Adam's step is about lr per parameter, whatever the curvature)"
+    if optimizer == "nesterov":
+        return "2(1+β)/((1+2β)·λmax)"
+    return "2(1+β)/λmax" if momentum > 0 else "2/λmax"
+

@@ -204,7 +204,9 @@ class Replay:
     @cached_property
     def verdict(self) -> Verdict:
         """The engine's run on the recording: converged, still moving, diverging or diverged."""
-        return path_verdict(self.theta, self.lr, self.diverged_at, self.recording.landscape)
+        recipe = self.recording.recipe
+        return path_verdict(self.theta, self.lr, self.diverged_at, self.recording.landscape, recipe.optimizer,
+                            recipe.momentum)
 
     @property
     def engine_blew_up(self) -> bool:

@@ -4,8 +4,9 @@ The verdict reads the full-data loss along the path (a :class:`~regress_widgets.
 the noisy minibatch losses:
 
 * **diverged**: θ or the loss stopped being finite (``run.diverged_at``);
-* **diverging**: the final learning rate is past the stability limit 2/λmax (the steepest direction grows
-  every step, noise or not), or the excess loss above the least-squares minimum ends more than
+* **diverging**: the final learning rate is past the optimizer's stability limit (2/λmax for plain SGD,
+  :meth:`~regress_widgets.landscape.Landscape.lr_limit` for momentum and Nesterov; Adam has none): the steepest
+  direction grows every step, noise or not; or the excess loss above the least-squares minimum ends more than
   :data:`DIVERGING_FACTOR` times its start — a blow-up that stays finite is called by its name;
 * **converged**: the excess loss is down to 5 % of the minimum (or 0.1 % of its start);
 * **still moving**: anything else.
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .landscape import Landscape
+from .landscape import Landscape, limit_formula
 
 DIVERGING_FACTOR = 10.0
 """A run is diverging once its excess full-data loss exceeds this many times the excess it started with."""
@@ -59,14 +60,17 @@ def blowup_step(landscape: Landscape, theta) -> int | None:
     return int(over.argmax()) + 1 if over.any() else None
 
 
-def path_verdict(theta, lr, diverged_at: int | None, landscape: Landscape) -> Verdict:
-    """The verdict on a path ``theta`` (T + 1, P) stepped with learning rates ``lr`` (T,)."""
+def path_verdict(theta, lr, diverged_at: int | None, landscape: Landscape, optimizer: str = "sgd",
+                 momentum: float = 0.0) -> Verdict:
+    """The verdict on a path ``theta`` (T + 1, P) stepped with learning rates ``lr`` (T,) by ``optimizer``."""
     theta = np.asarray(theta, dtype=np.float64)
     lr = np.asarray(lr, dtype=np.float64)
-    lr_max = landscape.lr_max
+    lr_max = landscape.lr_limit(optimizer, momentum)
+    name = limit_formula(optimizer, momentum)
     T = len(lr)
     if diverged_at is not None:
-        past = f" (lr {lr.max():.3g} > 2/λmax = {lr_max:.3g})" if T and lr.max() > lr_max else ""
+        past = f" (lr {lr.max():.3g} > {name} = {lr_max:.3g})" if T and lr_max is not None and lr.max() > lr_max \
+            else ""
         return Verdict("diverged", f"diverged at step {diverged_at}{past}", blowup_step(landscape, theta),
                        diverged_at)
     first, last = full_loss(landscape, theta[[0, T]])
@@ -74,8 +78,8 @@ def path_verdict(theta, lr, diverged_at: int | None, landscape: Landscape) -> Ve
     excess0, excess = first - best, last - best
     rate = float(lr[-1]) if T else 0.0
     ratio = f"{last / max(first, 1e-300):.2g}"
-    if rate > lr_max:  # the steepest direction grows by |1 − lr·λmax| > 1 every step, noise or not
-        return Verdict("diverging", f"diverging: lr {rate:.3g} is past the stability limit 2/λmax = {lr_max:.3g}"
+    if lr_max is not None and rate > lr_max:  # the steepest direction grows every step, noise or not
+        return Verdict("diverging", f"diverging: lr {rate:.3g} is past the stability limit {name} = {lr_max:.3g}"
                        f" (loss ×{ratio} of the start so far)", blowup_step(landscape, theta))
     if not np.isfinite(last) or excess > DIVERGING_FACTOR * max(excess0, 1e-12):
         return Verdict("diverging", f"diverging: loss ×{ratio} of the start", blowup_step(landscape, theta))
@@ -86,4 +90,5 @@ def path_verdict(theta, lr, diverged_at: int | None, landscape: Landscape) -> Ve
 
 def verdict(run, landscape: Landscape | None = None) -> Verdict:
     """The verdict on a :class:`~regress_widgets.engine.Run`, on ``landscape`` (default: the run's own)."""
-    return path_verdict(run.theta, run.lr, run.diverged_at, run.landscape if landscape is None else landscape)
+    return path_verdict(run.theta, run.lr, run.diverged_at, run.landscape if landscape is None else landscape,
+                        run.recipe.optimizer, run.recipe.momentum)
