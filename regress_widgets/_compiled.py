@@ -16,7 +16,8 @@ from .optim import Rule
 
 @numba.njit(cache=True, nogil=True)
 def _loop(X, y, offsets, theta0, lr, loss_scale, keep_path, path, loss, diverged,
-          code, momentum, weight_decay, beta1, beta2, eps, lr_in_velocity, decay_after, step_offset, eps_corrected):
+          code, momentum, weight_decay, beta1, beta2, beta1_64, beta2_64, eps, lr_in_velocity, decay_after, step_offset,
+          eps_corrected):
     R, P = theta0.shape
     T = lr.shape[1]
     d = P - 1
@@ -36,6 +37,10 @@ def _loop(X, y, offsets, theta0, lr, loss_scale, keep_path, path, loss, diverged
         b1 = beta1[r]
         b2 = beta2[r]
         plain = code == 0 and beta == 0
+        b64_1 = beta1_64[r]  # the bias corrections in float64, as the frameworks compute them (a Python float)
+        b64_2 = beta2_64[r]
+        pow1 = b64_1 ** step_offset
+        pow2 = b64_2 ** step_offset
         stop = 0
         for t in range(T):
             a = offsets[t]
@@ -63,10 +68,11 @@ def _loop(X, y, offsets, theta0, lr, loss_scale, keep_path, path, loss, diverged
                 scale = two_s / n
                 for j in range(P):
                     th[j] -= eta * (scale * grad[j] + lam * th[j])
-            elif code == 2:  # Adam
-                k = t + 1 + step_offset
-                root = math.sqrt(1.0 - b2 ** k)
-                factor = eta * (root / (1.0 - b1 ** k))
+            elif code == 2:  # Adam: β^t by running products (β₁ᵗ, β₂ᵗ of t = k + step_offset)
+                pow1 *= b64_1
+                pow2 *= b64_2
+                root = math.sqrt(1.0 - pow2)
+                factor = eta * (root / (1.0 - pow1))
                 ep = eps[r] * root if eps_corrected else eps[r]
                 scale = two_s / n
                 for j in range(P):
@@ -133,6 +139,7 @@ def sgd_loop(X, y, batch_sizes, theta0, lr, loss_scale, keep_path, rule: Rule | 
 
     _loop(X, y, offsets, theta0, lr, dtype.type(loss_scale), keep_path, path, loss, diverged,
           rule.code, col(rule.momentum), col(rule.weight_decay), col(rule.beta1), col(rule.beta2),
+          np.ascontiguousarray(rule.beta1, dtype=np.float64), np.ascontiguousarray(rule.beta2, dtype=np.float64),
           np.ascontiguousarray(rule.eps, dtype=np.float64), rule.lr_in_velocity, rule.velocity_decay_after_step,
           rule.adam_step_offset, rule.adam_eps_corrected)
     return path, loss, diverged

@@ -211,31 +211,32 @@ def step_maps(xp, G, h, lr, loss_scale, rule):
     eye = xp.eye(P, dtype=dtype)
     lam = col(rule.weight_decay)
     D = (2 * loss_scale) * G[None]  # (1, T, P, P)
-    A = D + lam * eye
-    c = (2 * loss_scale) * h[None, :, :, None]  # (1, T, P, 1)
+    A = D + lam * eye if bool((rule.weight_decay != 0).any()) else D
+    c = (2 * loss_scale) * h[None]  # (1, T, P)
     eta = lr[:, :, None, None]
     if not rule.has_velocity:
-        return eye - eta * A, (eta * c)[..., 0]
+        return eye - eta * A, eta[..., 0] * c
     beta = col(rule.momentum)
-    a, b = (eta, xp.ones_like(eta)) if rule.lr_in_velocity else (xp.ones_like(eta), eta)
     nesterov = rule.kind == "nesterov"
-    k1 = 1 + beta if nesterov else xp.ones_like(beta)  # θ' = (I − η·k1·A)θ − b·k2·v + η·k1·c
+    k1 = 1 + beta if nesterov else 1.0  # θ' = (I − η·k1·A)θ − b·k2·v + η·k1·c
     k2 = beta * beta if nesterov else beta
-    Mtt = eye - (eta * k1) * A
-    Mtv = -(b * k2) * eye
-    ot = eta * k1 * c
+    a, b = (eta, 1.0) if rule.lr_in_velocity else (1.0, eta)
+    M = xp.empty((R, T, 2 * P, 2 * P), dtype=dtype)  # the four blocks written in place: no concatenations
+    o = xp.empty((R, T, 2 * P), dtype=dtype)
+    Mtt, Mtv, Mvt, Mvv = M[..., :P, :P], M[..., :P, P:], M[..., P:, :P], M[..., P:, P:]
+    Mtt[...] = eye - (eta * k1) * A
+    Mtv[...] = -(b * k2) * eye
+    o[..., :P] = (eta * k1)[..., 0] * c
+    ac = -(a if np.isscalar(a) else a[..., 0]) * c
     if nesterov and rule.velocity_decay_after_step:  # v' = βv + a·(Dθ − c) + a·λ·θ'
-        Mvt = a * D + (a * lam) * Mtt
-        Mvv = beta * eye + (a * lam) * Mtv
-        ov = -a * c + (a * lam) * ot
+        al = a * lam
+        Mvt[...] = a * D + al * Mtt
+        Mvv[...] = beta * eye + al * Mtv
+        o[..., P:] = ac + al[..., 0] * o[..., :P]
     else:  # v' = βv + a·(Aθ − c)
-        Mvt = a * A
-        Mvv = beta * eye + 0 * a
-        ov = -a * c
-    M = xp.concatenate([xp.concatenate([Mtt, xp.broadcast_to(Mtv, Mtt.shape)], axis=3),
-                        xp.concatenate([xp.broadcast_to(Mvt, Mtt.shape), xp.broadcast_to(Mvv, Mtt.shape)], axis=3)],
-                       axis=2)
-    o = xp.concatenate([xp.broadcast_to(ot, (R, T, P, 1)), xp.broadcast_to(ov, (R, T, P, 1))], axis=2)[..., 0]
+        Mvt[...] = a * A
+        Mvv[...] = beta * eye
+        o[..., P:] = ac
     return M, o
 
 
