@@ -14,6 +14,8 @@ Rows (medians of repeats, after a warm-up call that also loads numba's cached ma
   at N = 10,000,000 ``Landscape.grid`` again, with the cost of ``Landscape.from_data`` shown separately.
 * A sweep of 1,000 runs × 25,000 steps: learning rates over one dataset (and 1,000 seeds, each its own
   dataset); how the cost grows when runs or steps double.
+* Optimizers (``benchmarks/optimizers.py``): momentum and Nesterov against plain SGD on the MXNet recipe
+  (compiled and vectorized), Adam's 25,000 steps compiled, a sweep of 1,000 momenta.
 * ``import regress_widgets`` in a fresh interpreter.
 """
 
@@ -370,6 +372,9 @@ def main(argv=None) -> None:
     bench_pytorch(args.repeats, args.torch_python)
     bench_landscape(args.repeats, 1_000_000 if args.quick else 10_000_000)
     bench_sweep(args.repeats, 100 if args.quick else 1000, t_loop)
+    from optimizers import bench_optimizers  # benchmarks/optimizers.py: momentum, Nesterov, Adam (issue 13)
+
+    bench_optimizers(args.repeats, 100 if args.quick else 1000)
     bench_import(args.repeats)
     print_table()
 

@@ -37,6 +37,7 @@ def _loop(X, y, offsets, theta0, lr, loss_scale, keep_path, path, loss, diverged
         b1 = beta1[r]
         b2 = beta2[r]
         plain = code == 0 and beta == 0
+        row = r if lr.shape[0] > 1 else 0  # one schedule for all runs, or one each
         b64_1 = beta1_64[r]  # the bias corrections in float64, as the frameworks compute them (a Python float)
         b64_2 = beta2_64[r]
         pow1 = b64_1 ** step_offset
@@ -58,7 +59,7 @@ def _loop(X, y, offsets, theta0, lr, loss_scale, keep_path, path, loss, diverged
                     grad[j] += res * X[i, j]
                 grad[d] += res
             step_loss = loss_scale * total / n
-            eta = lr[r, t]
+            eta = lr[row, t]
             finite = math.isfinite(step_loss)
             if plain and lam == 0:  # the tutorials' own update, exactly as before
                 rate = two_s * eta / n

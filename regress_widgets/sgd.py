@@ -43,8 +43,8 @@ def simulate(X, y, batch_sizes, theta0, lr, loss_scale, *, xp=np, method="auto",
     """Run SGD (or the update ``rule``: :class:`~regress_widgets.optim.Rule`, default plain SGD) on one stream for
     R runs.
 
-    ``X`` (S, d), ``y`` (S,), ``batch_sizes`` (T,), ``theta0`` (R, P), ``lr`` (R, T), all of
-    ``xp`` arrays of one float dtype. Returns ``theta`` (R, T+1, P) — or (R, 2, P), the first
+    ``X`` (S, d), ``y`` (S,), ``batch_sizes`` (T,), ``theta0`` (R, P), ``lr`` (R, T) — or (1, T), one schedule
+    for all runs — all of ``xp`` arrays of one float dtype. Returns ``theta`` (R, T+1, P) — or (R, 2, P), the first
     and last, when ``keep_path`` is false — ``loss`` (R, T) and ``diverged_at`` (R,).
     """
     method = resolve_method(method, xp)
@@ -112,6 +112,7 @@ def _vectorized(xp, X, y, batch_sizes, theta0, lr, loss_scale, keep_path, rule):
     G, h, yy = batch_statistics(xp, X, y, xp.asarray(batch_sizes))
     R, P = theta0.shape
     T = lr.shape[1]
+    lr = xp.broadcast_to(lr, (R, T))  # one schedule for all runs: a view
     with np.errstate(all="ignore"):
         if R <= 16 and T >= 64 and rule.affine:
             path = _chunked(xp, G, h, lr, loss_scale, theta0, rule)

@@ -139,14 +139,18 @@ def sweep(
     for (seed, *_), members in groups.items():
         stream = make_stream(recipes[members[0]], seed)
         t0 = initial_theta(base, seed)
-        lr = np.stack([recipes[i].learning_rates(stream.steps) for i in members])
+        schedules = {(recipes[i].lr, recipes[i].gamma, recipes[i].stepsize) for i in members}
+        if len(schedules) == 1:  # one schedule for the whole group (e.g. a sweep over momentum): computed once
+            lr = recipes[members[0]].learning_rates(stream.steps)[None]
+        else:
+            lr = np.stack([recipes[i].learning_rates(stream.steps) for i in members])
         theta, loss, div = _simulate(xp, stream, np.tile(t0, (len(members), 1)), lr,
                                      base.loss_scale, dtype, method, keep_path,
                                      rule=Rule.of(recipes[i] for i in members))
         for j, i in enumerate(members):
             theta0[i], final[i], diverged[i], losses[i] = t0, theta[j, -1], div[j], loss[j]
             if keep_path:
-                runs[i] = Run(recipes[i], seed, theta[j], loss[j], lr[j], int(div[j]) or None,
+                runs[i] = Run(recipes[i], seed, theta[j], loss[j], lr[j if len(lr) > 1 else 0], int(div[j]) or None,
                               stream, backend, dtype)
     return Sweep(base, tuple(axes), tuple(len(a) for a in axes.values()), combos, theta0, final, losses, diverged,
                  runs if keep_path else None, time.perf_counter() - started)
