@@ -13,7 +13,7 @@ import numpy as np
 
 from .data import initial_theta, make_stream
 from .engine import DTYPES, Run, _simulate, get_xp
-from .memory import check_fits, run_bytes, run_product
+from .memory import check_fits, run_bytes, run_product, state_size
 from .optim import Rule
 from .recipes import SETTINGS, InvalidSetting, Recipe, get_recipe
 from .settings import check_choice, check_seed
@@ -86,11 +86,14 @@ def sweep_axes(grid: dict) -> tuple[dict, dict]:
 def _check_sweep_memory(recipes: list[Recipe], groups: dict, *, method: str, dtype: str, keep_path: bool) -> None:
     """Refuse a sweep whose kept results and largest group of runs (computed together) cannot fit."""
     kept = sum(8 * (2 * r.total_steps + (r.total_steps + 1) * (r.dim + 1) * keep_path) for r in recipes)
-    largest = max(groups.values(), key=lambda members: run_bytes(recipes[members[0]], len(members), method=method,
+    def first(members):  # the member whose state is largest (a group may mix momentum 0 and > 0)
+        return recipes[max(members, key=lambda i: state_size(recipes[i]))]
+
+    largest = max(groups.values(), key=lambda members: run_bytes(first(members), len(members), method=method,
                                                                  dtype=dtype, keep_path=keep_path))
-    group = run_bytes(recipes[largest[0]], len(largest), method=method, dtype=dtype, keep_path=keep_path)
+    group = run_bytes(first(largest), len(largest), method=method, dtype=dtype, keep_path=keep_path)
     check_fits("steps", f"a sweep of {len(recipes):,} runs (the largest group: "
-                        f"{run_product(recipes[largest[0]], len(largest))})", kept + group)
+                        f"{run_product(first(largest), len(largest))})", kept + group)
 
 
 def sweep(

@@ -123,3 +123,16 @@ def test_live_optimizer_recording_replays_and_its_convention_is_the_measured_one
     assert len(np.unique(rec.lr)) > 2  # the schedule decayed
     for wrong in OTHER_CONVENTIONS[framework, optimizer]:
         assert _apart(rec, **wrong) > 10 * TOL, wrong
+
+
+def test_runner_command_passes_every_optimizer_setting_exactly():
+    from regress_widgets.frameworks.record import runner_command
+
+    cmd = runner_command("caffe2", "o.npz", python="py", optimizer="adam", beta1=0.1 + 0.2, eps=1e-3)
+    assert cmd[cmd.index("--optimizer") + 1] == "adam"
+    assert float(cmd[cmd.index("--beta1") + 1]) == 0.1 + 0.2 and float(cmd[cmd.index("--eps") + 1]) == 1e-3
+    for flag, value in (("--momentum", 0.0), ("--beta2", 0.999), ("--weight-decay", 0.0)):  # defaults too
+        assert float(cmd[cmd.index(flag) + 1]) == value
+    with pytest.raises(rw.InvalidSetting) as err:
+        runner_command("pytorch", "o.npz", python="py", optimizer="nesterov")
+    assert err.value.field == "momentum"
