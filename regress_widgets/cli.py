@@ -138,6 +138,10 @@ def _cmd_replay(args) -> int:
     else:
         print(f"{summary['framework']} {summary['framework_version']} on recipe {summary['recipe']}, "
               f"{summary['steps']} steps, seed {summary['seed']}")
+        if (summary["optimizer"], summary["momentum"], summary["weight_decay"]) != ("sgd", 0, 0):
+            print("  optimizer " + ", ".join(f"{k} {summary[k]:g}" if not isinstance(summary[k], str) else summary[k]
+                                             for k in ("optimizer", "momentum", "beta1", "beta2", "eps",
+                                                       "weight_decay")))
         for name in ("dtheta", "dlr", "dloss"):
             print(f"  max |{name[1:]:>5} difference| {summary['max_abs_' + name]:.3g}")
         stop = summary["framework_diverged_at"]

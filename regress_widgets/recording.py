@@ -247,6 +247,7 @@ class Replay:
             "max_abs_dloss": self.deviations["loss"], "tolerance": self.tolerance, "ok": self.ok,
             "framework_diverged_at": self.framework_diverged_at, "engine_blew_up": self.engine_blew_up,
             "status": verdict.kind, "diverging_at": verdict.diverging_at, "engine_diverged_at": self.diverged_at,
+            **self.recording.recipe.optimizer_settings,
         }
 
     def plot(self, figsize=(12, 4.5)):
