@@ -4,6 +4,7 @@ reference loops to 1e-10, sweeps, and the settings' errors."""
 from __future__ import annotations
 
 import json
+import warnings
 from dataclasses import replace
 
 import numpy as np
@@ -255,3 +256,25 @@ def test_nesterov_without_momentum_is_refused():
     with pytest.raises(InvalidSetting) as err:
         rw.train("mxnet", optimizer="nesterov")
     assert err.value.field == "momentum" and "(0, 1)" in str(err.value)
+
+
+@settings(max_examples=30, deadline=None)
+@given(recipe=st.sampled_from(sorted(rw.RECIPES)), optimizer=st.sampled_from(TABLE["optimizer"].choices),
+       momentum=st.floats(0.05, 0.99), weight_decay=st.sampled_from([0.0, 1e-3, 0.5]),
+       beta1=strategies.valid("beta1", None), beta2=st.floats(0.5, 0.9999),  # β₂ → 0: the step m/|g| amplifies
+       # rounding without bound (two exact implementations, or the framework-form reference, part by 1e-4)
+       eps=st.sampled_from([1e-8, 1e-3, 1.0]), lr=st.floats(1e-4, 0.5), dtype=st.sampled_from(["float64", "float32"]))
+def test_any_optimizer_settings_run_alike_on_both_paths(recipe, optimizer, momentum, weight_decay, beta1, beta2, eps,
+                                                        lr, dtype):
+    short = {"steps": 70} if rw.RECIPES[recipe].streaming else {"steps": 90}
+    kw = dict(optimizer=optimizer, momentum=momentum, weight_decay=weight_decay, beta1=beta1, beta2=beta2, eps=eps,
+              lr=lr, gamma=0.7, stepsize=13, dtype=dtype, **short)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        a, b = (rw.train(recipe, method=m, **kw) for m in METHODS)
+    assert a.diverged_at == b.diverged_at or dtype == "float32" or a.diverged_at is not None
+    k = a.last_finite if a.diverged_at is None or b.diverged_at is None else min(a.last_finite, b.last_finite)
+    scale = max(1.0, float(np.abs(a.theta[:k + 1]).max()))
+    tol = 1e-9 if dtype == "float64" else 1e-3
+    if scale < 1e6:
+        np.testing.assert_allclose(a.theta[:k + 1], b.theta[:k + 1], rtol=0, atol=tol * scale)
