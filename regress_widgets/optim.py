@@ -98,9 +98,11 @@ class Rule:
                     adam_step_offset=self.adam_step_offset, adam_eps_corrected=self.adam_eps_corrected)
 
 
-def adam_factors(rule: Rule, k: int):
-    """For update k (1, 2, …) of every run: the step factor √(1−β₂ᵗ)/(1−β₁ᵗ) and ε as added to √s
-    (ε·√(1−β₂ᵗ) when ε is added to √ŝ), t = k + adam_step_offset; float64 arrays of length R."""
-    t = k + rule.adam_step_offset
-    root = np.sqrt(1 - rule.beta2 ** t)
-    return root / (1 - rule.beta1 ** t), rule.eps * root if rule.adam_eps_corrected else rule.eps
+def adam_factors(rule: Rule, k):
+    """For update k (1, 2, …; an int, or an array of them along a last axis) of every run: the step factor
+    √(1−β₂ᵗ)/(1−β₁ᵗ) and ε as added to √s (ε·√(1−β₂ᵗ) when ε is added to √ŝ), t = k + adam_step_offset;
+    float64 arrays of shape (R,) for an int k, (R, T) for k of shape (1, T)."""
+    t = np.asarray(k) + rule.adam_step_offset
+    b1, b2, eps = (a if t.ndim == 0 else a[:, None] for a in (rule.beta1, rule.beta2, rule.eps))
+    root = np.sqrt(1 - b2 ** t)
+    return root / (1 - b1 ** t), eps * root if rule.adam_eps_corrected else eps + 0 * root

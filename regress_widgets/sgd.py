@@ -158,8 +158,13 @@ def _stepwise(xp, G, h, yy, lr, theta0, loss_scale, keep_path, rule):
         return xp.asarray(a, dtype=dtype)[:, None]
 
     beta, lam, b1, b2 = col(rule.momentum), col(rule.weight_decay), col(rule.beta1), col(rule.beta2)
+    c1, c2 = 1 - b1, 1 - b2
+    decay = bool((rule.weight_decay != 0).any())
     plain = rule.kind == "sgd" and not rule.has_velocity
     nesterov = rule.kind == "nesterov"
+    adam = rule.kind == "adam"
+    if adam and R * T <= 2**22:  # every step's bias corrections at once (else one step at a time)
+        factors, epsilons = (xp.asarray(a, dtype=dtype) for a in adam_factors(rule, np.arange(1, T + 1)[None]))
     th = theta0.copy()
     v = xp.zeros_like(th)  # velocity, or Adam's m
     sq = xp.zeros_like(th)  # Adam's s
@@ -169,17 +174,21 @@ def _stepwise(xp, G, h, yy, lr, theta0, loss_scale, keep_path, rule):
     bad = xp.full(R, T + 1)
     two_s = 2 * loss_scale
     for t in range(T):
-        loss[:, t] = _loss(xp, th, G[t], h[t], yy[t], loss_scale)
+        if not keep_path:  # else all at once from the path, below
+            loss[:, t] = _loss(xp, th, G[t], h[t], yy[t], loss_scale)
         eta = lr[:, t, None]
         gd = two_s * (th @ G[t] - h[t])
-        g = gd + lam * th
+        g = gd + lam * th if decay else gd
         if plain:
             th = th - eta * g
-        elif rule.kind == "adam":
-            factor, eps = adam_factors(rule, t + 1)
-            v = b1 * v + (1 - b1) * g
-            sq = b2 * sq + (1 - b2) * g * g
-            th = th - (eta * col(factor)) * (v / (xp.sqrt(sq) + col(eps)))
+        elif adam:
+            if R * T <= 2**22:
+                factor, eps = factors[:, t, None], epsilons[:, t, None]
+            else:
+                factor, eps = (col(a) for a in adam_factors(rule, t + 1))
+            v = b1 * v + c1 * g
+            sq = b2 * sq + c2 * (g * g)
+            th = th - (eta * factor) * (v / (xp.sqrt(sq) + eps))
         else:
             a, b = (eta, 1) if rule.lr_in_velocity else (1, eta)
             new_v = beta * v + a * g
@@ -190,6 +199,7 @@ def _stepwise(xp, G, h, yy, lr, theta0, loss_scale, keep_path, rule):
         else:
             bad = xp.where((bad > T) & ~xp.isfinite(th).all(axis=1), t + 1, bad)
     if keep_path:
+        loss = _loss(xp, out[:, :-1], G, h, yy, loss_scale)
         bad = _first_true(xp, ~xp.isfinite(out[:, 1:]).all(axis=2))
     else:
         out[:, 1] = th
