@@ -158,7 +158,10 @@ class Recipe:
         """The learning rate of every step (a numpy array of length ``steps``)."""
         import numpy as np
 
-        k = np.arange(self.total_steps if steps is None else steps) + self.first_iteration
+        n = self.total_steps if steps is None else steps
+        if self.gamma == 1:  # no decay: the same numbers, without 25,000 powers
+            return np.full(n, self.lr * 1.0)
+        k = np.arange(n) + self.first_iteration
         return self.lr * self.gamma ** (k // self.stepsize)
 
     def with_settings(self, **overrides) -> Recipe:
