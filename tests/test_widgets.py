@@ -164,7 +164,7 @@ def test_bad_values_are_clamped_or_refused_and_it_keeps_working():
     lab = Lab("pytorch", display="none")
     lab.controls["lr"].value = 1e6
     assert lab.controls["lr"].value == 10 and lab.run.recipe.lr == 10
-    assert "outside the slider's range" in lab.message and "10" in lab.message_box.value
+    assert "outside the slider's range [0.0001, 10]" in lab.message and "10" in lab.readouts.notes["lr"].value
     lab.controls["batch_size"].value = 10_000
     assert lab.run.recipe.batch_size == 50
     lab.controls["lr"].value = float("nan")
