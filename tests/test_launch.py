@@ -82,3 +82,70 @@ def test_app_serves_the_side_by_side_notebook_on_loopback_without_code(monkeypat
     err = capsys.readouterr().err
     assert "--notebook" in err and NOTEBOOK in err and len(err.strip().splitlines()) == 1
     assert len(calls) == 2
+
+
+def _voila_calls(monkeypatch):
+    from voila.app import Voila
+
+    calls = []
+    monkeypatch.setattr(Voila, "launch_instance", classmethod(lambda cls, argv: calls.append(argv)))
+    return calls
+
+
+def test_app_serves_only_the_bundled_notebooks_never_a_path(monkeypatch, capsys):
+    calls = _voila_calls(monkeypatch)
+    for escape in ("../README.md", "/etc/passwd", "../notebooks/00_side_by_side.ipynb", "", "."):
+        capsys.readouterr()
+        assert cli.main(["app", "--notebook", escape]) == 2, escape
+        err = capsys.readouterr().err
+        assert err.startswith("regress-widgets app: error: --notebook: one of 00_side_by_side.ipynb")
+        assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert calls == []
+
+
+def test_a_bad_folder_is_one_line_and_exit_2(tmp_path, monkeypatch, capsys):
+    lab_calls = []
+    monkeypatch.setattr(launch.subprocess, "call", lambda argv: lab_calls.append(argv) or 0)
+    voila_calls = _voila_calls(monkeypatch)
+    a_file = tmp_path / "a_file"
+    a_file.write_text("")
+    for command in ("lab", "app"):
+        for folder, why in (("/proc/nope", "cannot write the notebooks to /proc/nope"), (a_file, "is a file")):
+            capsys.readouterr()
+            assert cli.main([command, "--folder", str(folder)]) == 2
+            err = capsys.readouterr().err
+            assert err.startswith(f"regress-widgets {command}: error: --folder: ") and why in err, err
+            assert len(err.strip().splitlines()) == 1
+    assert lab_calls == [] and voila_calls == []
+
+
+def test_installed_notebooks_are_copied_never_used_in_place(tmp_path, monkeypatch, capsys):
+    """A wheel installs them in regress_widgets/notebooks (writable in a venv): Jupyter works on copies."""
+    installed = tmp_path / "site-packages" / "regress_widgets" / "notebooks"
+    shutil.copytree(NOTEBOOKS, installed, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    for notebook in installed.glob("*.ipynb"):
+        notebook.chmod(0o444)  # copies must be editable even so
+    monkeypatch.setattr(launch, "INSTALLED", installed)
+    monkeypatch.setattr(launch, "PACKAGE", installed.parent)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert launch.bundled_notebooks() == installed
+    calls = []
+    monkeypatch.setattr(launch.subprocess, "call", lambda argv: calls.append(argv) or 0)
+    assert cli.main(["lab"]) == 0
+    work = tmp_path / "home" / "regress_widgets_notebooks"
+    assert calls == [launch.lab_command(work, [])]
+    assert f"Working on copies of the notebooks in {work}" in capsys.readouterr().out
+    assert all(os.access(p, os.W_OK) for p in work.glob("*.ipynb"))
+    voila = _voila_calls(monkeypatch)
+    assert cli.main(["app", "--notebook", "01_caffe2_toy_regression.ipynb"]) == 0
+    assert voila[0][0] == str(work / "01_caffe2_toy_regression.ipynb")
+
+
+def test_version_is_the_package_version(capsys):
+    import regress_widgets
+
+    try:
+        cli.main(["--version"])
+    except SystemExit as stop:
+        assert stop.code == 0
+    assert capsys.readouterr().out.strip() == f"regress-widgets {regress_widgets.__version__}"
