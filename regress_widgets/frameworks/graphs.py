@@ -11,6 +11,7 @@ caffe2``, with ``python -m regress_widgets.frameworks.graphs``.
 
 from __future__ import annotations
 
+import base64
 import json
 import subprocess
 import sys
@@ -30,6 +31,12 @@ _PREVIOUS = {"gradients": "forward", "sgd": "gradients"}
 NEW_OP = {"shape": "box", "style": "filled", "color": "#0F9D58", "fontcolor": "#FFFFFF"}  # net_drawer's OP_STYLE
 OLD_OP = {"shape": "box", "style": "filled", "color": "#B7E1CD", "fontcolor": "#1B4D32"}
 BLOB = {"shape": "ellipse"}
+GRAPH = {"rankdir": "LR", "ranksep": "0.18", "nodesep": "0.1", "margin": "0"}  # compact: legible at notebook width
+PNG_DPI = "72"  # the PNG fallback: 11-pixel text, a small file
+# Shown at their own size (11-point text), scrolled sideways where wider than the notebook: JupyterLab would
+# otherwise shrink the 16-operator net to its width, too small to read.
+UNCONFINED = {"image/svg+xml": {"unconfined": True}, "image/png": {"unconfined": True}}
+NODE = {"fontname": "Helvetica", "fontsize": "11", "margin": "0.05,0.02", "height": "0.3"}
 NO_DOT = ("Graphviz's `dot` program was not found, so the graph cannot be drawn: install Graphviz "
           "(Debian/Ubuntu: apt-get install graphviz; macOS: brew install graphviz; conda: conda install graphviz)")
 NO_GRAPHVIZ = "the graphviz Python package is not installed: pip install graphviz"
@@ -50,18 +57,22 @@ def caffe2_ops(stage: str) -> list[dict]:
 
 @dataclass(frozen=True)
 class NetGraph:
-    """One drawn net: ``source`` is the DOT text, ``svg`` the picture (None when Graphviz is missing, then
-    ``message`` says what to install). Displayed in a notebook, it shows the SVG or the message."""
+    """One drawn net: ``source`` is the DOT text, ``svg`` the picture and ``png`` the same as PNG bytes (None
+    when Graphviz is missing, then ``message`` says what to install). Displayed in a notebook, it shows the SVG
+    (JupyterLab shows the PNG instead in a notebook it does not trust, such as a fresh clone's) or the message."""
 
     stage: str
     source: str
     svg: str | None
+    png: bytes | None = None
     message: str | None = None
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         if self.svg is None:
             return {"text/plain": self.message}
-        return {"image/svg+xml": self.svg, "text/plain": repr(self)}
+        png = base64.b64encode(self.png).decode("ascii")
+        data = {"image/svg+xml": self.svg, "image/png": png, "text/plain": repr(self)}
+        return data, UNCONFINED
 
     def __repr__(self):
         return f"<Caffe2 graph: {STAGES[self.stage]}, {len(caffe2_ops(self.stage))} operators>"
@@ -73,7 +84,7 @@ def digraph(stage: str):
 
     ops = caffe2_ops(stage)
     known = len(caffe2_ops(_PREVIOUS[stage])) if stage in _PREVIOUS else 0
-    graph = graphviz.Digraph(stage, graph_attr={"rankdir": "LR"}, node_attr={"fontname": "Helvetica"})
+    graph = graphviz.Digraph(stage, graph_attr=GRAPH, node_attr=NODE, edge_attr={"arrowsize": "0.6"})
     current: dict[str, str] = {}  # blob name → its latest node
     versions: dict[str, int] = {}
 
@@ -103,13 +114,15 @@ def caffe2_graph(stage: str = "sgd") -> NetGraph:
         import graphviz
     except ImportError:
         caffe2_ops(stage)
-        return NetGraph(stage, "", None, NO_GRAPHVIZ)
+        return NetGraph(stage, "", None, message=NO_GRAPHVIZ)
     graph = digraph(stage)
     try:
         svg = graph.pipe(format="svg", encoding="utf-8")
     except graphviz.ExecutableNotFound:
-        return NetGraph(stage, graph.source, None, NO_DOT)
-    return NetGraph(stage, graph.source, svg)
+        return NetGraph(stage, graph.source, None, message=NO_DOT)
+    fallback = graph.copy()
+    fallback.graph_attr["dpi"] = PNG_DPI
+    return NetGraph(stage, graph.source, svg, fallback.pipe(format="png"))
 
 
 def export(out: Path = NETS, python: str | None = None) -> Path:
