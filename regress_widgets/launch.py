@@ -65,11 +65,14 @@ def working_folder(source: Path, target: Path | None = None) -> Path:
 
 def _prepare(command: str, folder: str | None) -> Path | None:
     """The working folder, stated; None after printing a one-line error."""
-    source = bundled_notebooks()
     try:
+        source = bundled_notebooks()
         work = working_folder(source, Path(folder) if folder else None)
     except LaunchError as err:
         print(f"regress-widgets {command}: error: {err.option}: {err}", file=sys.stderr)
+        return None
+    except FileNotFoundError as err:
+        print(f"regress-widgets {command}: error: {err}", file=sys.stderr)
         return None
     if work != source:
         print(f"Working on copies of the notebooks in {work} (the originals in {source} are left as they are).")
@@ -113,7 +116,11 @@ def app(notebook: str | None = None, extra: list[str] | None = None, folder: str
     except ImportError:
         print("regress-widgets app: Voilà is not installed: pip install voila==0.5.13", file=sys.stderr)
         return 2
-    names = notebook_names(bundled_notebooks())
+    try:
+        names = notebook_names(bundled_notebooks())
+    except FileNotFoundError as err:
+        print(f"regress-widgets app: error: {err}", file=sys.stderr)
+        return 2
     name = FIRST_NOTEBOOK if notebook is None else notebook
     if name not in names:
         print(f"regress-widgets app: error: --notebook: one of {', '.join(names)}, got {notebook!r}", file=sys.stderr)

@@ -149,3 +149,15 @@ def test_version_is_the_package_version(capsys):
     except SystemExit as stop:
         assert stop.code == 0
     assert capsys.readouterr().out.strip() == f"regress-widgets {regress_widgets.__version__}"
+
+
+def test_missing_notebooks_are_one_line_not_a_traceback(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(launch, "INSTALLED", tmp_path / "none")
+    monkeypatch.setattr(launch, "PACKAGE", tmp_path / "pkg")
+    _voila_calls(monkeypatch)
+    for command in ("lab", "app"):
+        capsys.readouterr()
+        assert cli.main([command]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"regress-widgets {command}: error: the notebooks were not found")
+        assert err.count("\n") == 1
