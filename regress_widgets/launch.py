@@ -98,8 +98,17 @@ def lab(folder: str | None = None, extra: list[str] | None = None) -> int:
     work = _prepare("lab", folder)
     if work is None:
         return 2
-    print(f"Opening JupyterLab on {work} (start with {FIRST_NOTEBOOK}); Ctrl+C stops it.")
-    return subprocess.call(lab_command(work, extra or []))
+    print(f"Opening JupyterLab on {work} (start with {FIRST_NOTEBOOK}); Ctrl+C stops it.", flush=True)
+    return run_server(lab_command(work, extra or []))
+
+
+def run_server(argv: list[str]) -> int:
+    """Run JupyterLab as this process (exec, on POSIX), so that this PID is the server's: SIGTERM to
+    ``regress-widgets lab`` stops JupyterLab and its kernels rather than leaving them running. Elsewhere a
+    child process, waited for."""
+    if os.name == "posix":
+        os.execv(argv[0], argv)
+    return subprocess.call(argv)
 
 
 def app_argv(notebook: Path, extra: list[str]) -> list[str]:
