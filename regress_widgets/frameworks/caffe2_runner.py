@@ -23,17 +23,18 @@ from _runner_common import Recorder, parse_args  # noqa: E402
 DEFAULTS = {"lr": 0.1, "gamma": 0.9, "stepsize": 20, "batch_size": 64, "noise": 1.0, "steps": 100}
 
 
-def main():
-    args = parse_args(__doc__.splitlines()[0], DEFAULTS, streaming=True)
+def build_nets(settings, seeds, stage=lambda name, net: None):
+    """The tutorial's init net and train net, op for op, with the settings' lr, gamma, stepsize,
+    batch_size and noise and one random seed per random op; ``stage(name, net)`` is called where the
+    tutorial draws the train net: after the forward ops ("forward"), after ``AddGradientOperators``
+    ("gradients") and after the SGD ops ("sgd")."""
     from caffe2.proto import caffe2_pb2
-    from caffe2.python import core, workspace
-
-    seeds = [int(s) for s in np.random.SeedSequence(args.seed).generate_state(3)]
+    from caffe2.python import core
 
     def seeded(i):
         return core.DeviceOption(caffe2_pb2.CPU, random_seed=seeds[i])
 
-    B = args.batch_size
+    B = settings.batch_size
     init_net = core.Net("init")
     W_gt = init_net.GivenTensorFill([], "W_gt", shape=[1, 2], values=[2.0, 1.5])
     B_gt = init_net.GivenTensorFill([], "B_gt", shape=[1], values=[0.5])
@@ -45,20 +46,31 @@ def main():
     train_net = core.Net("train")
     X = train_net.GaussianFill([], "X", shape=[B, 2], mean=0.0, std=1.0, run_once=0, device_option=seeded(1))
     Y_gt = X.FC([W_gt, B_gt], "Y_gt")
-    noise = train_net.GaussianFill([], "noise", shape=[B, 1], mean=0.0, std=args.noise, run_once=0,
+    noise = train_net.GaussianFill([], "noise", shape=[B, 1], mean=0.0, std=settings.noise, run_once=0,
                                    device_option=seeded(2))
     Y_noise = Y_gt.Add(noise, "Y_noise")
     Y_noise = Y_noise.StopGradient([], "Y_noise")
     Y_pred = X.FC([W, B_], "Y_pred")
     dist = train_net.SquaredL2Distance([Y_noise, Y_pred], "dist")
     loss = dist.AveragedLoss([], ["loss"])
+    stage("forward", train_net)
     gradient_map = train_net.AddGradientOperators([loss])
+    stage("gradients", train_net)
     train_net.Iter(ITER, ITER)
-    LR = train_net.LearningRate(ITER, "LR", base_lr=-args.lr, policy="step", stepsize=args.stepsize,
-                                gamma=args.gamma)
+    LR = train_net.LearningRate(ITER, "LR", base_lr=-settings.lr, policy="step", stepsize=settings.stepsize,
+                                gamma=settings.gamma)
     train_net.WeightedSum([W, ONE, gradient_map[W], LR], W)
     train_net.WeightedSum([B_, ONE, gradient_map[B_], LR], B_)
+    stage("sgd", train_net)
+    return init_net, train_net
 
+
+def main():
+    args = parse_args(__doc__.splitlines()[0], DEFAULTS, streaming=True)
+    from caffe2.python import workspace
+
+    seeds = [int(s) for s in np.random.SeedSequence(args.seed).generate_state(3)]
+    init_net, train_net = build_nets(args, seeds)
     workspace.ResetWorkspace()
     workspace.RunNetOnce(init_net)
     workspace.CreateNet(train_net)
