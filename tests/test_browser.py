@@ -358,6 +358,16 @@ def test_side_by_side_in_jupyterlab(tmp_path):
         timings["typed: contour pixels changed"] = changed
         timings["typed 0.05: lr the kernel got"] = f"{lr:.6g}"
 
+        for header in page.get_by_text("more settings").all():  # every slider of every column, opened
+            header.click()
+        page.wait_for_timeout(500)
+        assert_tracks(page, "JupyterLab, file browser open, 'more settings' opened")
+        timings["narrowest slider track, more settings opened (px)"] = min(track_widths(page).values())
+        whole_widget_screenshot(page, shots / "side_by_side-more-settings.png")
+        for header in page.get_by_text("more settings").all():
+            header.click()
+        page.wait_for_timeout(300)
+
         page.locator(CANVAS).nth(index).screenshot(path=str(shots / "jupyterlab-canvas.png"))
         whole_widget_screenshot(page, shots / "side_by_side-file-browser-open.png")
 

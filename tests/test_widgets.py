@@ -254,7 +254,7 @@ def test_reprs_css_classes_and_the_side_by_side_columns():
     for column in side.labs.values():
         on_page = shown(column)
         assert column.controls["seed"] not in on_page  # the shared seed sets it
-        assert column.more.selected_index is None  # "more settings": closed
+        assert not column.more.is_open and column.more.body.layout.display == "none"  # "more settings": closed
         assert column.controls["gamma"] in shown(column.more) and column.controls["lr"] not in shown(column.more)
 
 

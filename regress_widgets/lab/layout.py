@@ -4,7 +4,7 @@
   notebook is too narrow), grouped by meaning — the learning rate (lr, γ, stepsize), the data (batch size,
   noise, seed), the run (its length) — then the play controls and readouts.
 * ``compact`` (a SideBySide column, 272 px): the figure, then only lr and batch size, the readouts, and
-  every other control folded in a closed "more settings" accordion.
+  every other control folded under a closed "more settings" button.
 
 Every setting is a row: its slider (one label width for all, so the tracks line up) and the box where its
 value is typed exactly; under the row, a line that says what the Lab refused or corrected there.
@@ -18,6 +18,30 @@ COLUMN = "290px"  # the full Lab's control column
 SCREEN_DPI = 62  # the full Lab's 12.8 × 7.2 in figure on screen: 794 × 446 px, room for the column beside it
 GROUPS = (("learning rate", ("lr", "gamma", "stepsize")), ("data", ("batch_size", "noise", "seed")),
           ("run", ("steps", "epochs")))
+COMPACT = {"label": "56px", "box": "54px", "names": {"batch_size": "batch", "gamma": "γ"}}
+"""A side-by-side column is narrow (277 px with JupyterLab's file browser open): shorter labels and boxes, so
+every track stays ≥ 120 px, in the "more settings" accordion too."""
+
+
+class Folded(W.VBox):
+    """A button that shows or hides ``body`` below it (closed at first). Unlike an Accordion it adds no padding
+    around what it holds, so a narrow column's sliders keep their width."""
+
+    def __init__(self, title: str, body: W.Widget):
+        self.button = W.ToggleButton(value=False, description=title, icon="chevron-right",
+                                     layout=W.Layout(width="100%"))
+        self.body = body
+        body.layout.display = "none"
+        self.button.observe(self._toggle, names="value")
+        super().__init__([self.button, body], layout=W.Layout(width="100%"))
+
+    @property
+    def is_open(self) -> bool:
+        return self.button.value
+
+    def _toggle(self, change) -> None:
+        self.body.layout.display = None if change["new"] else "none"
+        self.button.icon = "chevron-down" if change["new"] else "chevron-right"
 
 
 def _row(*items, wrap: bool = False) -> W.HBox:
@@ -39,8 +63,8 @@ def _heading(text: str) -> W.HTML:
 
 
 def arrange(c: dict, typed: dict, figure, r, *, compact: bool, show_recipe: bool,
-            show_seed: bool) -> tuple[list, W.Accordion | None]:
-    """The Lab's children (and its "more settings" accordion in the compact arrangement)."""
+            show_seed: bool) -> tuple[list, Folded | None]:
+    """The Lab's children (and its folded "more settings" in the compact arrangement)."""
     figure = [figure] if figure is not None else []
     recipe = [c["recipe"]] if show_recipe else []
     shown = [n for _, names in GROUPS for n in names if show_seed or n != "seed"]
@@ -49,12 +73,19 @@ def arrange(c: dict, typed: dict, figure, r, *, compact: bool, show_recipe: bool
         return [w for n in names if n in shown for w in _setting(c, typed, r.notes, n)]
 
     if compact:
+        for name in (*(n for _, names in GROUPS for n in names),):
+            c[name].style.description_width = COMPACT["label"]
+            c[name].description = COMPACT["names"].get(name, c[name].description)
+            if name in typed:
+                typed[name].layout.width = typed[name].layout.min_width = COMPACT["box"]
         more = W.VBox([*recipe, *rows(("gamma", "stepsize", "noise", "steps", "epochs", "seed")),
                        _row(c["play"], r.step_info), c["step"], c["pair"], c["zoom"], _row(c["pin"], c["clear_pins"]),
                        r.pins_table, c["reset"], c["framework"], r.framework_info])
-        accordion = W.Accordion(children=[more], titles=("more settings",), selected_index=None)
+        c["step"].style.description_width = COMPACT["label"]
+        c["step"].description = "step"
+        folded = Folded("more settings", more)
         return [*figure, *rows(("lr",)), r.lr_info, *rows(("batch_size",)), r.message_box, r.readout,
-                accordion], accordion
+                folded], folded
     groups = []
     for title, names in GROUPS:
         groups.append(_heading(title))
