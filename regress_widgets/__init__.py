@@ -12,11 +12,13 @@ __version__ = "0.1.0"
 _WIDGETS = {"Lab": "lab", "SideBySide": "lab", "LabState": "lab", "Panels": "panels", "save_png": "panels"}
 
 
-def __getattr__(name):  # the widgets import ipywidgets and matplotlib: only when asked for
-    if name in _WIDGETS:
-        import importlib
+def __getattr__(name):  # the widgets import ipywidgets and matplotlib, frameworks graphviz: only when asked for
+    import importlib
 
+    if name in _WIDGETS:
         return getattr(importlib.import_module(f".{_WIDGETS[name]}", __name__), name)
+    if name == "frameworks":  # rw.frameworks.caffe2_graph(...)
+        return importlib.import_module(".frameworks", __name__)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import __version__
 from .cli_settings import add_setting_options, settings_from
 from .engine import BACKENDS, train
 from .jsonout import dumps, finite
@@ -164,11 +165,12 @@ def _cmd_lab(args) -> int:
 def _cmd_app(args) -> int:
     from .launch import app
 
-    return app(args.notebook, args.jupyter_args)
+    return app(args.notebook, args.jupyter_args, folder=args.folder)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="regress-widgets", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     p = sub.add_parser("run", help="train one tutorial variant and print a summary")
@@ -192,6 +194,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("app", help="serve the side-by-side notebook as an app (Voilà): widgets, no code")
     p.add_argument("--notebook", help="another bundled notebook (default: 00_side_by_side.ipynb)")
+    p.add_argument("--folder", help="serve it from copies of the notebooks in this folder")
     p.set_defaults(func=_cmd_app)
 
     from .frameworks.cli import add_subcommands  # envs, record: the real frameworks

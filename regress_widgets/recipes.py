@@ -89,6 +89,8 @@ class Recipe:
     1 for Caffe2 (its Adam op uses ITER + 1, and Iter has already counted the step)."""
     adam_eps_corrected: bool = True
     """True: ε is added to √v̂ = √(v/(1−β₂ᵗ)) (PyTorch); False: lr·√(1−β₂ᵗ)/(1−β₁ᵗ) · m/(√v + ε) (MXNet, Caffe2)."""
+    names: tuple[str, ...] | None = None
+    """The tutorial's own names of θ's entries (PyTorch's k and m); None: w0, w1, …, b."""
 
     def __post_init__(self):  # a recipe made any way (dataclasses.replace too) holds only allowed settings
         top = None if self.streaming else self.n_examples
@@ -124,7 +126,8 @@ class Recipe:
 
     @property
     def param_names(self) -> tuple[str, ...]:
-        return param_names(self.dim)
+        """Names of θ = [w…, b] as the tutorial writes them, in every plot, readout and notebook."""
+        return self.names or param_names(self.dim)
 
     @property
     def steps_per_epoch(self) -> int | None:
@@ -218,6 +221,7 @@ RECIPES: dict[str, Recipe] = {
         batch_size=64,
         noise=1.0,
         steps=100,
+        names=("W0", "W1", "B"),  # the tutorial's blobs W (1 × 2) and B
     ),
     "mxnet": Recipe(
         name="mxnet",
@@ -265,6 +269,7 @@ RECIPES: dict[str, Recipe] = {
         batch_size=8,
         noise=0.5,
         epochs=25,
+        names=("k", "m"),  # y = k·x + m
     ),
 }
 

@@ -375,15 +375,15 @@ def drag_handle(page, slider_locator, fraction: float, steps: int = 8) -> float:
 
 
 def watch_readout(slider_locator) -> None:
-    """Record (window.__readoutChanged) when the slider's readout text first changes from now on: the
-    moment the browser has a new value to send to the kernel."""
-    slider_locator.locator(".widget-readout").evaluate("""el => {
+    """Record (window.__readoutChanged) when the slider's handle first moves from now on: the moment the
+    browser has a new value to send to the kernel."""
+    slider_locator.locator(".noUi-handle").evaluate("""el => {
         window.__readoutChanged = null;
         const observer = new MutationObserver(() => {
             if (window.__readoutChanged === null) window.__readoutChanged = performance.now();
             observer.disconnect();
         });
-        observer.observe(el, {childList: true, characterData: true, subtree: true});
+        observer.observe(el, {attributes: true, attributeFilter: ['aria-valuenow', 'aria-valuetext']});
     }""")
 
 
@@ -391,10 +391,15 @@ def readout_changed_at(page) -> float | None:
     return page.evaluate("window.__readoutChanged")
 
 
-def type_readout(page, slider_locator, text: str) -> float:
-    """Type ``text`` into the slider's editable readout and press Enter; performance.now() at Enter."""
-    readout = slider_locator.locator(".widget-readout")
-    readout.click()
+def typed_box(scope, name: str):
+    """The box beside a Lab's slider where a setting's value is typed (CSS class ``rw-typed-<name>``)."""
+    return scope.locator(f".rw-typed-{name} input")
+
+
+def type_value(page, box_locator, text: str) -> float:
+    """Type ``text`` into a Lab's typed box and press Enter, as a student; performance.now() at Enter."""
+    box_locator.scroll_into_view_if_needed()
+    box_locator.click()
     page.keyboard.press("Control+A")
     page.keyboard.type(text)
     t0 = now(page)

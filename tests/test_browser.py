@@ -48,13 +48,15 @@ from browser_support import (
     slider_position,
     slider_step,
     snapshot,
-    type_readout,
+    type_value,
+    typed_box,
     wait_for_frame_after,
     wait_for_quiet,
     watch_readout,
 )
 
 import regress_widgets as rw
+from regress_widgets.lab.sliders import LR_DIGITS
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 NOTEBOOK = "00_side_by_side.ipynb"
@@ -141,6 +143,23 @@ def horizontal_overflow(page) -> dict:
         return {viewport: window.innerWidth, scrollWidth: panel.scrollWidth, clientWidth: panel.clientWidth,
                 widestRight: Math.round(widest)};
     }""")
+
+
+def track_widths(page) -> dict[str, int]:
+    """Every visible slider's track width in px, by its label (a student drags along these)."""
+    return page.evaluate("""() => Object.fromEntries(Array.from(document.querySelectorAll('.widget-slider'))
+        .filter(s => s.offsetParent && s.querySelector('.noUi-target'))
+        .map((s, i) => [((s.querySelector('.widget-label') || {}).textContent || '?').trim() + ' #' + i,
+                        Math.round(s.querySelector('.noUi-target').getBoundingClientRect().width)]))""")
+
+
+MIN_TRACK = 120  # px: a slider a student can drag (issue: a 5-px stepsize track jumped from 20 to 129)
+
+
+def assert_tracks(page, where: str) -> None:
+    tracks = track_widths(page)
+    narrow = {k: w for k, w in tracks.items() if w < MIN_TRACK}
+    assert tracks and not narrow, f"{where}: slider tracks narrower than {MIN_TRACK} px: {narrow} (all: {tracks})"
 
 
 def layout_report(page) -> list[str]:
@@ -304,9 +323,10 @@ def test_side_by_side_in_jupyterlab(tmp_path):
         page.screenshot(path=str(shots / "jupyterlab-loaded.png"))
         overflow = horizontal_overflow(page)
         layout = layout_report(page)
+        assert_tracks(page, "JupyterLab, file browser open")
 
-        def lr_now():  # the slider's position is an exponent of 10; the kernel gets 10**position
-            return 10.0 ** slider_position(lr_slider)
+        def lr_now():  # the slider's position is an exponent of 10; the kernel keeps LR_DIGITS of 10**position
+            return float(f"{10.0 ** slider_position(lr_slider):.{LR_DIGITS}g}")
 
         start_lr = lr_now()
         assert math.isclose(start_lr, rw.RECIPES[TARGET].lr, rel_tol=1e-9)
@@ -317,19 +337,36 @@ def test_side_by_side_in_jupyterlab(tmp_path):
         lr, changed = move_and_check(page, col, rect, index, "jupyterlab-drag",
                                      lambda: drag_handle(page, lr_slider, 0.12), lr_now, shots, timings)
         assert lr > start_lr * 1.2, f"the drag did not move the slider (lr {start_lr:g} → {lr:g})"
-        assert math.isclose(parse_number(lr_slider.locator(".widget-readout").inner_text()), lr, rel_tol=5e-3)
+        assert math.isclose(parse_number(typed_box(col, "lr").input_value()), lr, rel_tol=5e-3)
         timings["drag: contour pixels changed"] = changed
 
-        # 2. Type a value into the readout, as a student who wants 0.05. ipywidgets snaps the handle to the
-        #    slider's step (0.001 in the exponent) and sends 10^-1.301 = 0.050003; the Lab keeps 4 significant
-        #    digits of a browser value, so the kernel runs exactly 0.05 and the readouts show that run.
+        # 2. Type a value into the box beside the slider, as a student who wants 0.05: the kernel gets the text
+        #    as typed and runs exactly 0.05; the handle follows.
         lr, changed = move_and_check(page, col, rect, index, "jupyterlab-typed",
-                                     lambda: type_readout(page, lr_slider, "0.05"), lambda: 0.05, shots, timings)
+                                     lambda: type_value(page, typed_box(col, "lr"), "0.05"), lambda: 0.05, shots,
+                                     timings)
         assert slider_step(lr_slider) <= 0.001
         assert abs(10.0 ** slider_position(lr_slider) / 0.05 - 1) < 1e-3
-        assert parse_number(lr_slider.locator(".widget-readout").inner_text()) == 0.05
+        assert parse_number(typed_box(col, "lr").input_value()) == 0.05
+
+        # 3. Type −1: refused, with a message under the slider naming the setting and its range; nothing changes.
+        type_value(page, typed_box(col, "lr"), "-1")
+        note = col.locator(".rw-note-lr")
+        note.get_by_text("lr must be a number in (0, 10]", exact=False).wait_for(timeout=10_000)
+        assert parse_number(typed_box(col, "lr").input_value()) == 0.05
+        timings["typed -1: message shown"] = note.inner_text().strip()
         timings["typed: contour pixels changed"] = changed
         timings["typed 0.05: lr the kernel got"] = f"{lr:.6g}"
+
+        for header in page.get_by_text("more settings").all():  # every slider of every column, opened
+            header.click()
+        page.wait_for_timeout(500)
+        assert_tracks(page, "JupyterLab, file browser open, 'more settings' opened")
+        timings["narrowest slider track, more settings opened (px)"] = min(track_widths(page).values())
+        whole_widget_screenshot(page, shots / "side_by_side-more-settings.png")
+        for header in page.get_by_text("more settings").all():
+            header.click()
+        page.wait_for_timeout(300)
 
         page.locator(CANVAS).nth(index).screenshot(path=str(shots / "jupyterlab-canvas.png"))
         whole_widget_screenshot(page, shots / "side_by_side-file-browser-open.png")
@@ -410,9 +447,10 @@ def test_side_by_side_as_a_voila_app(tmp_path):
             page.screenshot(path=str(shots / "voila-loaded.png"))
             overflow = horizontal_overflow(page)
             layout = layout_report(page)
+            assert_tracks(page, "Voilà")
 
             def lr_now():
-                return 10.0 ** slider_position(lr_slider)
+                return float(f"{10.0 ** slider_position(lr_slider):.{LR_DIGITS}g}")
 
             start_lr = lr_now()
             lr, changed = move_and_check(page, col, rect, index, "voila-drag",

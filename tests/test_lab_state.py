@@ -6,13 +6,17 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import html  # noqa: E402
+
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import regress_widgets as rw  # noqa: E402
 from regress_widgets.lab import Lab, LabState, SideBySide  # noqa: E402
 from regress_widgets.lab.changes import resolve  # noqa: E402
+from regress_widgets.lab.sliders import shown_text  # noqa: E402
 from regress_widgets.panels import Panels, make_frame  # noqa: E402
+from regress_widgets.settings import TABLE  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("error")
 
@@ -148,3 +152,48 @@ def test_the_shared_seed_is_refused_while_the_real_runs_are_shown():
     side.real.value = False
     side.seed.value = 18
     assert all(lab.run.seed == 18 for lab in side.labs.values())
+
+
+@pytest.mark.parametrize("name, text, words", [
+    ("lr", "-1", "lr must be a number in (0, 10], got -1.0"), ("lr", "0", "lr must be a number in (0, 10]"),
+    ("lr", "1e9", "lr must be a number in (0, 10]"), ("lr", "abc", "'abc' is not a number"),
+    ("stepsize", "0", "stepsize must be an integer in [1, 2000000]"), ("batch_size", "2.5", "an integer in [1, 50]"),
+    ("batch_size", "51", "an integer in [1, 50]"), ("noise", "nan", "noise must be a number in [0, 100]"),
+])
+def test_a_typed_value_is_refused_with_its_range_and_nothing_changes(name, text, words):
+    lab = Lab("pytorch", display="none")
+    lab.set(gamma=0.5)  # stepsize acts
+    run = lab.run
+    lab.typed[name].value = text
+    assert words in lab.message and "Refused" in lab.message and html.escape(words) in lab.readouts.notes[name].value
+    assert lab.run is run  # nothing changed: the box shows the value still in force
+    assert lab.typed[name].value == shown_text(TABLE[name].kind, getattr(lab.state, name))
+
+
+@pytest.mark.parametrize("name, text, value", [
+    ("lr", "0.05", 0.05), ("lr", "1e-6", 1e-6), ("batch_size", "5", 5), ("batch_size", "50", 50),
+    ("noise", "7.5", 7.5), ("stepsize", "3", 3), ("epochs", "40", 40),
+])
+def test_a_typed_value_is_kept_exactly_even_past_the_slider(name, text, value):
+    """Typed values are run as typed (the slider's range stretches to hold them); nothing is corrected."""
+    lab = Lab("pytorch", display="none")
+    lab.typed[name].value = text
+    assert getattr(lab.recipe, name) == value and lab.message == ""
+    assert lab.controls[name].value == pytest.approx(value)
+
+
+def test_batch_size_moves_on_a_doubling_scale():
+    lab = Lab("mxnet", display="none")
+    slider = lab.controls["batch_size"]
+    assert slider.base == 2 and slider.step == 1 and 2 ** slider.max == pytest.approx(10_000)
+    slider.value = 2.0 ** 5  # a drag step lands on a power of two: run as the whole number
+    assert lab.recipe.batch_size == 32 and isinstance(lab.state.batch_size, int)
+    slider.value = 2.5
+    assert "Refused" in lab.message and lab.recipe.batch_size == 32
+
+
+def test_the_seed_box_refuses_instead_of_clamping():
+    lab = Lab("pytorch", display="none")
+    lab.controls["seed"].value = -1
+    assert "seed must be an integer ≥ 0, got -1" in lab.message and lab.run.seed == 0
+    assert lab.controls["seed"].value == 0

@@ -10,6 +10,8 @@ import shutil
 import sys
 from pathlib import Path
 
+import pytest
+
 from regress_widgets import cli, launch
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
@@ -42,7 +44,7 @@ def test_lab_works_on_copies_when_the_notebooks_are_read_only(tmp_path, monkeypa
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setattr(launch, "bundled_notebooks", lambda: source)
     calls = []
-    monkeypatch.setattr(launch.subprocess, "call", lambda argv: calls.append(argv) or 0)
+    monkeypatch.setattr(launch, "run_server", lambda argv: calls.append(argv) or 0)
     try:
         assert cli.main(["lab", "--port=9999"]) == 0
         work = home / "regress_widgets_notebooks"
@@ -82,3 +84,117 @@ def test_app_serves_the_side_by_side_notebook_on_loopback_without_code(monkeypat
     err = capsys.readouterr().err
     assert "--notebook" in err and NOTEBOOK in err and len(err.strip().splitlines()) == 1
     assert len(calls) == 2
+
+
+def _voila_calls(monkeypatch):
+    from voila.app import Voila
+
+    calls = []
+    monkeypatch.setattr(Voila, "launch_instance", classmethod(lambda cls, argv: calls.append(argv)))
+    return calls
+
+
+def test_app_serves_only_the_bundled_notebooks_never_a_path(monkeypatch, capsys):
+    calls = _voila_calls(monkeypatch)
+    for escape in ("../README.md", "/etc/passwd", "../notebooks/00_side_by_side.ipynb", "", "."):
+        capsys.readouterr()
+        assert cli.main(["app", "--notebook", escape]) == 2, escape
+        err = capsys.readouterr().err
+        assert err.startswith("regress-widgets app: error: --notebook: one of 00_side_by_side.ipynb")
+        assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert calls == []
+
+
+def test_a_bad_folder_is_one_line_and_exit_2(tmp_path, monkeypatch, capsys):
+    lab_calls = []
+    monkeypatch.setattr(launch, "run_server", lambda argv: lab_calls.append(argv) or 0)
+    voila_calls = _voila_calls(monkeypatch)
+    a_file = tmp_path / "a_file"
+    a_file.write_text("")
+    for command in ("lab", "app"):
+        for folder, why in (("/proc/nope", "cannot write the notebooks to /proc/nope"), (a_file, "is a file")):
+            capsys.readouterr()
+            assert cli.main([command, "--folder", str(folder)]) == 2
+            err = capsys.readouterr().err
+            assert err.startswith(f"regress-widgets {command}: error: --folder: ") and why in err, err
+            assert len(err.strip().splitlines()) == 1
+    assert lab_calls == [] and voila_calls == []
+
+
+def test_installed_notebooks_are_copied_never_used_in_place(tmp_path, monkeypatch, capsys):
+    """A wheel installs them in regress_widgets/notebooks (writable in a venv): Jupyter works on copies."""
+    installed = tmp_path / "site-packages" / "regress_widgets" / "notebooks"
+    shutil.copytree(NOTEBOOKS, installed, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    for notebook in installed.glob("*.ipynb"):
+        notebook.chmod(0o444)  # copies must be editable even so
+    monkeypatch.setattr(launch, "INSTALLED", installed)
+    monkeypatch.setattr(launch, "PACKAGE", installed.parent)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert launch.bundled_notebooks() == installed
+    calls = []
+    monkeypatch.setattr(launch, "run_server", lambda argv: calls.append(argv) or 0)
+    assert cli.main(["lab"]) == 0
+    work = tmp_path / "home" / "regress_widgets_notebooks"
+    assert calls == [launch.lab_command(work, [])]
+    assert f"Working on copies of the notebooks in {work}" in capsys.readouterr().out
+    assert all(os.access(p, os.W_OK) for p in work.glob("*.ipynb"))
+    voila = _voila_calls(monkeypatch)
+    assert cli.main(["app", "--notebook", "01_caffe2_toy_regression.ipynb"]) == 0
+    assert voila[0][0] == str(work / "01_caffe2_toy_regression.ipynb")
+
+
+def test_version_is_the_package_version(capsys):
+    import regress_widgets
+
+    try:
+        cli.main(["--version"])
+    except SystemExit as stop:
+        assert stop.code == 0
+    assert capsys.readouterr().out.strip() == f"regress-widgets {regress_widgets.__version__}"
+
+
+def test_missing_notebooks_are_one_line_not_a_traceback(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(launch, "INSTALLED", tmp_path / "none")
+    monkeypatch.setattr(launch, "PACKAGE", tmp_path / "pkg")
+    _voila_calls(monkeypatch)
+    for command in ("lab", "app"):
+        capsys.readouterr()
+        assert cli.main([command]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"regress-widgets {command}: error: the notebooks were not found")
+        assert err.count("\n") == 1
+
+
+def test_lab_is_the_server_process_so_sigterm_stops_it(tmp_path):
+    """`regress-widgets lab` execs JupyterLab: the PID it started with is the server's, and SIGTERM ends it."""
+    import signal
+    import subprocess
+    import time
+    import urllib.request
+
+    from browser_support import free_port, sandbox_env
+
+    port = free_port()
+    env = sandbox_env(tmp_path / "home")
+    proc = subprocess.Popen([sys.executable, "-m", "regress_widgets.cli", "lab", "--folder", str(tmp_path / "work"),
+                             "--no-browser", f"--port={port}", "--IdentityProvider.token=t"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/status?token=t", timeout=2) as answer:
+                    assert answer.status == 200
+                    break
+            except OSError:
+                assert proc.poll() is None, "regress-widgets lab exited"
+                time.sleep(0.2)
+        else:
+            raise AssertionError("JupyterLab did not answer within 60 s")
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(20) is not None
+        with pytest.raises(OSError):  # nothing left serving on the port
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/status?token=t", timeout=2)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)

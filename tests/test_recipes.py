@@ -37,7 +37,7 @@ def test_caffe2_recipe():
     assert r.first_iteration == 1  # Iter runs before LearningRate
     assert (r.lr, r.gamma, r.stepsize, r.batch_size, r.noise) == (0.1, 0.9, 20, 64, 1.0)
     assert r.total_steps == 100 and r.epochs is None
-    assert r.param_names == ("w0", "w1", "b")
+    assert r.param_names == ("W0", "W1", "B")  # the tutorial's blobs W and B
 
 
 def test_mxnet_recipe():
@@ -61,7 +61,7 @@ def test_pytorch_recipe():
     assert r.loss_scale == 1.0 and r.first_iteration == 0
     assert (r.lr, r.gamma, r.batch_size, r.noise) == (0.01, 1.0, 8, 0.5)
     assert r.epochs == 25 and r.total_steps == 175
-    assert r.param_names == ("w", "b")
+    assert r.param_names == ("k", "m")  # the tutorial's y = k·x + m
 
 
 def test_pytorch_has_seven_batches_per_epoch():

@@ -5,3 +5,7 @@
 * ``record`` runs one and writes a DESIGN §2 recording (``regress-widgets record``);
 * ``recordings/`` ships each tutorial's own run, which ``regress_widgets.replay`` reproduces.
 """
+
+from .graphs import caffe2_graph
+
+__all__ = ["caffe2_graph"]

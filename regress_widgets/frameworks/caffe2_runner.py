@@ -22,22 +22,23 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import numpy as np  # noqa: E402
-from _runner_common import Recorder, parse_args  # noqa: E402
+from _runner_common import OPTIMIZER_DEFAULTS, Recorder, parse_args  # noqa: E402
 
 DEFAULTS = {"lr": 0.1, "gamma": 0.9, "stepsize": 20, "batch_size": 64, "noise": 1.0, "steps": 100}
 
 
-def main():
-    args = parse_args(__doc__.splitlines()[0], DEFAULTS, streaming=True)
+def build_nets(settings, seeds, stage=lambda name, net: None):
+    """The tutorial's init net and train net, op for op, with the settings' lr, gamma, stepsize,
+    batch_size and noise and one random seed per random op; ``stage(name, net)`` is called where the
+    tutorial draws the train net: after the forward ops ("forward"), after ``AddGradientOperators``
+    ("gradients") and after the SGD ops ("sgd")."""
     from caffe2.proto import caffe2_pb2
-    from caffe2.python import core, workspace
-
-    seeds = [int(s) for s in np.random.SeedSequence(args.seed).generate_state(3)]
+    from caffe2.python import core
 
     def seeded(i):
         return core.DeviceOption(caffe2_pb2.CPU, random_seed=seeds[i])
 
-    B = args.batch_size
+    B = settings.batch_size
     init_net = core.Net("init")
     W_gt = init_net.GivenTensorFill([], "W_gt", shape=[1, 2], values=[2.0, 1.5])
     B_gt = init_net.GivenTensorFill([], "B_gt", shape=[1], values=[0.5])
@@ -49,36 +50,60 @@ def main():
     train_net = core.Net("train")
     X = train_net.GaussianFill([], "X", shape=[B, 2], mean=0.0, std=1.0, run_once=0, device_option=seeded(1))
     Y_gt = X.FC([W_gt, B_gt], "Y_gt")
-    noise = train_net.GaussianFill([], "noise", shape=[B, 1], mean=0.0, std=args.noise, run_once=0,
+    noise = train_net.GaussianFill([], "noise", shape=[B, 1], mean=0.0, std=settings.noise, run_once=0,
                                    device_option=seeded(2))
     Y_noise = Y_gt.Add(noise, "Y_noise")
     Y_noise = Y_noise.StopGradient([], "Y_noise")
     Y_pred = X.FC([W, B_], "Y_pred")
     dist = train_net.SquaredL2Distance([Y_noise, Y_pred], "dist")
     loss = dist.AveragedLoss([], ["loss"])
+    stage("forward", train_net)
     gradient_map = train_net.AddGradientOperators([loss])
+    stage("gradients", train_net)
     train_net.Iter(ITER, ITER)
-    sign = 1.0 if args.optimizer != "adam" and args.momentum > 0 else -1.0  # MomentumSGDUpdate subtracts
-    LR = train_net.LearningRate(ITER, "LR", base_lr=sign * args.lr, policy="step", stepsize=args.stepsize,
-                                gamma=args.gamma)
-    if args.weight_decay:
-        WD = init_net.ConstantFill([], "WD", shape=[1], value=args.weight_decay)
+    opt = optimizer_settings(settings)
+    sign = lr_sign(settings)
+    LR = train_net.LearningRate(ITER, "LR", base_lr=sign * settings.lr, policy="step", stepsize=settings.stepsize,
+                                gamma=settings.gamma)
+    if opt["weight_decay"]:
+        WD = init_net.ConstantFill([], "WD", shape=[1], value=opt["weight_decay"])
         for param in (W, B_):
             train_net.WeightedSum([gradient_map[param], ONE, param, WD], gradient_map[param])
     for param, shape in ((W, [1, 2]), (B_, [1])):
         grad = gradient_map[param]
-        if args.optimizer == "adam":
+        if opt["optimizer"] == "adam":
             m1 = init_net.ConstantFill([], str(param) + "_m1", shape=shape, value=0.0)
             m2 = init_net.ConstantFill([], str(param) + "_m2", shape=shape, value=0.0)
-            train_net.Adam([param, m1, m2, grad, LR, ITER], [param, m1, m2], beta1=args.beta1, beta2=args.beta2,
-                           epsilon=args.eps)
-        elif args.momentum > 0:
+            train_net.Adam([param, m1, m2, grad, LR, ITER], [param, m1, m2], beta1=opt["beta1"], beta2=opt["beta2"],
+                           epsilon=opt["eps"])
+        elif opt["momentum"] > 0:
             mom = init_net.ConstantFill([], str(param) + "_momentum", shape=shape, value=0.0)
-            train_net.MomentumSGDUpdate([grad, mom, LR, param], [grad, mom, param], momentum=args.momentum,
-                                        nesterov=int(args.optimizer == "nesterov"))
+            train_net.MomentumSGDUpdate([grad, mom, LR, param], [grad, mom, param], momentum=opt["momentum"],
+                                        nesterov=int(opt["optimizer"] == "nesterov"))
         else:  # the tutorial's own update (weight decay already in the gradient)
             train_net.WeightedSum([param, ONE, grad, LR], param)
+    stage("sgd", train_net)
+    return init_net, train_net
 
+
+def optimizer_settings(settings):
+    """The optimizer settings of ``settings`` (the tutorial's plain SGD where it has none)."""
+    return {k: getattr(settings, k, v) for k, v in OPTIMIZER_DEFAULTS.items()}
+
+
+def lr_sign(settings):
+    """The sign Caffe2's LearningRate is given: + for MomentumSGDUpdate (it subtracts), − for WeightedSum and Adam."""
+    opt = optimizer_settings(settings)
+    return 1.0 if opt["optimizer"] != "adam" and opt["momentum"] > 0 else -1.0
+
+
+def main():
+    args = parse_args(__doc__.splitlines()[0], DEFAULTS, streaming=True)
+    from caffe2.python import workspace
+
+    seeds = [int(s) for s in np.random.SeedSequence(args.seed).generate_state(3)]
+    init_net, train_net = build_nets(args, seeds)
+    sign = lr_sign(args)
     workspace.ResetWorkspace()
     workspace.RunNetOnce(init_net)
     workspace.CreateNet(train_net)

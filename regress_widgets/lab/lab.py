@@ -19,8 +19,6 @@ come later (ipympl asks for an image when the browser is ready, the PNG view ren
 
 from __future__ import annotations
 
-from functools import partial
-
 import ipywidgets as W
 from matplotlib.figure import Figure
 
@@ -28,19 +26,20 @@ from ..engine import Run
 from ..panels import LAYOUTS, Frame, Panels, check_pair, check_zoom, make_frame
 from ..panels.frame import Path
 from ..panels.style import GHOST_COLORS
-from ..recipes import RECIPES, InvalidSetting, Recipe, get_recipe
+from ..recipes import RECIPES, Recipe, get_recipe
 from ..settings import TABLE, check_seed
 from ..verdict import full_loss
+from .binding import Binding
 from .changes import resolve
 from .compute import Runner
-from .controls import configure, make_controls, show_steps, show_value
+from .controls import configure, make_controls, make_typed, show_steps
 from .layout import SCREEN_DPI, arrange
 from .readouts import WARN_COLOR, Readouts
-from .real_run import FIXED, FREE, RealRun, available, real_run
-from .state import CONTROLLED, VIEW, LabState, Pin
+from .real_run import FREE, RealRun, available, real_run
+from .sliders import shown_text
+from .state import CONTROLLED, LabState, Pin
 from .views import choose_display, make_view
 
-WIDGET_OF = {"real": "framework", "position": "step"}
 MAX_PINS = len(GHOST_COLORS)
 
 
@@ -85,6 +84,7 @@ class Lab(W.VBox):
         self.figure = Figure(figsize=figsize, dpi=dpi)
         self.view = make_view(self.figure, self.display_mode, toolbar=layout == "full")
         self.controls = make_controls()
+        self.typed = make_typed()
         self.readouts = Readouts(compact=layout == "compact")
         self.state = LabState(tutorial=tutorial, seed=seed, pair=pair, zoom=zoom,
                               **{k: v for k, v in start.settings.items() if k in CONTROLLED})
@@ -93,13 +93,13 @@ class Lab(W.VBox):
         self.panels: Panels | None = None
         self._run_key = None
         self._references: dict = {}
-        self._note: tuple | None = None  # ((control, value it was clamped to), what to say)
+        self.binding = Binding(self.controls, self.typed, self.state, self.readouts, self._change)
         self._listen()
         self._new_tutorial()
-        self.state.observe(self._show_state, names=[n for n in self.state.trait_names() if n != "own"])
+        self.state.observe(self.binding.show, names=[n for n in self.state.trait_names() if n != "own"])
         self._change({})
-        children, self.more = arrange(self.controls, self.view.widget, self.readouts, compact=layout == "compact",
-                                      show_recipe=show_recipe, show_seed=show_seed)
+        children, self.more = arrange(self.controls, self.typed, self.view.widget, self.readouts,
+                                      compact=layout == "compact", show_recipe=show_recipe, show_seed=show_seed)
         super().__init__(children=children, layout=W.Layout(width="100%"))
         self._mark(tutorial.name)
 
@@ -274,9 +274,14 @@ class Lab(W.VBox):
     def _new_tutorial(self) -> None:
         """A new recipe: the controls show the state's values in the recipe's ranges; a fresh set of panels."""
         tutorial = self.state.tutorial
-        configure(self.controls, tutorial, {name: self._shown(name) for name in CONTROLLED})
+        shown = {name: self.binding.shown(name) for name in CONTROLLED}
+        configure(self.controls, tutorial, shown)
+        for name in ("steps", "epochs"):  # the run length the tutorial does not count in: its row steps aside
+            self.typed[name].layout.display = self.controls[name].layout.display
+        for name, value in shown.items():
+            self.typed[name].value = shown_text(TABLE[name].kind, value)
         for name in ("real", "seed", "pair", "zoom", "gamma"):
-            self._show_state({"name": name, "new": getattr(self.state, name)})
+            self.binding.show({"name": name, "new": getattr(self.state, name)})
         self.frame = None
         self.figure.clear()
         self.panels = Panels(tutorial, self.figure, layout=self.layout_name)
@@ -290,94 +295,17 @@ class Lab(W.VBox):
 
     # ------------------------------------------------------------------ widgets ⇄ state
     def _listen(self) -> None:
+        self.binding.listen()
         c = self.controls
-        for name in (*CONTROLLED, "seed", "recipe", "real", "position", "pair", "zoom"):
-            c[WIDGET_OF.get(name, name)].observe(partial(self._heard, name), names="value")
-        for name in (*CONTROLLED, "seed"):
-            c[name].on_clamp = self._clamped
         c["reset"].on_click(lambda _b: self.reset())
         c["pin"].on_click(lambda _b: self.pin())
         c["clear_pins"].on_click(lambda _b: self.clear_pins())
-
-    def _current(self, name: str):
-        return self.state.tutorial.name if name == "recipe" else self._shown(name)
-
-    def _shown(self, name: str):
-        """What the control of ``name`` shows: the state's value; for the run length the tutorial does not
-        count in (its slider is hidden), the length in those units."""
-        s = self.state
-        value = getattr(s, name)
-        if value is None and name == "epochs":  # a stream has no epochs: its hidden slider stands at 1
-            return 1
-        if value is None and name == "steps":
-            return s.epochs * -(-s.tutorial.n_examples // s.batch_size)
-        return value
-
-    def _heard(self, name: str, change) -> None:
-        """A student moved a control: change the state, or put the control back and say why."""
-        value, current = change["new"], self._current(name)
-        if value == current or value is None:
-            return
-        clamp, self._note = self._note, None
-        note = clamp[1] if clamp and clamp[0] == (name, value) else None  # this very value was clamped
-        try:
-            self._change({name: value})
-        except (InvalidSetting, ValueError) as err:
-            self._show_state({"name": name, "new": current})
-            self.readouts.say(f"Refused: {err}. {name} stays at {_fmt(current)}.")
-            return
-        except Exception as err:  # noqa: BLE001 - whatever went wrong, say so and keep the last good run
-            self._show_state({"name": name, "new": current})
-            self.readouts.say(f"Could not run with {name} = {value!r}: {err}. {name} stays at {_fmt(current)}.")
-            return
-        if name not in VIEW:
-            self.readouts.say(note, color=WARN_COLOR)
-
-    def _clamped(self, widget, asked, got) -> None:
-        name = next((k for k, w in self.controls.items() if w is widget), "value")
-        if name == "epochs" and self.state.tutorial.streaming:  # its epochs slider is hidden, pinned at 1
-            text = f"epochs: {self.state.tutorial.name} draws a fresh batch every step: use steps."
-        else:
-            text = f"{name} = {asked!r} is outside the slider's range; using {got:g} instead."
-        self._note = ((name, got), text)
-        self.readouts.say(text, color=WARN_COLOR)
-
-    def _show_state(self, change) -> None:
-        """The state changed: show it on the widgets (which then hear a value equal to the state's)."""
-        name, value = change["name"], change["new"]
-        c = self.controls
-        if name == "tutorial":
-            if value.name in RECIPES:
-                c["recipe"].value = value.name
-            return
-        if name == "pins":
-            return
-        if name == "real":
-            for fixed in FIXED:
-                c[fixed].disabled = value
-        if name == "position":
-            return  # the step controls follow the frame (_show)
-        if name == "gamma":
-            self._show_stepsize_use(value)
-        if name in CONTROLLED:
-            value = self._shown(name)
-        show_value(c[WIDGET_OF.get(name, name)], value)
-
-    def _show_stepsize_use(self, gamma: float) -> None:
-        """stepsize does nothing while γ = 1: its slider steps aside and says so."""
-        widget, hint = self.controls["stepsize"], TABLE["stepsize"].help
-        widget.disabled = gamma == 1
-        widget.tooltip = f"no effect while γ = 1 (no decay): set γ below 1 first. {hint}" if gamma == 1 else hint
 
     def _mark(self, name: str) -> None:
         """The CSS class ``rw-lab-<recipe>`` on the Lab (for pages and tests to find it)."""
         for old in [k for k in self._dom_classes if k.startswith("rw-lab-")]:
             self.remove_class(old)
         self.add_class(f"rw-lab-{name}")
-
-
-def _fmt(value) -> str:
-    return f"{value:g}" if isinstance(value, (int, float)) and not isinstance(value, bool) else repr(value)
 
 
 def _check_figsize(figsize) -> tuple[float, float]:

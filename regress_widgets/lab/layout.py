@@ -1,44 +1,98 @@
 """Where the Lab's widgets go. Two arrangements, both made to fit a 1280 × 800 classroom projector in JupyterLab:
 
 * ``full`` (one Lab): the figure first, the controls in a narrow column beside it (below it when the
-  notebook is too narrow, the key sliders lr and batch size first), then the play controls and readouts.
+  notebook is too narrow), grouped by meaning — the learning rate (lr, γ, stepsize), the data (batch size,
+  noise, seed), the run (its length) — then the play controls and readouts.
 * ``compact`` (a SideBySide column, 272 px): the figure, then only lr and batch size, the readouts, and
-  every other control folded in a closed "more settings" accordion.
+  every other control folded under a closed "more settings" button.
+
+Every setting is a row: its slider (one label width for all, so the tracks line up) and the box where its
+value is typed exactly; under the row, a line that says what the Lab refused or corrected there.
 """
 
 from __future__ import annotations
 
 import ipywidgets as W
 
-from .state import CONTROLLED
-
-COLUMN = "270px"  # the full Lab's control column
+COLUMN = "290px"  # the full Lab's control column
 SCREEN_DPI = 62  # the full Lab's 12.8 × 7.2 in figure on screen: 794 × 446 px, room for the column beside it
+GROUPS = (("learning rate", ("lr", "gamma", "stepsize")), ("data", ("batch_size", "noise", "seed")),
+          ("run", ("steps", "epochs")))
+COMPACT = {"label": "56px", "box": "54px", "names": {"batch_size": "batch", "gamma": "γ"}}
+"""A side-by-side column is narrow (277 px with JupyterLab's file browser open): shorter labels and boxes, so
+every track stays ≥ 120 px, in the "more settings" accordion too."""
+
+
+class Folded(W.VBox):
+    """A button that shows or hides ``body`` below it (closed at first). Unlike an Accordion it adds no padding
+    around what it holds, so a narrow column's sliders keep their width."""
+
+    def __init__(self, title: str, body: W.Widget):
+        self.button = W.ToggleButton(value=False, description=title, icon="chevron-right",
+                                     layout=W.Layout(width="100%"))
+        self.body = body
+        body.layout.display = "none"
+        self.button.observe(self._toggle, names="value")
+        super().__init__([self.button, body], layout=W.Layout(width="100%"))
+
+    @property
+    def is_open(self) -> bool:
+        return self.button.value
+
+    def _toggle(self, change) -> None:
+        self.body.layout.display = None if change["new"] else "none"
+        self.button.icon = "chevron-down" if change["new"] else "chevron-right"
 
 
 def _row(*items, wrap: bool = False) -> W.HBox:
     return W.HBox(list(items), layout=W.Layout(align_items="center", flex_flow="row wrap" if wrap else "row"))
 
 
-def _more(c: dict, show_seed: bool) -> list:
-    """The controls past lr and batch size, in the order a student looks for them."""
-    return [c["gamma"], c["stepsize"], c["noise"], c["steps"], c["epochs"], *([c["seed"]] if show_seed else [])]
+def _setting(c: dict, typed: dict, notes: dict, name: str) -> list:
+    """A setting's row (slider and typed box) and its note line."""
+    slider = c[name]
+    slider.layout.width = "auto"
+    slider.layout.flex = "1 1 auto"
+    parts = [slider, typed[name]] if name in typed else [slider]
+    return [W.HBox(parts, layout=W.Layout(width="100%", align_items="center")), notes[name]]
 
 
-def arrange(c: dict, figure, r, *, compact: bool, show_recipe: bool,
-            show_seed: bool) -> tuple[list, W.Accordion | None]:
-    """The Lab's children (and its "more settings" accordion in the compact arrangement)."""
-    for name in CONTROLLED:  # sliders fill their column
-        c[name].layout.width = "100%"
+def _heading(text: str) -> W.HTML:
+    return W.HTML(f"<div style='margin:6px 0 0;color:#444;font-weight:bold;border-bottom:1px solid #ddd'>"
+                  f"{text}</div>")
+
+
+def arrange(c: dict, typed: dict, figure, r, *, compact: bool, show_recipe: bool,
+            show_seed: bool) -> tuple[list, Folded | None]:
+    """The Lab's children (and its folded "more settings" in the compact arrangement)."""
     figure = [figure] if figure is not None else []
     recipe = [c["recipe"]] if show_recipe else []
+    shown = [n for _, names in GROUPS for n in names if show_seed or n != "seed"]
+
+    def rows(names):
+        return [w for n in names if n in shown for w in _setting(c, typed, r.notes, n)]
+
     if compact:
-        more = W.VBox([*recipe, *_more(c, show_seed), _row(c["play"], r.step_info), c["step"], c["pair"], c["zoom"],
-                       _row(c["pin"], c["clear_pins"]), r.pins_table, c["reset"], c["framework"], r.framework_info])
-        accordion = W.Accordion(children=[more], titles=("more settings",), selected_index=None)
-        return [*figure, c["lr"], r.lr_info, c["batch_size"], r.message_box, r.readout, accordion], accordion
-    column = W.VBox([*recipe, c["lr"], r.lr_info, c["batch_size"], r.message_box, *_more(c, show_seed),
-                     c["reset"], c["framework"], r.framework_info], layout=W.Layout(width=COLUMN, min_width=COLUMN))
+        for name in (*(n for _, names in GROUPS for n in names),):
+            c[name].style.description_width = COMPACT["label"]
+            c[name].description = COMPACT["names"].get(name, c[name].description)
+            if name in typed:
+                typed[name].layout.width = typed[name].layout.min_width = COMPACT["box"]
+        more = W.VBox([*recipe, *rows(("gamma", "stepsize", "noise", "steps", "epochs", "seed")),
+                       _row(c["play"], r.step_info), c["step"], c["pair"], c["zoom"], _row(c["pin"], c["clear_pins"]),
+                       r.pins_table, c["reset"], c["framework"], r.framework_info])
+        c["step"].style.description_width = COMPACT["label"]
+        c["step"].description = "step"
+        folded = Folded("more settings", more)
+        return [*figure, *rows(("lr",)), r.lr_info, *rows(("batch_size",)), r.message_box, r.readout,
+                folded], folded
+    groups = []
+    for title, names in GROUPS:
+        groups.append(_heading(title))
+        for name in names:
+            groups += rows((name,)) + ([r.lr_info] if name == "lr" else [])
+    column = W.VBox([*recipe, *groups, r.message_box, c["reset"], c["framework"], r.framework_info],
+                    layout=W.Layout(width=COLUMN, min_width=COLUMN))
     top = W.HBox([*figure, column], layout=W.Layout(flex_flow="row wrap", align_items="flex-start", grid_gap="12px"))
     view = _row(c["play"], c["step"], r.step_info, c["pair"], c["zoom"], wrap=True)
     bottom = W.HBox([r.readout, W.VBox([_row(c["pin"], c["clear_pins"]), r.pins_table])],

@@ -11,6 +11,7 @@ import numpy as np
 
 from ..panels import STATUS_COLORS, Frame
 from ..verdict import full_loss
+from .state import CONTROLLED
 
 WARN_COLOR = "#b35c00"
 
@@ -35,6 +36,10 @@ class Readouts:
         self.pins_table = W.HTML()
         self.framework_info = W.HTML()
         self.message_box = W.HTML()
+        self.notes = {name: W.HTML() for name in (*CONTROLLED, "seed")}
+        for name, note in self.notes.items():
+            note.add_class(f"rw-note-{name}")
+        """A line under each setting's row: what the Lab refused or corrected there."""
         self.message = ""
         self.show_pins(())
 
@@ -105,8 +110,12 @@ class Readouts:
     def show_real(self, text_html: str) -> None:
         self.framework_info.value = text_html
 
-    def say(self, text: str | None = None, color: str = STATUS_COLORS["diverged"]) -> None:
-        """Show a message (a refusal, a clamped value); None clears it."""
+    def say(self, text: str | None = None, color: str = STATUS_COLORS["diverged"], at: str | None = None) -> None:
+        """Show a message (a refusal, a clamped value) under the setting ``at``'s row, or under the controls;
+        None clears every message."""
         self.message = text or ""
-        self.message_box.value = "" if text is None else (
-            f"<div style='color:{color};font-weight:bold;padding:2px 0'>{html.escape(text)}</div>")
+        shown = "" if text is None else (
+            f"<div style='color:{color};font-weight:bold;padding:0 0 2px;line-height:1.25'>{html.escape(text)}</div>")
+        for name, note in self.notes.items():
+            note.value = shown if name == at else ""
+        self.message_box.value = shown if at not in self.notes else ""

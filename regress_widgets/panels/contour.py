@@ -157,7 +157,7 @@ class ContourPanel:
         compact = self.layout.compact
         self.ax.set_xlabel(names[i], fontsize=self.layout.label + 2, labelpad=1)
         self.ax.set_ylabel(names[j], fontsize=self.layout.label + 2, rotation=90 if compact else 0,
-                           labelpad=2 if compact else 10)
+                           labelpad=2 if compact else 4)
         held = [k for k in range(len(names)) if k not in (i, j)]
         self.held_text.set_text("\n".join(f"{names[k]} held at {opt[k]:.3g} (least squares); path projected"
                                            for k in held))

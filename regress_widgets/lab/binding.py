@@ -1,0 +1,129 @@
+"""The Lab's widgets and its state, kept in step: :class:`Binding`."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from ..recipes import RECIPES, InvalidSetting
+from ..settings import TABLE
+from .readouts import WARN_COLOR, Readouts
+from .real_run import FIXED
+from .sliders import parse_typed, show_value, shown_text
+from .state import CONTROLLED, VIEW, LabState
+
+WIDGET_OF = {"real": "framework", "position": "step"}
+
+
+class Binding:
+    """Shows the state on the controls, and hands what a student moves or types to ``change`` (the Lab's one
+    way to change its state); when the change is refused, the control is put back and the reason said under it.
+    A control that shows what the state holds is heard as no change, so no flags are needed to keep them apart."""
+
+    def __init__(self, controls: dict, typed: dict, state: LabState, readouts: Readouts, change):
+        self.controls = controls
+        self.typed = typed
+        self.state = state
+        self.readouts = readouts
+        self.change = change
+        self._note: tuple | None = None  # ((control, value it was clamped to), what to say)
+
+    def listen(self) -> None:
+        c = self.controls
+        for name in (*CONTROLLED, "seed", "recipe", "real", "position", "pair", "zoom"):
+            c[WIDGET_OF.get(name, name)].observe(partial(self.heard, name), names="value")
+        for name in CONTROLLED:
+            c[name].on_clamp = self.clamped
+            self.typed[name].observe(partial(self.typed_in, name), names="value")
+
+    def current(self, name: str):
+        return self.state.tutorial.name if name == "recipe" else self.shown(name)
+
+    def shown(self, name: str):
+        """What the control of ``name`` shows: the state's value; for the run length the tutorial does not
+        count in (its slider is hidden), the length in those units."""
+        s = self.state
+        value = getattr(s, name)
+        if value is None and name == "epochs":  # a stream has no epochs: its hidden slider stands at 1
+            return 1
+        if value is None and name == "steps":
+            return s.epochs * -(-s.tutorial.n_examples // s.batch_size)
+        return value
+
+    def heard(self, name: str, change) -> None:
+        """A student moved a control: change the state, or put the control back and say why."""
+        value, current = change["new"], self.current(name)
+        if value == current or value is None:
+            return
+        clamp, self._note = self._note, None
+        note = clamp[1] if clamp and clamp[0] == (name, value) else None  # this very value was clamped
+        try:
+            self.change({name: value})
+        except (InvalidSetting, ValueError) as err:
+            self.show({"name": name, "new": getattr(self.state, name, current)})
+            self.readouts.say(f"Refused: {err}. {name} stays at {_fmt(current)}.", at=name)
+            return
+        except Exception as err:  # noqa: BLE001 - whatever went wrong, say so and keep the last good run
+            self.show({"name": name, "new": getattr(self.state, name, current)})
+            self.readouts.say(f"Could not run with {name} = {value!r}: {err}. {name} stays at {_fmt(current)}.",
+                              at=name)
+            return
+        if name not in VIEW:
+            self.readouts.say(note, color=WARN_COLOR, at=name)
+
+    def typed_in(self, name: str, change) -> None:
+        """A value typed into a setting's box: taken exactly as typed, or refused with the reason."""
+        kind, current = TABLE[name].kind, self.shown(name)
+        if change["new"] == shown_text(kind, current):
+            return  # the box shows the state (a push from it)
+        try:
+            value = parse_typed(name, kind, change["new"])
+        except ValueError as err:
+            self.show({"name": name, "new": getattr(self.state, name)})
+            self.readouts.say(f"Refused: {err}. {name} stays at {_fmt(current)}.", at=name)
+            return
+        self.heard(name, {"new": value})
+
+    def clamped(self, widget, asked, got) -> None:
+        name = next((k for k, w in self.controls.items() if w is widget), "value")
+        if name == "epochs" and self.state.tutorial.streaming:  # its epochs slider is hidden, pinned at 1
+            text = f"epochs: {self.state.tutorial.name} draws a fresh batch every step: use steps."
+        else:
+            base = getattr(widget, "base", None)
+            lo, hi = (base ** widget.min, base ** widget.max) if base else (widget.min, widget.max)
+            text = f"{name} = {asked:g} is outside the slider's range [{lo:g}, {hi:g}]; using {got:g} instead."
+        self._note = ((name, got), text)
+        self.readouts.say(text, color=WARN_COLOR, at=name)
+
+    def show(self, change) -> None:
+        """The state changed: show it on the widgets (which then hear a value equal to the state's)."""
+        name, value = change["name"], change["new"]
+        c = self.controls
+        if name == "tutorial":
+            if value.name in RECIPES:
+                c["recipe"].value = value.name
+            return
+        if name == "pins":
+            return
+        if name == "real":
+            for fixed in FIXED:
+                c[fixed].disabled = value
+                if fixed in self.typed:
+                    self.typed[fixed].disabled = value
+        if name == "position":
+            return  # the step controls follow the frame (_show)
+        if name == "gamma":
+            self._show_stepsize_use(value)
+        if name in CONTROLLED:
+            value = self.shown(name)
+            self.typed[name].value = shown_text(TABLE[name].kind, value)
+        show_value(c[WIDGET_OF.get(name, name)], value)
+
+    def _show_stepsize_use(self, gamma: float) -> None:
+        """stepsize does nothing while γ = 1: its slider steps aside and says so."""
+        widget, hint = self.controls["stepsize"], TABLE["stepsize"].help
+        widget.disabled = self.typed["stepsize"].disabled = gamma == 1
+        widget.tooltip = f"no effect while γ = 1 (no decay): set γ below 1 first. {hint}" if gamma == 1 else hint
+
+
+def _fmt(value) -> str:
+    return f"{value:g}" if isinstance(value, (int, float)) and not isinstance(value, bool) else repr(value)

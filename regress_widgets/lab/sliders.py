@@ -1,0 +1,102 @@
+"""The Lab's setting controls: sliders that report clamping, a batch-size slider on a doubling scale, and the box
+beside each slider where a value is typed exactly (the browser never corrects it; the Lab accepts or refuses it)."""
+
+from __future__ import annotations
+
+import math
+
+import ipywidgets as W
+from traitlets import Int, validate
+
+LR_DIGITS = 4  # a value dragged or typed in the browser is kept to this many significant digits
+
+
+class _Reporting:
+    """A bounded widget that tells ``on_clamp(widget, asked, got)`` when it clamped a value."""
+
+    on_clamp = None
+
+    @validate("value")
+    def _validate_value(self, proposal):
+        value = super()._validate_value(proposal)
+        asked = proposal["value"]
+        changed = value != asked and not (isinstance(asked, float) and math.isnan(asked))
+        if changed and self.on_clamp is not None:
+            self.on_clamp(self, asked, value)
+        return value
+
+
+class LogSlider(_Reporting, W.FloatLogSlider):
+    """A log slider whose browser values are rounded to ``LR_DIGITS`` significant digits: the handle moves
+    on a fine exponent grid (step 0.001), so a dragged value reads 0.05, not 10^-1.301."""
+
+    def set_state(self, sync_data):
+        value = sync_data.get("value")
+        if isinstance(value, float) and math.isfinite(value) and value > 0:
+            sync_data = {**sync_data, "value": float(f"{value:.{LR_DIGITS}g}")}
+        super().set_state(sync_data)
+
+
+class BatchSlider(_Reporting, W.FloatLogSlider):
+    """Batch size on a doubling scale (1, 2, 4, 8, …): every drag step doubles or halves it. A whole number
+    given any other way (typed, or from code) is kept exactly; the Lab refuses one that is not whole."""
+
+    @validate("value")
+    def _validate_value(self, proposal):
+        value = super()._validate_value(proposal)
+        if isinstance(value, float) and math.isfinite(value) and abs(value - round(value)) < 1e-9 * max(value, 1):
+            return int(round(value))  # 2 ** k in floating point is whole: say it as an int
+        return value
+
+
+class FloatSlider(_Reporting, W.FloatSlider):
+    pass
+
+
+class IntSlider(_Reporting, W.IntSlider):
+    """An integer slider that refuses 2.5 (ipywidgets' own would quietly make it 2)."""
+
+    value = Int(0, help="Int value").tag(sync=True)
+
+
+def typed_box(name: str) -> W.Text:
+    """The box beside a slider: a value typed here reaches the Lab as typed (Enter or leaving the box)."""
+    box = W.Text(continuous_update=False, layout=W.Layout(width="62px", min_width="62px"))
+    box.add_class(f"rw-typed-{name}")
+    return box
+
+
+def show_value(widget, value) -> None:
+    """Show ``value`` on ``widget``, stretching a slider's range to hold it (a value set in code may lie outside)."""
+    if value is None:
+        return
+    log = getattr(widget, "base", None)
+    if hasattr(widget, "max") and not isinstance(widget, W.Play):
+        position = math.log(value, log) if log and value > 0 else value
+        with widget.hold_trait_notifications():  # nested in configure's: its range first, then this
+            if position > widget.max:
+                widget.max = math.ceil(position) if log else position
+            if position < widget.min:
+                widget.min = math.floor(position) if log else position
+            widget.value = value
+    elif widget.value != value:
+        widget.value = value
+
+
+def shown_text(kind: type, value) -> str:
+    """How a typed box shows a value: whole numbers as they are, others to ``LR_DIGITS`` significant digits."""
+    if value is None:
+        return ""
+    return str(int(value)) if kind is int else f"{value:.{LR_DIGITS}g}"
+
+
+def parse_typed(name: str, kind: type, text: str):
+    """The number typed for ``name`` (an int setting gets an int when the text is whole), or ValueError."""
+    text = text.strip().replace("\u2212", "-").replace(",", ".")
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"{name}: {text!r} is not a number") from None
+    if kind is int and math.isfinite(value) and value.is_integer():
+        return int(value)
+    return value
