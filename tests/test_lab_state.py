@@ -197,3 +197,46 @@ def test_the_seed_box_refuses_instead_of_clamping():
     lab.controls["seed"].value = -1
     assert "seed must be an integer ≥ 0, got -1" in lab.message and lab.run.seed == 0
     assert lab.controls["seed"].value == 0
+
+
+def test_the_optimizer_controls_reach_the_run_and_say_what_they_do():
+    lab = Lab("pytorch", display="none")
+    lab.controls["optimizer"].value = "adam"
+    expected = rw.train("pytorch", seed=0, optimizer="adam")
+    np.testing.assert_array_equal(lab.run.theta, expected.theta)
+    shown = {n: lab.controls[n].layout.display for n in ("momentum", "beta1", "beta2", "eps", "weight_decay")}
+    assert shown == {"momentum": "none", "beta1": None, "beta2": None, "eps": None, "weight_decay": None}
+    assert "no fixed stability limit" in lab.lr_info.value
+    assert any("Adam β₁ 0.9 β₂ 0.999" in t for t in _texts(lab.figure))
+    lab.set(optimizer="sgd", momentum=0.5)
+    assert lab.controls["momentum"].layout.display is None and lab.controls["beta1"].layout.display == "none"
+    limit = lab.landscape.lr_limit("sgd", 0.5)
+    assert f"{limit:.3g}" in lab.lr_info.value and "2(1+β)/λmax" in lab.lr_info.value
+    assert any("momentum β 0.5" in t for t in _texts(lab.figure))
+    plain = lab.landscape
+    lab.typed["weight_decay"].value = "0.05"
+    assert lab.recipe.weight_decay == 0.05 and lab.landscape.weight_decay == 0.05
+    np.testing.assert_allclose(lab.landscape.optimum, plain.with_weight_decay(0.05).optimum)
+    lab.typed["momentum"].value = "1"
+    assert "momentum must be a number in [0, 1)" in lab.message and lab.recipe.momentum == 0.5
+    lab.reset()
+    assert (lab.recipe.optimizer, lab.recipe.momentum, lab.recipe.weight_decay) == ("sgd", 0.0, 0.0)
+
+
+def test_an_optimizer_on_the_real_runs_data_is_not_called_the_framework():
+    lab = Lab("pytorch", display="none")
+    lab.set(real=True)
+    assert lab.framework_deviation is not None
+    lab.set(optimizer="nesterov", momentum=0.9)
+    assert lab.framework_deviation is None and "tutorial's settings" in lab.panels.reference_label
+    assert lab.run.stream is lab.real.stream  # still the recording's data
+
+
+def test_one_optimizer_choice_for_the_three_tutorials():
+    side = SideBySide(display="none")
+    side.optimizer.value = ("nesterov", 0.9)
+    for name, lab in side.labs.items():
+        assert (lab.recipe.optimizer, lab.recipe.momentum) == ("nesterov", 0.9)
+        np.testing.assert_array_equal(lab.run.theta, rw.train(name, optimizer="nesterov", momentum=0.9).theta)
+    side.optimizer.value = ("sgd", 0.0)
+    assert all(lab.recipe.optimizer == "sgd" and lab.recipe.momentum == 0 for lab in side.labs.values())

@@ -31,7 +31,8 @@ def assert_shows(lab):
     assert steps[0] == 0 and steps[-1] == min(lab.position, run.last_finite)
     np.testing.assert_array_equal(x, run.theta[steps, i])
     np.testing.assert_array_equal(y, run.theta[steps, j])
-    settings = {name: lab.controls[name].value for name in ("lr", "gamma", "stepsize", "batch_size", "noise")}
+    settings = {name: lab.controls[name].value for name in ("lr", "gamma", "stepsize", "batch_size", "noise",
+                                                             *rw.settings.OPTIMIZER_SETTINGS)}
     length = "steps" if run.recipe.epochs is None else "epochs"
     settings[length] = lab.controls[length].value
     expected = rw.train(run.recipe.name, seed=lab.controls["seed"].value, **settings)

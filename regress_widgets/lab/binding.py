@@ -31,7 +31,7 @@ class Binding:
         c = self.controls
         for name in (*CONTROLLED, "seed", "recipe", "real", "position", "pair", "zoom"):
             c[WIDGET_OF.get(name, name)].observe(partial(self.heard, name), names="value")
-        for name in CONTROLLED:
+        for name in self.typed:  # the numeric settings: a slider that may clamp, and a box to type into
             c[name].on_clamp = self.clamped
             self.typed[name].observe(partial(self.typed_in, name), names="value")
 
@@ -113,16 +113,30 @@ class Binding:
             return  # the step controls follow the frame (_show)
         if name == "gamma":
             self._show_stepsize_use(value)
+        if name == "optimizer":
+            self._show_optimizer_use(value)
         if name in CONTROLLED:
             value = self.shown(name)
-            self.typed[name].value = shown_text(TABLE[name].kind, value)
+            if name in self.typed:
+                self.typed[name].value = shown_text(TABLE[name].kind, value)
         show_value(c[WIDGET_OF.get(name, name)], value)
+
+    def _show_optimizer_use(self, optimizer: str) -> None:
+        """Only the settings the chosen optimizer uses are shown (momentum for sgd and nesterov; β₁, β₂, ε for
+        Adam); weight decay acts in all three."""
+        for name, optimizers in ACTS.items():
+            display = None if optimizer in optimizers else "none"
+            self.controls[name].layout.display = self.typed[name].layout.display = display
 
     def _show_stepsize_use(self, gamma: float) -> None:
         """stepsize does nothing while γ = 1: its slider steps aside and says so."""
         widget, hint = self.controls["stepsize"], TABLE["stepsize"].help
         widget.disabled = self.typed["stepsize"].disabled = gamma == 1
         widget.tooltip = f"no effect while γ = 1 (no decay): set γ below 1 first. {hint}" if gamma == 1 else hint
+
+
+ACTS = {"momentum": ("sgd", "nesterov"), "beta1": ("adam",), "beta2": ("adam",), "eps": ("adam",)}
+"""Which optimizers each optimizer setting acts in: the others' rows step aside."""
 
 
 def _fmt(value) -> str:

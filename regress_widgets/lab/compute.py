@@ -38,10 +38,12 @@ class Runner:
 
     def __init__(self):
         self._data = _LRU(4)
+        self._decays = _LRU(6)
         self._streams = _LRU(6)
 
     def clear(self) -> None:
         self._data.clear()
+        self._decays.clear()
         self._streams.clear()
 
     def data(self, recipe: Recipe, seed: int):
@@ -54,13 +56,19 @@ class Runner:
 
         return self._data.get_or((recipe.name, recipe.n_examples, seed, recipe.noise), make)
 
+    def _decayed(self, landscape: Landscape, weight_decay: float) -> Landscape:
+        """The surface with weight decay λ (its optimum and Hessian move): made once per λ and data."""
+        # the key holds the landscape itself (hashed by identity), so it stays alive as long as its variant
+        return self._decays.get_or((landscape, weight_decay), lambda: landscape.with_weight_decay(weight_decay))
+
     def run(self, recipe: Recipe, seed: int, real: RealRun | None = None) -> tuple[Run, Landscape]:
         """The run of ``recipe`` (already valid) and the landscape it descends."""
         if real is not None:  # the data, batches and start the real framework drew
             with np.errstate(all="ignore"):
                 run = train(recipe, seed=real.seed, stream=real.stream, theta0=real.recording.theta0)
-            return run, real.landscape
+            return run, self._decayed(real.landscape, recipe.weight_decay)
         dataset, landscape = self.data(recipe, seed)
+        landscape = self._decayed(landscape, recipe.weight_decay)
         key = (recipe.name, recipe.n_examples, seed, recipe.noise, recipe.batch_size, recipe.total_steps)
         stream = self._streams.get_or(key, lambda: make_stream(recipe, seed, dataset))
         with np.errstate(all="ignore"):

@@ -33,6 +33,9 @@ def control_ranges(recipe: Recipe) -> dict[str, dict]:
                       step=round(recipe.noise / 100, 6) or 0.01),
         "steps": dict(min=TABLE["steps"].low, max=max(10 * total, 1000)),
         "epochs": dict(min=TABLE["epochs"].low, max=1 if recipe.epochs is None else 4 * recipe.epochs),
+        "momentum": dict(min=0.0, max=0.99), "beta1": dict(min=0.0, max=0.99), "beta2": dict(min=0.9, max=0.9999),
+        "eps": dict(min=-10, max=-2),  # exponents of 10
+        "weight_decay": dict(min=0.0, max=0.1),
     }
     return ranges
 
@@ -63,6 +66,14 @@ def make_controls() -> dict[str, W.Widget]:
                           layout=W.Layout(width="100%")),
     }
     c["seed"].tooltip = TABLE["seed"].help
+    c["optimizer"] = W.Dropdown(options=TABLE["optimizer"].choices, value="sgd", description=TABLE["optimizer"].label,
+                                style=SLIDER_STYLE, layout=W.Layout(width="100%"))
+    c["optimizer"].tooltip = TABLE["optimizer"].help
+    c["momentum"] = _slider("momentum", min=0.0, max=0.99, step=0.01, value=0.0, layout=wide())
+    c["beta1"] = _slider("beta1", min=0.0, max=0.99, step=0.01, value=0.9, layout=wide())
+    c["beta2"] = _slider("beta2", min=0.9, max=0.9999, step=0.0001, value=0.999, layout=wide())
+    c["eps"] = _slider("eps", base=10, min=-10, max=-2, step=0.1, value=1e-8, layout=wide())
+    c["weight_decay"] = _slider("weight_decay", min=0.0, max=0.1, step=0.001, value=0.0, layout=wide())
     c["recipe"] = W.Dropdown(options=[(r.title, name) for name, r in RECIPES.items()], layout=W.Layout(width="100%"))
     c["reset"] = W.Button(description="back to the tutorial's values", icon="undo",
                           tooltip="every slider back to the tutorial's setting (the seed stays)",
@@ -83,7 +94,7 @@ def make_controls() -> dict[str, W.Widget]:
 
 def make_typed() -> dict[str, W.Text]:
     """A box beside each setting's slider, to type a value exactly."""
-    return {name: typed_box(name) for name in CONTROLLED}
+    return {name: typed_box(name) for name in CONTROLLED if TABLE[name].kind is not str}
 
 
 def configure(controls: dict, tutorial: Recipe, shown: dict) -> None:

@@ -183,7 +183,7 @@ class Lab(W.VBox):
     def reset(self) -> None:
         """Back to the tutorial's values (the seed stays; with the real run shown, its lr, γ and stepsize)."""
         tutorial = self.state.tutorial
-        names = FREE if self.state.real else [k for k in tutorial.settings if k in CONTROLLED]
+        names = FREE if self.state.real else [k for k in CONTROLLED if getattr(tutorial, k) is not None]
         self._change({k: getattr(tutorial, k) for k in names})
         self.readouts.say()
 
@@ -279,8 +279,9 @@ class Lab(W.VBox):
         for name in ("steps", "epochs"):  # the run length the tutorial does not count in: its row steps aside
             self.typed[name].layout.display = self.controls[name].layout.display
         for name, value in shown.items():
-            self.typed[name].value = shown_text(TABLE[name].kind, value)
-        for name in ("real", "seed", "pair", "zoom", "gamma"):
+            if name in self.typed:
+                self.typed[name].value = shown_text(TABLE[name].kind, value)
+        for name in ("real", "seed", "pair", "zoom", "gamma", "optimizer"):
             self.binding.show({"name": name, "new": getattr(self.state, name)})
         self.frame = None
         self.figure.clear()

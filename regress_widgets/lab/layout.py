@@ -17,8 +17,11 @@ import ipywidgets as W
 COLUMN = "290px"  # the full Lab's control column
 SCREEN_DPI = 62  # the full Lab's 12.8 × 7.2 in figure on screen: 794 × 446 px, room for the column beside it
 GROUPS = (("learning rate", ("lr", "gamma", "stepsize")), ("data", ("batch_size", "noise", "seed")),
-          ("run", ("steps", "epochs")))
-COMPACT = {"label": "56px", "box": "54px", "names": {"batch_size": "batch", "gamma": "γ"}}
+          ("run", ("steps", "epochs")),
+          ("optimizer", ("optimizer", "momentum", "beta1", "beta2", "eps", "weight_decay")))
+COMPACT = {"label": "56px", "box": "54px", "names": {"batch_size": "batch", "gamma": "γ", "optimizer": "optim.",
+                                                       "momentum": "β", "beta1": "β₁", "beta2": "β₂", "eps": "ε",
+                                                       "weight_decay": "λ decay"}}
 """A side-by-side column is narrow (277 px with JupyterLab's file browser open): shorter labels and boxes, so
 every track stays ≥ 120 px, in the "more settings" accordion too."""
 
@@ -79,6 +82,7 @@ def arrange(c: dict, typed: dict, figure, r, *, compact: bool, show_recipe: bool
             if name in typed:
                 typed[name].layout.width = typed[name].layout.min_width = COMPACT["box"]
         more = W.VBox([*recipe, *rows(("gamma", "stepsize", "noise", "steps", "epochs", "seed")),
+                       *rows(("optimizer", "momentum", "beta1", "beta2", "eps", "weight_decay")),
                        _row(c["play"], r.step_info), c["step"], c["pair"], c["zoom"], _row(c["pin"], c["clear_pins"]),
                        r.pins_table, c["reset"], c["framework"], r.framework_info])
         c["step"].style.description_width = COMPACT["label"]

@@ -57,13 +57,15 @@ class Readouts:
         self.step_info.value = f"<span style='font-size:1.05em'>step <b>{k}</b> of {frame.run.steps}{epoch}</span>"
 
     def _show_limit(self, frame: Frame) -> None:
-        lr_max, lr = frame.landscape.lr_max, frame.recipe.lr
-        if lr > lr_max:
+        limit, lr, name = frame.lr_limit, frame.recipe.lr, frame.limit_name
+        if limit is None:  # Adam
+            self.lr_info.value = f"<span style='color:#555'>Adam: {html.escape(name)}</span>"
+        elif lr > limit:
             self.lr_info.value = (f"<span style='color:{STATUS_COLORS['diverged']}'><b>⚠ past the stability "
-                                  f"limit 2/λmax ≈ {lr_max:.3g}</b>: expect divergence</span>")
+                                  f"limit {name} ≈ {limit:.3g}</b>: expect divergence</span>")
         else:
-            self.lr_info.value = (f"<span style='color:#555'>lr can grow <b>×{lr_max / lr:.3g}</b> before the "
-                                  f"stability limit 2/λmax ≈ <b>{lr_max:.3g}</b></span>")
+            self.lr_info.value = (f"<span style='color:#555'>lr can grow <b>×{limit / lr:.3g}</b> before the "
+                                  f"stability limit {name} ≈ <b>{limit:.3g}</b></span>")
 
     def _show_theta(self, frame: Frame) -> None:
         run, land, recipe, status = frame.run, frame.landscape, frame.recipe, frame.status

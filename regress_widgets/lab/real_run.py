@@ -18,10 +18,12 @@ from ..data import Stream
 from ..landscape import Landscape
 from ..recipes import RECIPES, Recipe
 from ..recording import Recording, deviation, within
+from ..settings import OPTIMIZER_SETTINGS
 
 FIXED = ("batch_size", "noise", "seed", "steps", "epochs")
 """The controls a recording fixes: it is one draw of data, of one length, cut into batches of one size."""
-FREE = ("lr", "gamma", "stepsize")
+FREE = ("lr", "gamma", "stepsize", *OPTIMIZER_SETTINGS)
+"""The settings the Lab may change on the recording's data (the paths agree only at the recording's own)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -73,7 +75,8 @@ class RealRun:
         """HTML: how far the engine's path is from the framework's, or why they are not compared."""
         name = html.escape(self.title)
         if not self.same_settings(recipe):
-            theirs = ", ".join(f"{k} {getattr(self.recipe, k):g}" for k in FREE)
+            theirs = ", ".join(f"{k} {_word(getattr(self.recipe, k))}" for k in FREE
+                               if k in ("lr", "gamma", "stepsize") or getattr(recipe, k) != getattr(self.recipe, k))
             return (f"<div style='color:#b35c00'>The orange path is the real {name} at the tutorial's settings "
                     f"({theirs}); yours differ, so the two paths part ways.</div>")
         tol = self.recording.tolerance
@@ -82,6 +85,10 @@ class RealRun:
         return (f"<div>engine vs real {name}: largest |θ difference| <b style='color:{color}'>{gap:.1e}</b> "
                 f"over {len(theta) - 1:,} steps — {'the same path' if same else 'they differ'} "
                 f"({self.recording.meta['dtype']} tolerance {tol:g})</div>")
+
+
+def _word(value) -> str:
+    return value if isinstance(value, str) else f"{value:g}"
 
 
 def available(recipe: Recipe) -> bool:

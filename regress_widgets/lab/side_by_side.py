@@ -12,6 +12,10 @@ from ..settings import check_seed
 from .lab import Lab
 from .views import choose_display
 
+SHARED_OPTIMIZERS = (("plain SGD (the tutorials')", ("sgd", 0.0)), ("heavy-ball momentum, β 0.9", ("sgd", 0.9)),
+                     ("Nesterov, β 0.9", ("nesterov", 0.9)), ("Adam", ("adam", 0.0)))
+"""The shared choice of update rule: each sets the optimizer and its momentum together (Nesterov needs β > 0)."""
+
 
 class SideBySide(W.VBox):
     """The three tutorials next to each other, sharing the seed and the play position.
@@ -46,6 +50,11 @@ class SideBySide(W.VBox):
                                layout=W.Layout(width="auto"))
         self.real.tooltip = ("each Lab trains on the data its real framework drew (a shipped recording) and draws "
                              "the framework's recorded path")
+        self.optimizer = W.Dropdown(options=SHARED_OPTIMIZERS, value=SHARED_OPTIMIZERS[0][1], description="all three",
+                                    style={"description_width": "70px"}, layout=W.Layout(width="260px"))
+        self.optimizer.tooltip = ("one update rule for the three tutorials, each with its framework's own conventions "
+                                  "(where lr sits in the momentum, Adam's step counter)")
+        self.optimizer.observe(self._on_optimizer, names="value")
         self.seed.observe(self._on_seed, names="value")
         self.real.observe(self._on_real, names="value")
         self.progress.observe(self._on_progress, names="value")
@@ -56,7 +65,7 @@ class SideBySide(W.VBox):
         columns_box = W.GridBox([W.VBox([t, lab]) for t, lab in zip(titles, self.labs.values(), strict=True)],
                                 layout=W.Layout(grid_template_columns=f"repeat({columns}, minmax(0, 1fr))",
                                                 grid_gap="8px", width="100%"))
-        header = W.HBox([self.seed, self.play, self.progress, self.reset_all, self.real],
+        header = W.HBox([self.seed, self.play, self.progress, self.reset_all, self.real, self.optimizer],
                         layout=W.Layout(flex_flow="row wrap", align_items="center"))
         super().__init__([header, columns_box], layout=W.Layout(width="100%"))
 
@@ -66,6 +75,12 @@ class SideBySide(W.VBox):
     @property
     def runs(self) -> dict[str, Run]:
         return {name: lab.run for name, lab in self.labs.items()}
+
+    def _on_optimizer(self, change) -> None:
+        optimizer, momentum = change["new"]
+        for lab in self.labs.values():
+            lab.set(optimizer=optimizer, momentum=momentum)
+        self._on_progress({"new": self.progress.value})
 
     def _on_seed(self, change) -> None:
         if self.real.value:  # the recordings' seeds: refused, and the box shows the labs' own seed again

@@ -12,11 +12,12 @@ from traitlets import Bool, Dict, Float, HasTraits, Instance, Int, Tuple, Unicod
 
 from ..panels import Path
 from ..recipes import Recipe
+from ..settings import OPTIMIZER_SETTINGS
 
 VIEW = ("position", "pair", "zoom", "pins")
 """What changes the picture but not the run."""
 
-CONTROLLED = ("lr", "gamma", "stepsize", "batch_size", "noise", "steps", "epochs")
+CONTROLLED = ("lr", "gamma", "stepsize", "batch_size", "noise", "steps", "epochs", *OPTIMIZER_SETTINGS)
 """The settings the Lab has a control (and a trait) for; others keep the recipe's value."""
 
 
@@ -55,6 +56,12 @@ class LabState(HasTraits):
     steps = Int(None, allow_none=True)
     epochs = Int(None, allow_none=True)
     seed = Int(0)
+    optimizer = Unicode("sgd")
+    momentum = Float(0.0)
+    beta1 = Float(0.9)
+    beta2 = Float(0.999)
+    eps = Float(1e-8)
+    weight_decay = Float(0.0)
     real = Bool(False)
     own = Dict()
     position = Int(0)
@@ -68,6 +75,7 @@ class LabState(HasTraits):
         out = {name: getattr(self, name) for name in CONTROLLED[:5]}
         length = "steps" if self.tutorial.epochs is None else "epochs"
         out[length] = getattr(self, length)
+        out.update({name: getattr(self, name) for name in OPTIMIZER_SETTINGS})
         return out
 
     def values(self) -> dict:

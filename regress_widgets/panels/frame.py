@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from ..engine import Run
-from ..landscape import Landscape
+from ..landscape import Landscape, limit_formula
 from ..recipes import Recipe
 from ..verdict import Verdict, full_loss, verdict
 from .thinning import MAX_POINTS, thin
@@ -94,6 +94,18 @@ class Frame:
     def stop(self) -> int:
         """The last step drawn: the position, or the last finite θ before it."""
         return min(self.position, self.last_finite)
+
+    @property
+    def lr_limit(self) -> float | None:
+        """The stability limit of the run's optimizer on this surface (None for Adam: it has none)."""
+        r = self.recipe
+        return self.landscape.lr_limit(r.optimizer, r.momentum)
+
+    @property
+    def limit_name(self) -> str:
+        """The limit's formula in words: 2/λmax, 2(1+β)/λmax, …"""
+        r = self.recipe
+        return limit_formula(r.optimizer, r.momentum)
 
     @property
     def fit_cap(self) -> float:

@@ -25,13 +25,26 @@ class Header:
         T = run.steps
         # compact: the column above names the framework; the figure names its tutorial
         self.title.set_text(recipe.title.partition(" ")[2].strip('"') if self.layout.compact else recipe.title)
+        rule = optimizer_words(recipe)
         if self.layout.compact:
             decay = f", γ {recipe.gamma:g} every {recipe.stepsize}" if recipe.gamma < 1 else ""
-            self.subtitle.set_text(f"lr {recipe.lr:.4g}{decay} · batch {recipe.batch_size} · σ {recipe.noise:g}"
-                                   f" · {T:,} steps")
+            self.subtitle.set_text(f"{rule + ' · ' if rule else ''}lr {recipe.lr:.4g}{decay} · batch "
+                                   f"{recipe.batch_size} · σ {recipe.noise:g} · {T:,} steps")
         else:
             decay = (f"γ {recipe.gamma:g} every {recipe.stepsize} steps (stepsize)" if recipe.gamma < 1
                      else "constant (γ = 1)")
             length = f"{T:,} steps" + (f" = {recipe.epochs} epochs" if recipe.epochs else "")
-            self.subtitle.set_text(f"lr {recipe.lr:.4g}, {decay}  ·  batch {recipe.batch_size}  ·  "
-                                   f"noise σ {recipe.noise:g}  ·  seed {run.seed}  ·  {length}")
+            self.subtitle.set_text(f"{rule + '  ·  ' if rule else ''}lr {recipe.lr:.4g}, {decay}  ·  batch "
+                                   f"{recipe.batch_size}  ·  noise σ {recipe.noise:g}  ·  seed {run.seed}  ·  {length}")
+
+
+def optimizer_words(recipe) -> str:
+    """The update rule when it is not plain SGD: 'momentum β 0.9', 'Nesterov β 0.9', 'Adam β₁ 0.9 β₂ 0.999 ε 1e-08',
+    with ', weight decay λ 0.01' when there is some; '' for the tutorials' plain SGD."""
+    o = recipe.optimizer
+    words = {"adam": f"Adam β₁ {recipe.beta1:g} β₂ {recipe.beta2:g} ε {recipe.eps:g}",
+             "nesterov": f"Nesterov β {recipe.momentum:g}"}.get(o, f"momentum β {recipe.momentum:g}"
+                                                                 if recipe.momentum > 0 else "")
+    if recipe.weight_decay > 0:
+        words = f"{words + ', ' if words else ''}weight decay λ {recipe.weight_decay:g}"
+    return words

@@ -39,7 +39,7 @@ class SchedulePanel:
         self.now_line.set_xdata([frame.position, frame.position])
 
     def _draw_run(self, frame: Frame) -> None:
-        run, land, changes, stop = frame.run, frame.landscape, frame.changes, frame.last_finite
+        run, changes, stop = frame.run, frame.changes, frame.last_finite
         max_points = frame.max_points
         xmax = max(run.steps, 1)
         lr = run.lr
@@ -53,20 +53,26 @@ class SchedulePanel:
             at = np.concatenate([[0], changes, [T - 1]]) if T else np.zeros(0, dtype=np.int64)
             self.lr_line.set_data(at + 1, lr[at])
             self.lr_line.set_drawstyle("steps-post")
-        lr_max = land.lr_max
+        lr_max, name = frame.lr_limit, frame.limit_name  # the running optimizer's (None: Adam has none)
         peak = float(lr.max()) if T else recipe.lr
         a = self.ax
         # on a log scale the stability limit is always in view, and decays by γ are equal steps
         low = float(lr[:stop].min()) if stop else peak
+        anchor = lr_max if lr_max is not None else peak
         # a fixed span, five decades under the limit to past it, so the axis holds still as lr moves
-        lo_dec = min(math.floor(math.log10(lr_max)) - 5, math.floor(math.log10(max(low, peak * 1e-6) / 1.5)))
-        hi_dec = math.ceil(math.log10(max(peak, lr_max) * 3))
-        self.lr_max_line.set_data([0, xmax], [lr_max, lr_max])
-        past = peak > lr_max  # the label goes on the side of the limit away from the lr line
-        self.note.set_position((0.97, lr_max / 1.3 if past else lr_max * 1.25))
-        self.note.set_va("top" if past else "bottom")
-        self.note.set_text(f"stability limit 2/λmax = {lr_max:.3g}" + (" — lr is past it!" if peak > lr_max
-                                                                           else ""))
+        lo_dec = min(math.floor(math.log10(anchor)) - 5, math.floor(math.log10(max(low, peak * 1e-6) / 1.5)))
+        hi_dec = math.ceil(math.log10(max(peak, anchor) * 3))
+        if lr_max is None:
+            self.lr_max_line.set_data([], [])
+            self.note.set_position((0.97, peak * 1.25))
+            self.note.set_va("bottom")
+            self.note.set_text("Adam: no fixed stability limit")
+        else:
+            self.lr_max_line.set_data([0, xmax], [lr_max, lr_max])
+            past = peak > lr_max  # the label goes on the side of the limit away from the lr line
+            self.note.set_position((0.97, lr_max / 1.3 if past else lr_max * 1.25))
+            self.note.set_va("top" if past else "bottom")
+            self.note.set_text(f"stability limit {name} = {lr_max:.3g}" + (" — lr is past it!" if past else ""))
         set_limits(a, (0, xmax), (10.0**lo_dec, 10.0**hi_dec))
         fine = hi_dec - lo_dec <= 2
         if fine != self._fine_ticks:
