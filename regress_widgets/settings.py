@@ -132,7 +132,7 @@ TABLE: dict[str, Setting] = {s.name: s for s in (
             "or adam — each with its framework's own conventions", "optimizer", scale="choice",
             choices=OPTIMIZERS, default="sgd"),
     Setting("momentum", float, 0.0, 1.0, "momentum β of sgd and nesterov: the velocity keeps β of itself each step "
-            "(nesterov needs β > 0)", "momentum β", high_open=True, default=0.0),
+            "(nesterov needs β > 0)", "momentum", high_open=True, default=0.0),
     Setting("beta1", float, 0.0, 1.0, "Adam's decay β₁ of the mean of the gradients", "β₁ (Adam)",
             high_open=True, default=0.9),
     Setting("beta2", float, 0.0, 1.0, "Adam's decay β₂ of the mean of the squared gradients", "β₂ (Adam)",
@@ -140,7 +140,7 @@ TABLE: dict[str, Setting] = {s.name: s for s in (
     Setting("eps", float, 0.0, None, "Adam's ε, added to the root of the squared-gradient mean", "ε (Adam)",
             scale="log", low_open=True, default=1e-8),
     Setting("weight_decay", float, 0.0, None, "weight decay λ: the gradient becomes g + λθ (every parameter, the "
-            "bias too), the gradient of loss + λ/2·|θ|²", "weight decay λ", default=0.0),
+            "bias too), the gradient of loss + λ/2·|θ|²", "weight decay", default=0.0),
 )}
 
 SLIDERS = ("lr", "gamma", "stepsize", "batch_size", "noise")

@@ -16,7 +16,7 @@ from ..settings import TABLE
 from .sliders import BatchSlider, FloatSlider, IntSlider, LogSlider, show_value, typed_box
 from .state import CONTROLLED
 
-SLIDER_STYLE = {"description_width": "74px"}  # one width for every setting's label: the tracks line up
+SLIDER_STYLE = {"description_width": "92px"}  # one width for every setting's label: the tracks line up
 ZOOM_LABELS = (("follow the path", "follow"), ("whole basin", "basin"))
 
 

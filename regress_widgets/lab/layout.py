@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import ipywidgets as W
 
-COLUMN = "290px"  # the full Lab's control column
+COLUMN = "308px"  # the full Lab's control column
 SCREEN_DPI = 62  # the full Lab's 12.8 × 7.2 in figure on screen: 794 × 446 px, room for the column beside it
 GROUPS = (("learning rate", ("lr", "gamma", "stepsize")), ("data", ("batch_size", "noise", "seed")),
           ("run", ("steps", "epochs")),
@@ -57,7 +57,10 @@ def _setting(c: dict, typed: dict, notes: dict, name: str) -> list:
     slider.layout.width = "auto"
     slider.layout.flex = "1 1 auto"
     parts = [slider, typed[name]] if name in typed else [slider]
-    return [W.HBox(parts, layout=W.Layout(width="100%", align_items="center")), notes[name]]
+    row = W.HBox(parts, layout=W.Layout(width="100%", align_items="center"))
+    for part in (row, notes[name]):  # a control that steps aside takes its row and note line with it
+        W.dlink((slider.layout, "display"), (part.layout, "display"))
+    return [row, notes[name]]
 
 
 def _heading(text: str) -> W.HTML:
