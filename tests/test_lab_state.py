@@ -240,3 +240,15 @@ def test_one_optimizer_choice_for_the_three_tutorials():
         np.testing.assert_array_equal(lab.run.theta, rw.train(name, optimizer="nesterov", momentum=0.9).theta)
     side.optimizer.value = ("sgd", 0.0)
     assert all(lab.recipe.optimizer == "sgd" and lab.recipe.momentum == 0 for lab in side.labs.values())
+
+
+def test_with_momentum_the_contour_shows_the_last_step():
+    lab = Lab("pytorch", display="none")
+    assert len(lab.panels.contour.step_line.get_xdata()) == 0  # plain SGD: no arrow
+    lab.set(momentum=0.9, position=30)
+    x, y = lab.panels.contour.step_line.get_data()
+    i, j = lab.frame.pair
+    theta = lab.run.theta
+    np.testing.assert_array_equal(x, [theta[30, i], 2 * theta[30, i] - theta[29, i]])
+    np.testing.assert_array_equal(y, [theta[30, j], 2 * theta[30, j] - theta[29, j]])
+    lab.draw()

@@ -85,6 +85,8 @@ class ContourPanel:
                                      label="start θ₀")
         (self.now_mark,) = ax.plot([], [], "o", ms=11 * m, color=PATH_COLOR, mec="black", mew=1.2, zorder=7,
                                    label="θ at the current step")
+        (self.step_line,) = ax.plot([], [], "-", color="black", lw=1.8, zorder=7.5, markevery=[1], ms=7 * m,
+                                    label="velocity: the last step, carried on")
         (self.truth_mark,) = ax.plot([], [], "*", ms=24 * m, color=TRUTH_COLOR, mec="black", mew=1.2, zorder=8,
                                      label="ground truth (made the data)")
         (self.opt_mark,) = ax.plot([], [], "X", ms=11 * m, color=OPT_COLOR, mec="white", mew=1.2, zorder=9,
@@ -97,8 +99,8 @@ class ContourPanel:
                              bbox=dict(boxstyle="round,pad=0.4", fc=STATUS_COLORS["diverged"], ec="none"))
         (self.ref_path,) = ax.plot([], [], "-", color=REFERENCE_COLOR, lw=5.5 * max(m, 0.8), alpha=0.55,
                                    zorder=3.5, solid_capstyle="round", label="reference")
-        ax.mark_dynamic(self.path_line, self.decay_marks, self.start_mark, self.now_mark, self.truth_mark,
-                        self.opt_mark, self.held_text, self.alarm, self.ref_path)
+        ax.mark_dynamic(self.path_line, self.decay_marks, self.start_mark, self.now_mark, self.step_line,
+                        self.truth_mark, self.opt_mark, self.held_text, self.alarm, self.ref_path)
         handles = [self.truth_mark, self.opt_mark, self.start_mark, self.path_line, self.now_mark,
                    self.decay_marks, self.rings]
         if L.compact:  # the truth, the best fit, the path and its start
@@ -226,6 +228,22 @@ class ContourPanel:
         self.now_mark.set_data([theta[stop, i]], [theta[stop, j]])
         decays = frame.decays[frame.decays <= stop]
         self.decay_marks.set_data(theta[decays, i], theta[decays, j])
+        self._draw_step(frame, stop)
+
+    def _draw_step(self, frame: Frame, stop: int) -> None:
+        """With momentum or Adam, the last step drawn on from the current θ, as an arrow (for momentum: the
+        velocity, which carries θ on before the next gradient acts)."""
+        r = frame.recipe
+        if stop < 1 or (r.optimizer == "sgd" and r.momentum == 0):
+            self.step_line.set_data([], [])
+            return
+        i, j = frame.pair
+        last, now = frame.run.theta[stop - 1], frame.run.theta[stop]
+        ahead = 2 * now - last  # the velocity drawn on from θ: where momentum carries it, before the next gradient
+        x, y = [now[i], ahead[i]], [now[j], ahead[j]]
+        angle = math.degrees(math.atan2(y[1] - y[0], x[1] - x[0]))  # equal scales: the data angle is the screen's
+        self.step_line.set_data(x, y)
+        self.step_line.set_marker((3, 0, angle - 90))
 
     def _path_points(self, frame: Frame, stop: int) -> np.ndarray:
         """The steps the path line draws: all of them up to ``max_points``; fewer for a long scribble.
