@@ -16,7 +16,7 @@ Measured, each time from the assignment to the control until ``fig.canvas.draw()
   reach ipympl's canvas.
 
 ``--before DIR`` runs the same measurements on an earlier version of the package (a checkout, e.g.
-``git worktree add /tmp/before <commit>``) in a subprocess of this run, and prints both, with ratios.
+``git worktree add ../before <commit>``) in a subprocess of this run, and prints both, with ratios.
 """
 
 from __future__ import annotations
