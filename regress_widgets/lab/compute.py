@@ -41,11 +41,6 @@ class Runner:
         self._decays = _LRU(6)
         self._streams = _LRU(6)
 
-    def clear(self) -> None:
-        self._data.clear()
-        self._decays.clear()
-        self._streams.clear()
-
     def data(self, recipe: Recipe, seed: int):
         """(dataset or None, landscape) for the recipe's data: new only when noise or seed change."""
         def make():
