@@ -258,10 +258,13 @@ class Lab(W.VBox):
 
     def _show(self, frame: Frame, real: RealRun | None) -> None:
         """Draw the frame on the panels and the readouts, and ask for one redraw."""
+        old, self.frame = self.frame, frame
         self.panels.show(frame)
-        self.frame = frame
         show_steps(self.controls, frame.run.steps, frame.position)
         self.readouts.show(frame)
+        if old is not None and frame.run is old.run and frame.pins == old.pins:
+            self.view.refresh()  # the step shown or the view changed: the pins and the real run's gap did not
+            return
         self.readouts.show_pins([pin.row for pin in self.state.pins])
         if real is None:
             self.readouts.show_real("")
