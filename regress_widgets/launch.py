@@ -1,23 +1,27 @@
 """Open the bundled notebooks in JupyterLab (``regress-widgets lab``) or one as an app (``regress-widgets app``).
 
 The notebooks are the clone's ``notebooks/`` folder (a source checkout or an editable install), or the copy
-that a wheel installs as package data (``regress_widgets/notebooks``). The installed files are never run or
-edited in place: Jupyter works on copies in a working folder (``--folder``, default
-``~/regress_widgets_notebooks``), made once, so that a student's edits survive the next start.
+that a wheel installs as package data (``regress_widgets/notebooks``). Neither is ever opened: Jupyter autosaves,
+and a clone's notebooks are the files CI checks. Jupyter works on copies in a working folder (``--folder``,
+default ``~/regress_widgets_notebooks``); :mod:`regress_widgets.notebook_copies` says when a copy is made,
+updated or kept (a student's edits are never overwritten).
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+from .notebook_copies import FolderError, notebook_names, refresh
 
 FIRST_NOTEBOOK = "00_side_by_side.ipynb"
 PACKAGE = Path(__file__).resolve().parent
 INSTALLED = PACKAGE / "notebooks"  # where a wheel puts them
 DEFAULT_FOLDER = Path("~") / "regress_widgets_notebooks"
+
+__all__ = ["LaunchError", "app", "bundled_notebooks", "lab", "lab_command", "notebook_names", "working_folder"]
 
 
 class LaunchError(ValueError):
@@ -39,57 +43,62 @@ def bundled_notebooks() -> Path:
     )
 
 
-def notebook_names(source: Path) -> list[str]:
-    return sorted(p.name for p in source.glob("*.ipynb"))
-
-
-def working_folder(source: Path, target: Path | None = None) -> Path:
-    """Where Jupyter works: a clone's writable ``notebooks/`` itself, unless ``target`` is given; else copies of
-    the notebooks in ``target`` (default ``~/regress_widgets_notebooks``). Installed files are always copied.
-    A copy already there is kept (a student's edits). :class:`LaunchError` when ``target`` is unusable."""
-    in_place = source.resolve() != INSTALLED and os.access(source, os.W_OK)
-    if target is None and in_place:
-        return source
+def working_folder(source: Path, target: Path | None = None, notes: list[str] | None = None) -> Path:
+    """The folder Jupyter works in: copies of ``source``'s notebooks in ``target`` (default
+    ``~/regress_widgets_notebooks``), never ``source`` itself nor the package's notebooks. Lines about copies
+    updated or kept stale are appended to ``notes``. :class:`LaunchError` (``--folder``) when unusable."""
     target = Path(target or DEFAULT_FOLDER).expanduser()
-    if target.exists() and not target.is_dir():
-        raise LaunchError("--folder", f"{target} is a file, not a folder")
+    protected = [source, INSTALLED, PACKAGE.parent / "notebooks"]
     try:
-        target.mkdir(parents=True, exist_ok=True)
-        for name in notebook_names(source):
-            if not (target / name).exists():  # never overwrite a student's edits
-                shutil.copyfile(source / name, target / name)  # not the mode: installed files may be read-only
-    except OSError as err:
-        raise LaunchError("--folder", f"cannot write the notebooks to {target}: {err.strerror or err}") from None
-    return target
+        report = refresh(source, target, protected)
+    except FolderError as err:
+        raise LaunchError("--folder", str(err)) from None
+    if notes is not None:
+        notes.extend(report.lines())
+    return report.folder
 
 
 def _prepare(command: str, folder: str | None) -> Path | None:
-    """The working folder, stated; None after printing a one-line error."""
+    """The working folder, stated on one line (and one line per copy updated or kept stale); None after
+    printing a one-line error."""
+    notes: list[str] = []
     try:
         source = bundled_notebooks()
-        work = working_folder(source, Path(folder) if folder else None)
+        work = working_folder(source, Path(folder) if folder else None, notes)
     except LaunchError as err:
         print(f"regress-widgets {command}: error: {err.option}: {err}", file=sys.stderr)
         return None
     except FileNotFoundError as err:
         print(f"regress-widgets {command}: error: {err}", file=sys.stderr)
         return None
-    if work != source:
-        print(f"Working on copies of the notebooks in {work} (the originals in {source} are left as they are).")
+    print(f"regress-widgets {command}: your copies of the notebooks are in {work} (the bundled ones are never "
+          "edited)")
+    for note in notes:
+        print(f"regress-widgets {command}: {note}")
     return work
+
+
+# JupyterLab opens this page, prints it as its URL and redirects / to it: notebook 00, not the Launcher.
+LAB_URL = f"/lab/tree/{FIRST_NOTEBOOK}"
+# notebook_shim (the old Notebook server's config, for nbclassic) reads every ServerApp trait at start, the
+# deprecated ServerApp.token among them, which prints a DeprecationWarning although nothing set a token.
+# Nothing here uses nbclassic or a jupyter_notebook_config file, so the shim is not loaded.
+NO_SHIM = "--ServerApp.jpserver_extensions=notebook_shim=False"
 
 
 def lab_command(folder: Path, extra: list[str]) -> list[str]:
     """JupyterLab on ``folder``, opening the side-by-side notebook; as root (a container, a Binder-like
-    image) it adds ``--allow-root``, which JupyterLab otherwise demands before it starts."""
+    image) it adds ``--allow-root``, which JupyterLab otherwise demands before it starts. A token, if any,
+    is Jupyter's own (``--IdentityProvider.token`` in ``extra`` sets one)."""
     as_root = getattr(os, "geteuid", lambda: 1)() == 0 and "--allow-root" not in extra
     root = ["--allow-root"] if as_root else []
-    return [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={folder}", *root, *extra,
-            str(folder / FIRST_NOTEBOOK)]
+    return [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={folder}", f"--LabApp.default_url={LAB_URL}",
+            NO_SHIM, *root, *extra]
 
 
 def lab(folder: str | None = None, extra: list[str] | None = None) -> int:
-    """Start JupyterLab on the notebooks (copies in ``folder`` when given, or when installed or read-only)."""
+    """Start JupyterLab on copies of the notebooks in ``folder`` (default ``~/regress_widgets_notebooks``),
+    opening notebook 00."""
     try:
         import jupyterlab  # noqa: F401
     except ImportError:
@@ -98,7 +107,7 @@ def lab(folder: str | None = None, extra: list[str] | None = None) -> int:
     work = _prepare("lab", folder)
     if work is None:
         return 2
-    print(f"Opening JupyterLab on {work} (start with {FIRST_NOTEBOOK}); Ctrl+C stops it.", flush=True)
+    print(f"regress-widgets lab: opening {FIRST_NOTEBOOK} in JupyterLab; Ctrl+C stops it.", flush=True)
     return run_server(lab_command(work, extra or []))
 
 
@@ -137,6 +146,6 @@ def app(notebook: str | None = None, extra: list[str] | None = None, folder: str
     work = _prepare("app", folder)
     if work is None:
         return 2
-    print(f"Serving {name} as an app on 127.0.0.1 (Voilà); Ctrl+C stops it.", flush=True)
+    print(f"regress-widgets app: serving {name} as an app on 127.0.0.1 (Voilà); Ctrl+C stops it.", flush=True)
     Voila.launch_instance(argv=app_argv(work / name, extra or []))
     return 0

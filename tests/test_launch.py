@@ -23,48 +23,97 @@ def test_lab_command_opens_the_side_by_side_notebook(tmp_path):
     command = launch.lab_command(folder, ["--port=9999"])
     assert command[:3] == [sys.executable, "-m", "jupyterlab"]
     assert f"--ServerApp.root_dir={folder}" in command
+    assert "--LabApp.default_url=/lab/tree/00_side_by_side.ipynb" in command  # notebook 00, not the Launcher
+    assert "--ServerApp.jpserver_extensions=notebook_shim=False" in command  # no ServerApp.token warning
+    assert not any("token" in arg.lower() for arg in command)  # Jupyter makes its own token
     assert "--port=9999" in command
-    assert command[-1] == str(folder / NOTEBOOK)
     assert ("--allow-root" in command) == (os.geteuid() == 0)  # JupyterLab refuses root without it
 
 
-def test_lab_works_on_copies_when_the_notebooks_are_read_only(tmp_path, monkeypatch):
-    source = tmp_path / "site-packages" / "notebooks"
+def _clone(tmp_path, monkeypatch):
+    """A writable clone's notebooks/ (as in `pip install -e .`) and a fresh HOME; no server is started."""
+    source = tmp_path / "clone" / "notebooks"
     shutil.copytree(NOTEBOOKS, source, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-    source.chmod(0o555)
-    real_access = launch.os.access
-    if real_access(source, launch.os.W_OK):  # root writes anywhere: make the folder read-only for launch
-        def access(path, mode, **kw):
-            if Path(path) == source and mode & launch.os.W_OK:
-                return False
-            return real_access(path, mode, **kw)
-
-        monkeypatch.setattr(launch.os, "access", access)
-    home = tmp_path / "home"
-    monkeypatch.setenv("HOME", str(home))
     monkeypatch.setattr(launch, "bundled_notebooks", lambda: source)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
     calls = []
     monkeypatch.setattr(launch, "run_server", lambda argv: calls.append(argv) or 0)
-    try:
-        assert cli.main(["lab", "--port=9999"]) == 0
-        work = home / "regress_widgets_notebooks"
-        assert sorted(p.name for p in work.glob("*.ipynb")) == sorted(p.name for p in source.glob("*.ipynb"))
-        assert calls == [launch.lab_command(work, ["--port=9999"])]
-        # a student's edits survive the next start
-        (work / NOTEBOOK).write_text("{}")
-        assert cli.main(["lab"]) == 0
-        assert (work / NOTEBOOK).read_text() == "{}"
-        # a writable source is used in place; --folder asks for copies there
-        assert launch.working_folder(NOTEBOOKS) == NOTEBOOKS
-        assert cli.main(["lab", "--folder", str(tmp_path / "mine")]) == 0
-        assert calls[-1][-1] == str(tmp_path / "mine" / NOTEBOOK)
-        assert (tmp_path / "mine" / NOTEBOOK).is_file()
-    finally:
-        source.chmod(0o755)
+    return source, tmp_path / "home" / "regress_widgets_notebooks", calls
 
 
-def test_app_serves_the_side_by_side_notebook_on_loopback_without_code(monkeypatch, capsys):
+def _contents(folder):
+    return {p.name: p.read_bytes() for p in folder.glob("*.ipynb")}
+
+
+def test_lab_never_opens_a_clones_own_notebooks(tmp_path, monkeypatch, capsys):
+    """A clone's notebooks/ are the files CI checks and Jupyter autosaves what it opens: lab opens copies."""
+    source, work, calls = _clone(tmp_path, monkeypatch)
+    before = _contents(source)
+    assert cli.main(["lab", "--port=9999"]) == 0
+    assert calls == [launch.lab_command(work, ["--port=9999"])]
+    assert _contents(work) == before and _contents(source) == before
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == (f"regress-widgets lab: your copies of the notebooks are in {work} "
+                      "(the bundled ones are never edited)")
+    assert len(out) == 2 and "opening 00_side_by_side.ipynb" in out[1]
+    # --folder chooses the place; the clone's folder itself (however spelt) is refused, naming the option
+    assert cli.main(["lab", "--folder", str(tmp_path / "mine")]) == 0
+    assert calls[-1] == launch.lab_command(tmp_path / "mine", [])
+    assert _contents(tmp_path / "mine") == before
+    for spelling in (source, source / ".." / "notebooks"):
+        capsys.readouterr()
+        assert cli.main(["lab", "--folder", str(spelling)]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("regress-widgets lab: error: --folder: ") and "holds the bundled notebooks" in err
+        assert len(err.strip().splitlines()) == 1
+    assert len(calls) == 2 and _contents(source) == before
+
+
+def test_a_students_copy_is_kept_and_a_newer_bundled_one_is_said(tmp_path, monkeypatch, capsys):
+    source, work, calls = _clone(tmp_path, monkeypatch)
+    assert cli.main(["lab"]) == 0
+    edited, untouched = "01_caffe2_toy_regression.ipynb", "03_pytorch_linear_regression.ipynb"
+    (work / edited).write_text('{"student": 1}')
+    assert cli.main(["lab"]) == 0  # nothing new upstream: the edit stays, nothing to say
+    assert (work / edited).read_text() == '{"student": 1}'
+    assert len(capsys.readouterr().out.splitlines()) == 4
+    # a new release (or a git pull) changes both bundled notebooks
+    for name in (edited, untouched):
+        (source / name).write_text('{"release": 2}')
+    assert cli.main(["lab"]) == 0
+    assert (work / edited).read_text() == '{"student": 1}'  # never overwritten
+    assert (work / untouched).read_text() == '{"release": 2}'  # nobody changed it: it follows the release
+    notes = capsys.readouterr().out.splitlines()[1:-1]
+    assert notes == [
+        f"regress-widgets lab: updated {untouched}: you had not changed your copy, and the bundled one is newer",
+        f"regress-widgets lab: kept your changed copy of {edited}; the bundled one is newer: delete or rename "
+        f"your copy ({work / edited}) to get the new one at the next start",
+    ]
+    (work / edited).unlink()
+    assert cli.main(["lab"]) == 0
+    assert (work / edited).read_text() == '{"release": 2}'
+    assert len(capsys.readouterr().out.splitlines()) == 2
+
+
+def test_copies_made_before_the_record_are_kept_and_judged_by_date(tmp_path, monkeypatch, capsys):
+    """Copies from an older regress_widgets have no record: changed ones are kept; newer bundled ones said."""
+    source, work, calls = _clone(tmp_path, monkeypatch)
+    work.mkdir(parents=True)
+    old, same = "02_mxnet_linear_regression.ipynb", "03_pytorch_linear_regression.ipynb"
+    (work / old).write_text("{}")
+    shutil.copyfile(source / same, work / same)
+    os.utime(work / old, (1_000_000_000, 1_000_000_000))  # copied long before the bundled one was written
+    assert cli.main(["lab"]) == 0
+    assert (work / old).read_text() == "{}"
+    out = capsys.readouterr().out
+    assert f"kept your changed copy of {old}; the bundled one is newer" in out and same not in out
+
+
+def test_app_serves_the_side_by_side_notebook_on_loopback_without_code(tmp_path, monkeypatch, capsys):
     from voila.app import Voila
+
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    work = tmp_path / "home" / "regress_widgets_notebooks"
 
     argv = launch.app_argv(NOTEBOOKS / NOTEBOOK, ["--port=9998"])
     assert argv[0] == str(NOTEBOOKS / NOTEBOOK)
@@ -75,9 +124,10 @@ def test_app_serves_the_side_by_side_notebook_on_loopback_without_code(monkeypat
     calls = []
     monkeypatch.setattr(Voila, "launch_instance", classmethod(lambda cls, argv: calls.append(argv)))
     assert cli.main(["app", "--port=9998", "--no-browser"]) == 0  # Voilà's own options pass through
-    assert calls == [launch.app_argv(launch.bundled_notebooks() / NOTEBOOK, ["--port=9998", "--no-browser"])]
+    assert calls == [launch.app_argv(work / NOTEBOOK, ["--port=9998", "--no-browser"])]  # a copy, like lab
+    assert (work / NOTEBOOK).read_bytes() == (NOTEBOOKS / NOTEBOOK).read_bytes()
     assert cli.main(["app", "--notebook", "03_pytorch_linear_regression.ipynb"]) == 0
-    assert calls[-1][0].endswith("03_pytorch_linear_regression.ipynb")
+    assert calls[-1][0] == str(work / "03_pytorch_linear_regression.ipynb")
 
     capsys.readouterr()
     assert cli.main(["app", "--notebook", "nope.ipynb"]) == 2
@@ -136,7 +186,7 @@ def test_installed_notebooks_are_copied_never_used_in_place(tmp_path, monkeypatc
     assert cli.main(["lab"]) == 0
     work = tmp_path / "home" / "regress_widgets_notebooks"
     assert calls == [launch.lab_command(work, [])]
-    assert f"Working on copies of the notebooks in {work}" in capsys.readouterr().out
+    assert f"regress-widgets lab: your copies of the notebooks are in {work} " in capsys.readouterr().out
     assert all(os.access(p, os.W_OK) for p in work.glob("*.ipynb"))
     voila = _voila_calls(monkeypatch)
     assert cli.main(["app", "--notebook", "01_caffe2_toy_regression.ipynb"]) == 0
@@ -165,8 +215,10 @@ def test_missing_notebooks_are_one_line_not_a_traceback(tmp_path, monkeypatch, c
         assert err.count("\n") == 1
 
 
-def test_lab_is_the_server_process_so_sigterm_stops_it(tmp_path):
-    """`regress-widgets lab` execs JupyterLab: the PID it started with is the server's, and SIGTERM ends it."""
+def test_lab_opens_notebook_00_without_warnings_and_sigterm_stops_it(tmp_path):
+    """A real start (a few seconds): `regress-widgets lab` execs JupyterLab, so the PID it started with is the
+    server's and SIGTERM ends it; the URL it prints, and the one / redirects to, is notebook 00 (not the
+    Launcher); nothing in its log is a warning (the ServerApp.token deprecation was one)."""
     import signal
     import subprocess
     import time
@@ -176,21 +228,24 @@ def test_lab_is_the_server_process_so_sigterm_stops_it(tmp_path):
 
     port = free_port()
     env = sandbox_env(tmp_path / "home")
-    proc = subprocess.Popen([sys.executable, "-m", "regress_widgets.cli", "lab", "--folder", str(tmp_path / "work"),
-                             "--no-browser", f"--port={port}", "--IdentityProvider.token=t"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    log = tmp_path / "lab.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "regress_widgets.cli", "lab", "--folder", str(tmp_path / "work"),
+                                 "--no-browser", f"--port={port}", "--IdentityProvider.token=t"], env=env,
+                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/status?token=t", timeout=2) as answer:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/?token=t", timeout=2) as answer:
                     assert answer.status == 200
+                    assert answer.url == f"http://127.0.0.1:{port}/lab/tree/{NOTEBOOK}?token=t"
                     break
             except OSError:
-                assert proc.poll() is None, "regress-widgets lab exited"
+                assert proc.poll() is None, "regress-widgets lab exited:\n" + log.read_text()
                 time.sleep(0.2)
         else:
-            raise AssertionError("JupyterLab did not answer within 60 s")
+            raise AssertionError("JupyterLab did not answer within 60 s:\n" + log.read_text())
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(20) is not None
         with pytest.raises(OSError):  # nothing left serving on the port
@@ -198,3 +253,8 @@ def test_lab_is_the_server_process_so_sigterm_stops_it(tmp_path):
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
+    text = log.read_text()
+    assert text.startswith(f"regress-widgets lab: your copies of the notebooks are in {tmp_path / 'work'} ")
+    assert f"http://127.0.0.1:{port}/lab/tree/{NOTEBOOK}?token=" in text
+    assert "Warning" not in text and "[W " not in text, text
+    assert _contents(tmp_path / "work") == _contents(NOTEBOOKS)
