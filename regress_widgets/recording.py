@@ -250,11 +250,11 @@ class Replay:
             **self.recording.recipe.optimizer_settings,
         }
 
-    def plot(self, figsize=(12, 4.5)):
+    def plot(self, figsize=None):
         """The framework's recorded path and the engine's replay over it, and their gap step by step (a Figure)."""
         from .replay_plot import plot_replay  # matplotlib only when a picture is asked for
 
-        return plot_replay(self, figsize=figsize)
+        return plot_replay(self) if figsize is None else plot_replay(self, figsize=figsize)
 
 
 def replay(source, *, tolerance: float | None = None, method: str = "auto") -> Replay:
