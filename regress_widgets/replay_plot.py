@@ -1,6 +1,6 @@
 """One picture of a replay: the framework's recorded path with the engine's over it, and their gap per step.
 
-Sized for a notebook on a classroom screen: 9 inches at the inline backend's 100 dpi is about 880 px, so the
+Sized for a notebook on a classroom screen: 8.6 inches at the inline backend's 100 dpi is about 870 px, so the
 picture is shown at its own size, not shrunk, and its smallest text (11 pt) stays above 11 px. The legends sit
 below the axes, where they cover no data.
 """
@@ -12,7 +12,7 @@ import numpy as np
 
 from .recording import FRAMEWORK_NAMES
 
-FIGSIZE = (9, 4.6)
+FIGSIZE = (8.6, 4.6)
 TEXT = {"title": 12, "label": 11, "tick": 11, "legend": 11}
 
 
