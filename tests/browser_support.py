@@ -192,19 +192,19 @@ def jupyterlab(root_dir: Path, home: Path, log: Path):
 
 
 # --------------------------------------------------------------------------------- the browser
-# Records every frame ipympl paints onto a visible figure canvas (the first <canvas> of a canvas div;
-# the second is the rubber-band overlay): window.__frames = [{t: performance.now(), n: canvas index}].
+# Records every frame painted onto a visible figure canvas: the Lab's screen (canvas.rw-screen-canvas) or
+# ipympl's (the first <canvas> of its canvas div; the second is the rubber-band overlay):
+# window.__frames = [{t: performance.now(), n: canvas index among CANVAS}].
 FRAME_HOOK = """
 (() => {
   window.__frames = [];
+  const selector = '.jupyter-matplotlib-canvas-div > canvas:first-child, canvas.rw-screen-canvas';
   const draw = CanvasRenderingContext2D.prototype.drawImage;
   CanvasRenderingContext2D.prototype.drawImage = function (...args) {
     const result = draw.apply(this, args);
     const canvas = this.canvas;
-    if (canvas && canvas.isConnected && canvas.parentElement
-        && canvas.parentElement.classList.contains('jupyter-matplotlib-canvas-div')
-        && canvas === canvas.parentElement.querySelector('canvas')) {
-      const all = Array.from(document.querySelectorAll('.jupyter-matplotlib-canvas-div > canvas:first-child'));
+    if (canvas && canvas.isConnected && canvas.matches(selector)) {
+      const all = Array.from(document.querySelectorAll(selector));
       window.__frames.push({t: performance.now(), n: all.indexOf(canvas)});
     }
     return result;
@@ -267,7 +267,7 @@ class Console:
 
 
 # --------------------------------------------------------------------------------- widgets in the page
-CANVAS = ".jupyter-matplotlib-canvas-div > canvas:first-child"
+CANVAS = ".jupyter-matplotlib-canvas-div > canvas:first-child, canvas.rw-screen-canvas"
 
 SNAPSHOT_JS = """
 ([index, rect, key]) => {

@@ -6,7 +6,6 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import sys  # noqa: E402
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
@@ -182,12 +181,8 @@ def test_bad_values_are_clamped_or_refused_and_it_keeps_working():
     assert lab.set(lr=0.03, batch_size=4).recipe.batch_size == 4
 
 
-def test_fallback_to_png_without_ipympl(monkeypatch):
-    monkeypatch.setitem(sys.modules, "ipympl", None)
-    monkeypatch.setitem(sys.modules, "ipympl.backend_nbagg", None)
-    monkeypatch.setattr(views, "in_kernel", lambda: True)
-    assert views.choose_display("auto") == "png"
-    lab = Lab("caffe2")
+def test_png_view_renders_each_change():
+    lab = Lab("caffe2", display="png")
     assert lab.display_mode == "png"
     image = lab.view.widget
     assert image in shown(lab) and image.value[:8] == b"\x89PNG\r\n\x1a\n"
@@ -196,10 +191,17 @@ def test_fallback_to_png_without_ipympl(monkeypatch):
     assert lab.view.renders == renders + 1 and lab.view.widget.value[:4] == b"\x89PNG"
 
 
+def test_the_screen_inside_a_kernel(monkeypatch):
+    monkeypatch.setattr(views, "in_kernel", lambda: True)
+    assert views.choose_display("auto") == "screen"
+
+
 def test_ipympl_canvas_when_available():
     pytest.importorskip("ipympl")
     lab = Lab("pytorch", display="ipympl")
-    assert type(lab.figure.canvas).__name__ == "Canvas" and lab.figure.canvas in shown(lab)
+    from ipympl.backend_nbagg import Canvas
+
+    assert isinstance(lab.figure.canvas, Canvas) and lab.figure.canvas in shown(lab)
     lab.controls["lr"].value = 0.02
     assert_shows(lab)
 

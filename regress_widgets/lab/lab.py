@@ -25,7 +25,9 @@ from matplotlib.figure import Figure
 from ..engine import Run
 from ..panels import LAYOUTS, Frame, Panels, check_pair, check_zoom, make_frame
 from ..panels.frame import Path
-from ..panels.style import GHOST_COLORS
+from ..panels.fit import DPI as FIT_DPI
+from ..panels.fit import fit
+from ..panels.style import GHOST_COLORS, Layout
 from ..recipes import RECIPES, Recipe, get_recipe
 from ..settings import TABLE, check_seed
 from ..verdict import full_loss
@@ -33,7 +35,7 @@ from .binding import Binding
 from .changes import resolve
 from .compute import Runner
 from .controls import configure, make_controls, make_typed, show_steps
-from .layout import SCREEN_DPI, arrange
+from .layout import FIRST_WIDTH, SCREEN_DPI, arrange
 from .readouts import WARN_COLOR, Readouts
 from .real_run import FREE, RealRun, available, real_run
 from .sliders import shown_text
@@ -74,8 +76,13 @@ class Lab(W.VBox):
             raise ValueError(f"layout must be one of {', '.join(LAYOUTS)}, got {layout!r}")
         pair = check_pair((0, 1) if pair is None else pair, tutorial.param_names)
         zoom = check_zoom(zoom)
-        figsize = _check_figsize(figsize or LAYOUTS[layout].figsize)
         self.display_mode = choose_display(display)
+        # On the Lab's screen the figure follows the width the page gives it (unless a size is asked for)
+        self.fitted: Layout | None = None
+        if self.display_mode == "screen" and figsize is None and dpi is None:
+            self.fitted = fit(FIRST_WIDTH[layout])
+            figsize, dpi = self.fitted.figsize, FIT_DPI
+        figsize = _check_figsize(figsize or LAYOUTS[layout].figsize)
         if dpi is None:  # on screen the full figure shares the width with the control column
             dpi = SCREEN_DPI if layout == "full" and self.display_mode != "none" else 100
         if isinstance(dpi, bool) or not isinstance(dpi, (int, float)) or not 10 <= dpi <= 600:
@@ -83,6 +90,8 @@ class Lab(W.VBox):
         self.layout_name = layout
         self.figure = Figure(figsize=figsize, dpi=dpi)
         self.view = make_view(self.figure, self.display_mode, toolbar=layout == "full")
+        if self.fitted is not None:
+            self.view.widget.observe(self._fit, names=["width", "pixel_ratio"])
         self.controls = make_controls()
         self.typed = make_typed()
         self.readouts = Readouts(compact=layout == "compact")
@@ -288,7 +297,7 @@ class Lab(W.VBox):
             self.binding.show({"name": name, "new": getattr(self.state, name)})
         self.frame = None
         self.figure.clear()
-        self.panels = Panels(tutorial, self.figure, layout=self.layout_name)
+        self.panels = Panels(tutorial, self.figure, layout=self.fitted or self.layout_name)
         box = self.controls["framework"]
         ok = available(tutorial)
         box.description = f"real {real_run(tutorial.name).title} run" if ok else "real run (none recorded)"
@@ -296,6 +305,23 @@ class Lab(W.VBox):
         self.controls["recipe"].value = tutorial.name if tutorial.name in RECIPES else None
         if hasattr(self, "_dom_classes"):
             self._mark(tutorial.name)
+
+    def _fit(self, _change=None) -> None:
+        """The page gave the figure a new width (or the screen a new pixel ratio): lay the panels out for it."""
+        screen = self.view.widget
+        if screen.width <= 0:
+            return
+        fitted = fit(screen.width)
+        dpi = FIT_DPI * max(1.0, min(screen.pixel_ratio, 3.0))  # a HiDPI screen gets its sharper picture
+        if fitted == self.fitted and dpi == self.figure.dpi:
+            return
+        self.fitted = fitted
+        self.figure.set_dpi(dpi)
+        self.figure.set_size_inches(fitted.figsize, forward=False)
+        self.figure.clear()
+        self.panels = Panels(self.state.tutorial, self.figure, layout=fitted)
+        frame, self.frame = self.frame, None
+        self._show(frame, self.real)
 
     # ------------------------------------------------------------------ widgets ⇄ state
     def _listen(self) -> None:

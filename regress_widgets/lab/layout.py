@@ -15,6 +15,9 @@ from __future__ import annotations
 import ipywidgets as W
 
 COLUMN = "308px"  # the full Lab's control column
+FIRST_WIDTH = {"full": 560, "compact": 272}
+"""The figure's width (CSS px) until the page reports the room it has: a 1280-px screen with JupyterLab's file
+browser open (the Lab: the control column beside it; side by side: three columns)."""
 SCREEN_DPI = 62  # the full Lab's 12.8 × 7.2 in figure on screen: 794 × 446 px, room for the column beside it
 GROUPS = (("learning rate", ("lr", "gamma", "stepsize")), ("data", ("batch_size", "noise", "seed")),
           ("run", ("steps", "epochs")),
@@ -100,7 +103,7 @@ def arrange(c: dict, typed: dict, figure, r, *, compact: bool, show_recipe: bool
             groups += rows((name,)) + ([r.lr_info] if name == "lr" else [])
     column = W.VBox([*recipe, *groups, r.message_box, c["reset"], c["framework"], r.framework_info],
                     layout=W.Layout(width=COLUMN, min_width=COLUMN))
-    top = W.HBox([*figure, column], layout=W.Layout(flex_flow="row wrap", align_items="flex-start", grid_gap="12px"))
+    top = W.HBox([*figure, column], layout=W.Layout(flex_flow="row", align_items="flex-start", grid_gap="12px"))
     view = _row(c["play"], c["step"], r.step_info, c["pair"], c["zoom"], wrap=True)
     bottom = W.HBox([r.readout, W.VBox([_row(c["pin"], c["clear_pins"]), r.pins_table])],
                     layout=W.Layout(flex_flow="row wrap", grid_gap="32px"))

@@ -29,19 +29,18 @@ def ipympl_available() -> bool:
     return True
 
 
-DISPLAYS = ("auto", "ipympl", "png", "none")
+DISPLAYS = ("auto", "screen", "ipympl", "png", "none")
 
 
 def choose_display(display: str) -> str:
-    """``auto``: ipympl's interactive canvas in a kernel that has it, a PNG image in one that has not,
-    and nothing (a headless Agg figure) outside a kernel."""
+    """``auto``: the Lab's own screen widget (frames pushed from the kernel, fitted to the page's width)
+    inside a kernel, and nothing (a headless Agg figure) outside one. ``ipympl``: ipympl's canvas (its
+    toolbar; slower to follow a slider). ``png``: an Image widget."""
     if display not in DISPLAYS:
         raise ValueError(f"display must be one of {', '.join(DISPLAYS)}, got {display!r}")
     if display != "auto":
         return display
-    if not in_kernel():
-        return "none"
-    return "ipympl" if ipympl_available() else "png"
+    return "screen" if in_kernel() else "none"
 
 
 class FigureView:
@@ -59,14 +58,32 @@ class FigureView:
         pass
 
 
+class ScreenView(FigureView):
+    """The Lab's screen widget (:class:`~.screen.Screen`): each refresh draws and sends the picture."""
+
+    def __init__(self, figure: Figure):
+        super().__init__(figure)
+        from .screen import Screen
+
+        self.widget = Screen(figure, layout=W.Layout(flex="1 1 0px", min_width="0", width="100%"))
+
+    def refresh(self) -> None:
+        self.widget.show()
+
+    def close(self) -> None:
+        self.widget.close()
+
+
 class IpymplView(FigureView):
-    """ipympl's canvas widget: ``draw_idle`` sends one message, the browser asks for the image when ready."""
+    """ipympl's canvas widget, drawn and sent from the change handler (:class:`~.canvas.LiveCanvas`)."""
 
     def __init__(self, figure: Figure, toolbar: bool = True):
         super().__init__(figure)
-        from ipympl.backend_nbagg import Canvas, FigureManager
+        from ipympl.backend_nbagg import FigureManager
 
-        canvas = Canvas(figure)
+        from .canvas import LiveCanvas
+
+        canvas = LiveCanvas(figure)
         with warnings.catch_warnings():  # ipympl 0.10's Toolbar passes the canvas on to traitlets
             warnings.filterwarnings("ignore", "Passing unrecognized arguments", DeprecationWarning)
             self.manager = FigureManager(canvas, id(figure))
@@ -78,7 +95,7 @@ class IpymplView(FigureView):
         self.widget = canvas
 
     def refresh(self) -> None:
-        self.figure.canvas.draw_idle()
+        self.widget.show_now()
 
     def close(self) -> None:
         self.widget.close()
@@ -129,6 +146,8 @@ class PngView(FigureView):
 
 def make_view(figure: Figure, display: str, toolbar: bool = True) -> FigureView:
     display = choose_display(display)
+    if display == "screen":
+        return ScreenView(figure)
     if display == "ipympl":
         return IpymplView(figure, toolbar=toolbar)
     if display == "png":

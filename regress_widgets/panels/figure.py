@@ -24,7 +24,7 @@ from .header import Header
 from .loss import LossPanel
 from .parameters import ParametersPanel
 from .schedule import SchedulePanel
-from .style import GHOST_COLORS, LAYOUTS
+from .style import GHOST_COLORS, LAYOUTS, Layout
 from .thinning import MAX_POINTS
 from .ticks import StepFormatter
 
@@ -47,9 +47,13 @@ class Panels:
 
     def __init__(self, recipe: Recipe, figure: Figure | None = None, *, pair=None, zoom: str = "follow",
                  max_points: int = MAX_POINTS, cache: bool = True, layout: str = "full"):
-        if layout not in LAYOUTS:
-            raise ValueError(f"layout must be one of {', '.join(LAYOUTS)}, got {layout!r}")
-        self.layout = L = LAYOUTS[layout]
+        if isinstance(layout, Layout):
+            L = layout
+        elif layout in LAYOUTS:
+            L = LAYOUTS[layout]
+        else:
+            raise ValueError(f"layout must be one of {', '.join(LAYOUTS)} or a Layout, got {layout!r}")
+        self.layout = L
         if figure is None:
             figure = Figure(figsize=L.figsize, dpi=100)
         if figure.canvas is None or type(figure.canvas) is FigureCanvasBase:

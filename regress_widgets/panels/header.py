@@ -26,7 +26,7 @@ class Header:
         # compact: the column above names the framework; the figure names its tutorial
         self.title.set_text(recipe.title.partition(" ")[2].strip('"') if self.layout.compact else recipe.title)
         rule = optimizer_words(recipe)
-        if self.layout.compact:  # 272 px: the decay replaces the run length, which the loss panel shows anyway
+        if self.layout.short_header:  # the decay replaces the run length, which the loss panel shows anyway
             tail = f" ×{recipe.gamma:g} every {recipe.stepsize}" if recipe.gamma < 1 else f" · {T:,} steps"
             self.subtitle.set_text(f"{rule + ' · ' if rule else ''}lr {recipe.lr:.4g} · batch {recipe.batch_size} · "
                                    f"σ {recipe.noise:g}{tail}")

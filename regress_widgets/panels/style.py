@@ -45,6 +45,9 @@ class Layout:
     legend_anchor: float = -0.14
     legend_ncol: int = 2
     compact: bool = False
+    """Short texts everywhere: a column about 300 px wide."""
+    short_header: bool = False
+    """The header's short settings line (the long one needs about 1000 px)."""
 
 
 LAYOUTS = {
@@ -61,5 +64,6 @@ LAYOUTS = {
         "contour": ((0.21, 0.4833, 0.735, 0.3796), (57, 36, 14, 22)),
         "loss": ((0.21, 0.072, 0.735, 0.183), (57, 38, 14, 22)),
     }, header=(0, 0.9074, 1, 0.0926), title_y=(0.9, 0.3), title_size=(8.5, 8), title=9.5, label=9, tick=8.5,
-        legend=6.5, small=7, marker=0.65, alarm=10, legend_anchor=-0.245, legend_ncol=2, compact=True),
+        legend=6.5, small=7, marker=0.65, alarm=10, legend_anchor=-0.245, legend_ncol=2, compact=True,
+        short_header=True),
 }

@@ -1,0 +1,55 @@
+"""ipympl's canvas, drawn from the change handler and sent as a quickly compressed PNG.
+
+ipympl's ``draw_idle`` only tells the browser that the figure is stale; the browser then asks for the
+image, and the kernel draws it when that request arrives: two trips between kernel and browser before a
+slider move shows. :meth:`LiveCanvas.show_now` draws at once and sends the picture in the same handler.
+
+The picture travels as matplotlib's web backend sends it: the pixels that changed since the last frame
+(the others transparent), as a PNG. Pillow's default compression spends about twice as long on that PNG
+as the fastest level does, for a file 30 % smaller; on the machine beside the browser the bytes cost less
+than the time.
+"""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+from ipympl.backend_nbagg import Canvas
+from PIL import Image
+
+PNG_LEVEL = 1
+"""zlib level of the frames' PNGs (Pillow's default is 6)."""
+
+
+def encode_png(rgba: np.ndarray, level: int = PNG_LEVEL) -> bytes:
+    with io.BytesIO() as out:
+        Image.fromarray(rgba).save(out, format="png", compress_level=level)
+        return out.getvalue()
+
+
+class LiveCanvas(Canvas):
+    """ipympl's canvas widget (the same front end), drawn and sent by :meth:`show_now`."""
+
+    def show_now(self) -> None:
+        """Draw the figure and send the changed pixels to the browser now; before a browser has shown the
+        canvas (it says "initialized"), ask for a draw as ipympl does (the browser asks when it is ready)."""
+        if self.syncing_data_url:
+            self.draw_idle()
+        else:
+            self.draw()
+
+    def get_diff_image(self) -> bytes | None:
+        """The next frame for the browser: the whole picture when it must be (first frame, new size,
+        transparent pixels), else only the pixels that changed. Part of matplotlib's web-backend protocol."""
+        if not self._png_is_old:
+            return None
+        pixels = np.asarray(self.get_renderer().buffer_rgba())
+        frame = pixels.view(np.uint32)[..., 0]  # one number a pixel: compare whole pixels at once
+        whole = self._force_full or frame.shape != self._last_buff.shape or bool((pixels[..., 3] != 255).any())
+        self.set_image_mode("full" if whole else "diff")
+        sent = frame if whole else np.where(frame != self._last_buff, frame, 0)
+        self._last_buff = frame.copy()
+        self._force_full = False
+        self._png_is_old = False
+        return encode_png(sent.view(np.uint8).reshape(*sent.shape, 4))

@@ -1,0 +1,69 @@
+// The Lab's figure in the browser (see screen.py): paints the frames the kernel sends, in order, and
+// tells the kernel the width it has, the screen's pixel ratio, and where the figure was clicked.
+// A frame is a PNG: "whole", or "changed" (only the pixels that changed; the others transparent).
+
+function paint(canvas, context, buffer, whole) {
+  return createImageBitmap(new Blob([buffer], { type: "image/png" })).then((bitmap) => {
+    if (whole) {
+      if (canvas.width !== bitmap.width || canvas.height !== bitmap.height) {
+        canvas.width = bitmap.width;
+        canvas.height = bitmap.height;
+      }
+      context.clearRect(0, 0, canvas.width, canvas.height);
+    }
+    context.drawImage(bitmap, 0, 0);
+    bitmap.close();
+  });
+}
+
+function render({ model, el }) {
+  el.classList.add("rw-screen");
+  const canvas = document.createElement("canvas");
+  canvas.className = "rw-screen-canvas";
+  el.appendChild(canvas);
+  const context = canvas.getContext("2d");
+  let queue = Promise.resolve(); // frames are painted one after the other, never out of order
+
+  canvas.style.maxWidth = "100%"; // while the kernel fits a new width, the old picture scales
+  canvas.style.height = "auto";
+  canvas.style.display = "block";
+  function place() { // CSS size = the figure's size in CSS pixels (the bitmap may have more: HiDPI)
+    const [width, height] = model.get("size");
+    canvas.style.width = `${width}px`;
+    canvas.style.aspectRatio = `${width} / ${height}`;
+  }
+  function heard(message, buffers) {
+    if (message.type === "frame") {
+      queue = queue.then(() => paint(canvas, context, buffers[0], message.whole)).catch(console.error);
+    }
+  }
+  model.on("change:size", place);
+  model.on("msg:custom", heard);
+  place();
+  const saved = model.get("picture"); // the last whole frame the kernel kept (saved widget state)
+  if (saved && saved.byteLength) queue = queue.then(() => paint(canvas, context, saved, true));
+
+  let reported = -1;
+  const observer = new ResizeObserver(() => {
+    const width = Math.floor(el.getBoundingClientRect().width);
+    if (width > 0 && width !== reported) {
+      reported = width;
+      model.set("width", width);
+      model.set("pixel_ratio", window.devicePixelRatio || 1);
+      model.save_changes();
+    }
+  });
+  observer.observe(el);
+  canvas.addEventListener("click", (event) => {
+    const box = canvas.getBoundingClientRect();
+    model.send({ type: "click", x: event.clientX - box.left, y: event.clientY - box.top });
+  });
+  model.send({ type: "ready" }); // a new view: the kernel answers with a whole frame
+  return () => {
+    observer.disconnect();
+    model.off("msg:custom", heard);
+    model.off("change:size", place);
+  };
+}
+
+export default { render };

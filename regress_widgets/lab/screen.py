@@ -1,0 +1,101 @@
+"""The Lab's figure on the page: a small widget (anywidget) that shows frames the kernel pushes.
+
+ipympl's canvas waits for the browser to ask for each picture (``draw_idle`` → the browser's "draw" request
+→ the kernel draws), and its front end re-encodes every frame it receives as a PNG data URL (20–50 ms in
+Chromium for the Lab's figure, measured) to keep a copy for the notebook file. It cannot know how wide its
+place on the page is. This widget does three things, no more:
+
+* :meth:`Screen.show` draws the figure (Agg) and sends the picture at once, from the change handler: only
+  the pixels that changed since the last frame (the rest transparent) as a quickly compressed PNG, or the
+  whole picture for a new view, a new size, or before any browser has shown it;
+* the browser reports the width the widget has on the page (``width``, CSS pixels; a ResizeObserver) and
+  the screen's pixel ratio, so that the Lab can fit its figure to them;
+* a click on the picture reaches :meth:`Screen.on_click` callbacks in matplotlib's display coordinates.
+
+Before a browser shows the widget (a notebook run by nbclient, a script), each frame is kept whole in
+``picture``, which the notebook's saved widget state carries: a reopened notebook shows the last figure.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from pathlib import Path
+
+import anywidget
+import numpy as np
+import traitlets as T
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from PIL import Image
+
+PNG_LEVEL = 1
+"""zlib level of the frames' PNGs. Pillow's default (6) takes about twice as long for a file 30 % smaller
+(measured on the Lab's figure); kernel and browser sit on one machine or a fast link."""
+
+
+def encode_png(rgba: np.ndarray, level: int = PNG_LEVEL) -> bytes:
+    with io.BytesIO() as out:
+        Image.fromarray(rgba).save(out, format="png", compress_level=level)
+        return out.getvalue()
+
+
+class Screen(anywidget.AnyWidget):
+    """A figure's picture on the page; see the module docstring."""
+
+    _esm = Path(__file__).with_name("screen.js")
+    size = T.List(T.Int(), default_value=[0, 0]).tag(sync=True)
+    """The figure's size on the page, CSS pixels (width, height)."""
+    picture = T.Bytes(b"").tag(sync=True)
+    """The last whole frame, kept until a browser shows the widget (then frames are sent as messages)."""
+    width = T.Int(0).tag(sync=True)
+    """The width the widget has on the page, CSS pixels, as the browser reports it (0: not shown yet)."""
+    pixel_ratio = T.Float(1.0).tag(sync=True)
+    """The browser's device pixel ratio (2 on a HiDPI screen)."""
+
+    def __init__(self, figure: Figure, **kwargs):
+        super().__init__(**kwargs)
+        self.figure = figure
+        self.canvas = FigureCanvasAgg(figure)
+        self.frames = 0
+        self._last: np.ndarray | None = None
+        self._shown = False  # a browser has shown the widget
+        self._clicks: list[Callable[[float, float], None]] = []
+        self.on_msg(self._heard)
+
+    def show(self) -> None:
+        """Draw the figure and send it to the page."""
+        self.canvas.draw()
+        pixels = np.asarray(self.canvas.buffer_rgba())
+        frame = pixels.view(np.uint32)[..., 0]  # one number a pixel: whole pixels compared at once
+        ratio = self.pixel_ratio if self.pixel_ratio > 0 else 1.0
+        size = [round(frame.shape[1] / ratio), round(frame.shape[0] / ratio)]
+        if size != self.size:
+            self.size = size
+        self.frames += 1
+        if not self._shown:  # kept whole in the widget's state; a view's first frame is whole anyway
+            self.picture = encode_png(pixels)
+            return
+        whole = self._last is None or self._last.shape != frame.shape or bool((pixels[..., 3] != 255).any())
+        sent = frame if whole else np.where(frame != self._last, frame, 0)
+        self._last = frame.copy()
+        png = encode_png(sent.view(np.uint8).reshape(*sent.shape, 4))
+        self.send({"type": "frame", "whole": whole}, buffers=[png])
+
+    def on_click(self, callback: Callable[[float, float], None]) -> None:
+        """Call ``callback(x, y)`` on a click on the picture; (x, y) in matplotlib's display coordinates
+        (pixels from the figure's lower left corner), ready for ``axes.transData.inverted()``."""
+        self._clicks.append(callback)
+
+    def _heard(self, _widget, content: dict, _buffers) -> None:
+        kind = content.get("type")
+        if kind == "ready":  # a new view (a page opened or reloaded): it gets the whole picture
+            self._shown = True
+            self._last = None
+            self.show()
+        elif kind == "click" and self.size[0] > 0:
+            scale = self._last.shape[1] / self.size[0] if self._last is not None else 1.0
+            x = float(content["x"]) * scale
+            y = self.figure.bbox.height - float(content["y"]) * scale
+            for callback in self._clicks:
+                callback(x, y)

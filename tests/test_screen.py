@@ -1,0 +1,125 @@
+"""The Lab's screen widget (regress_widgets/lab/screen.py): frames pushed from the kernel, the figure fitted
+to the width the page reports, clicks in figure coordinates. The browser side is in tests/test_browser.py."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import regress_widgets as rw
+from regress_widgets.lab.screen import Screen
+from regress_widgets.panels.fit import arrangement, fit
+
+
+class Page:
+    """What a browser would receive: the screen's custom messages and their PNGs."""
+
+    def __init__(self, screen: Screen, monkeypatch):
+        self.frames: list[tuple[bool, np.ndarray]] = []
+        monkeypatch.setattr(screen, "send", self._send)
+        self.screen = screen
+
+    def _send(self, content, buffers=None):
+        assert content["type"] == "frame"
+        self.frames.append((content["whole"], np.asarray(Image.open(io.BytesIO(buffers[0])).convert("RGBA"))))
+
+    def open(self):
+        self.screen._heard(self.screen, {"type": "ready"}, [])
+
+    def picture(self) -> np.ndarray:
+        """The canvas as the browser paints it: a whole frame, then changed pixels drawn over it."""
+        canvas = None
+        for whole, rgba in self.frames:
+            if whole or canvas is None:
+                assert whole, "the first frame a view gets must be whole"
+                canvas = rgba.copy()
+            else:
+                changed = rgba[..., 3] > 0
+                canvas[changed] = rgba[changed]
+        return canvas
+
+
+def figure_pixels(lab) -> np.ndarray:
+    return np.asarray(lab.figure.canvas.buffer_rgba()).copy()
+
+
+def test_before_a_browser_the_picture_is_kept_whole_in_the_state():
+    lab = rw.Lab("pytorch", display="screen")
+    screen = lab.view.widget
+    assert screen.picture[:8] == b"\x89PNG\r\n\x1a\n"
+    first = screen.picture
+    lab.set(lr=0.02)
+    assert screen.picture != first  # the saved widget state carries the latest figure
+    shown = np.asarray(Image.open(io.BytesIO(screen.picture)).convert("RGBA"))
+    np.testing.assert_array_equal(shown, figure_pixels(lab))
+
+
+def test_frames_after_ready_are_changed_pixels_that_add_up_to_the_figure(monkeypatch):
+    lab = rw.Lab("mxnet", display="screen")
+    page = Page(lab.view.widget, monkeypatch)
+    page.open()
+    assert [whole for whole, _ in page.frames] == [True]
+    for lr in (0.02, 0.05, 0.2):
+        lab.set(lr=lr)
+    assert [whole for whole, _ in page.frames] == [True, False, False, False]
+    _, last = page.frames[-1]
+    assert 0 < (last[..., 3] > 0).mean() < 0.5  # a slider move changes a part of the picture
+    np.testing.assert_array_equal(page.picture(), figure_pixels(lab))
+    page.open()  # a second view (a reloaded page) gets a whole frame again
+    assert page.frames[-1][0] is True
+
+
+@pytest.mark.parametrize("width", [272, 411, 560, 800, 1100, 1700])
+def test_the_figure_follows_the_reported_width(width, monkeypatch):
+    lab = rw.Lab("caffe2", display="screen")
+    screen = lab.view.widget
+    Page(screen, monkeypatch).open()
+    screen.width = width
+    w, h = lab.figure.get_size_inches() * lab.figure.dpi
+    assert round(w) == width and screen.size == [width, round(h)]
+    assert lab.fitted == fit(width) and lab.panels.layout == fit(width)
+    assert ("lr" in lab.panels.layout.panels) == (arrangement(width) == "grid")
+    lab.set(lr=0.05)  # still live after the new layout
+    assert lab.run.recipe.lr == 0.05
+
+
+def test_a_hidpi_screen_gets_a_sharper_picture_of_the_same_size(monkeypatch):
+    lab = rw.Lab("pytorch", display="screen")
+    screen = lab.view.widget
+    page = Page(screen, monkeypatch)
+    page.open()
+    screen.width = 600
+    screen.pixel_ratio = 2
+    assert screen.size == [600, round(fit(600).figsize[1] * 100)]
+    assert page.frames[-1][1].shape[1] == 1200
+
+
+def test_fitted_text_is_at_least_11_px():
+    for width in (240, 272, 300, 411, 560, 639, 640, 800, 999, 1000, 1280, 1920):
+        layout = fit(width)
+        sizes = [layout.title, layout.label, layout.tick, layout.legend, layout.small, *layout.title_size]
+        assert min(sizes) >= 8, (width, sizes)  # 8 pt at 100 dpi = 11.1 px
+
+
+def test_an_explicit_size_is_kept(monkeypatch):
+    lab = rw.Lab("pytorch", display="screen", figsize=(6, 4), dpi=80)
+    screen = lab.view.widget
+    Page(screen, monkeypatch).open()
+    screen.width = 900
+    assert tuple(lab.figure.get_size_inches()) == (6, 4) and lab.figure.dpi == 80
+
+
+def test_a_click_arrives_in_display_coordinates(monkeypatch):
+    lab = rw.Lab("pytorch", display="screen")
+    screen = lab.view.widget
+    Page(screen, monkeypatch).open()
+    seen = []
+    screen.on_click(lambda x, y: seen.append((x, y)))
+    ax = lab.panels.contour.ax
+    x, y = ax.transData.transform((1.0, 2.0))
+    screen._heard(screen, {"type": "click", "x": x, "y": lab.figure.bbox.height - y}, [])
+    (cx, cy), = seen
+    assert ax.transData.inverted().transform((cx, cy)) == pytest.approx((1.0, 2.0), abs=1e-9)
