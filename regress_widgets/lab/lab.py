@@ -24,9 +24,9 @@ from matplotlib.figure import Figure
 
 from ..engine import Run
 from ..panels import LAYOUTS, Frame, Panels, check_pair, check_zoom, make_frame
-from ..panels.frame import Path
 from ..panels.fit import DPI as FIT_DPI
 from ..panels.fit import fit
+from ..panels.frame import Path
 from ..panels.style import GHOST_COLORS, Layout
 from ..recipes import RECIPES, Recipe, get_recipe
 from ..settings import TABLE, check_seed
