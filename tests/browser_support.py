@@ -441,3 +441,67 @@ def artifact_dir(name: str) -> Path:
     folder = ARTIFACTS / name
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+# --------------------------------------------------------------------------------- notebooks and reports
+STDERR = "[data-mime-type='application/vnd.jupyter.stderr']"  # a traceback or a warning in a cell's output
+
+
+def wait_for_widget_or_error(page, widget, timeout: float = 60.0) -> None:
+    """Wait for ``widget`` to be visible; fail at once, with the text, when a cell shows an error instead."""
+    widget.or_(page.locator(STDERR)).first.wait_for(state="visible", timeout=timeout * 1000)
+    shown = page.locator(STDERR).all_inner_texts()
+    assert not shown, "a cell wrote to stderr or raised:\n" + "\n".join(t[-2000:] for t in shown)
+
+
+def run_all_cells(page, until, attempts: int = 3, each: float = 30.0) -> None:
+    """Run > Run All Cells once the kernel is idle, and wait for ``until`` (a widget) or a cell's error.
+
+    Now and then JupyterLab drops a Run All that lands while the notebook's session is still settling
+    (every prompt goes back to "[ ]", nothing runs, the kernel stays idle): then it is asked again."""
+    for attempt in range(attempts):
+        kernel_dialog = page.locator(".jp-Dialog", has_text="Select Kernel")
+        if kernel_dialog.count():  # the notebook's own kernel, python3, is preselected
+            kernel_dialog.locator(".jp-Dialog-button.jp-mod-accept").click()
+        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=30_000)
+        page.get_by_text(re.compile(r"\|\s*Idle\s*$")).first.wait_for(timeout=30_000)  # the status bar
+        page.locator(".lm-MenuBar-item", has_text=re.compile(r"^Run$")).click()
+        page.locator("li.lm-Menu-item[data-command='runmenu:run-all']").click()
+        try:
+            wait_for_widget_or_error(page, until, timeout=each)
+            return
+        except AssertionError:
+            raise
+        except Exception:
+            running = page.locator(".jp-CodeCell .jp-InputPrompt", has_text="[*]").count()
+            if attempt == attempts - 1 or running:
+                raise
+            print(f"Run All Cells ran nothing (attempt {attempt + 1}); asking again")
+
+
+def all_cells_ran(page) -> bool:
+    return page.evaluate("""() => {
+        const prompts = Array.from(document.querySelectorAll('.jp-CodeCell .jp-InputPrompt'));
+        return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent))
+            && !!document.querySelector(".jp-Notebook-ExecutionIndicator[data-status='idle']");
+    }""")
+
+
+def report(timings: dict, overflow: dict | None = None, layout: list[str] = (), name: str = "") -> None:
+    record = ARTIFACTS / "browser" / "timings.json"
+    try:
+        saved = json.loads(record.read_text())
+    except (OSError, ValueError):
+        saved = {}
+    saved[name] = {**timings, "layout": list(layout), "overflow": overflow}
+    record.write_text(json.dumps(saved, indent=1, ensure_ascii=False) + "\n")
+    print()
+    for line in layout:
+        print(f"  {line}")
+    for key, value in timings.items():
+        print(f"  {key}: {value}")
+    if overflow:
+        print(f"  layout at 1280×800: {overflow}")
+        if overflow["scrollWidth"] > overflow["clientWidth"] or overflow["widestRight"] > overflow["viewport"]:
+            print("  NOTE: the side-by-side view is wider than the room it has on a 1280 px projector "
+                  "(clipped, or scrolled sideways)")

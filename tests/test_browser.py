@@ -16,7 +16,6 @@ the tests FAIL in CI (the CI variable set) with what to install, and skip, sayin
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import shutil
@@ -26,11 +25,12 @@ from pathlib import Path
 
 import pytest
 from browser_support import (
-    ARTIFACTS,
     CANVAS,
+    STDERR,
     VIEWPORT,
     Console,
     Server,
+    all_cells_ran,
     artifact_dir,
     chromium,
     drag_handle,
@@ -41,8 +41,10 @@ from browser_support import (
     parse_number,
     pixels_changed,
     readout_changed_at,
+    report,
     require_browser,
     require_module,
+    run_all_cells,
     sandbox_env,
     slider,
     slider_position,
@@ -52,11 +54,15 @@ from browser_support import (
     typed_box,
     wait_for_frame_after,
     wait_for_quiet,
+    wait_for_widget_or_error,
     watch_readout,
 )
+from matplotlib.figure import Figure
 
 import regress_widgets as rw
 from regress_widgets.lab.sliders import LR_DIGITS
+from regress_widgets.panels import Panels
+from regress_widgets.panels.fit import fit
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 NOTEBOOK = "00_side_by_side.ipynb"
@@ -80,12 +86,15 @@ def column(page, name: str):
     return page.locator(f".rw-lab-{name}")
 
 
-def layout_reference(name: str):
+def layout_reference(page, name: str):
     """Where the contour panel lies in the recipe's canvas, as (x, y, w, h) fractions from the top left,
-    and the canvas's index on the page: from the same SideBySide, built here without a kernel."""
-    side = rw.SideBySide(display="none")
-    x0, y0, w, h = side.labs[name].panels.contour.ax.get_position().bounds
-    return (x0, 1.0 - y0 - h, w, h), list(side.labs).index(name)
+    and the canvas's index on the page: the layout the Lab fitted to the width its figure has on the page."""
+    index = list(rw.RECIPES).index(name)
+    width = page.locator(CANVAS).nth(index).evaluate("c => Math.round(c.getBoundingClientRect().width)")
+    layout = fit(width)
+    panels = Panels(rw.get_recipe(name), Figure(figsize=layout.figsize, dpi=100), layout=layout)
+    x0, y0, w, h = panels.contour.ax.get_position().bounds
+    return (x0, 1.0 - y0 - h, w, h), index
 
 
 def expected_theta(name: str, lr: float) -> tuple[int, list[str]]:
@@ -208,49 +217,6 @@ def scroll_to_top_of(page, selector: str) -> None:
     page.evaluate("s => document.querySelector(s).scrollIntoView({block: 'start'})", selector)
 
 
-STDERR = "[data-mime-type='application/vnd.jupyter.stderr']"  # a traceback or a warning in a cell's output
-
-
-def wait_for_widget_or_error(page, widget, timeout: float = 60.0) -> None:
-    """Wait for ``widget`` to be visible; fail at once, with the text, when a cell shows an error instead."""
-    widget.or_(page.locator(STDERR)).first.wait_for(state="visible", timeout=timeout * 1000)
-    shown = page.locator(STDERR).all_inner_texts()
-    assert not shown, "a cell wrote to stderr or raised:\n" + "\n".join(t[-2000:] for t in shown)
-
-
-def run_all_cells(page, until, attempts: int = 3, each: float = 30.0) -> None:
-    """Run > Run All Cells once the kernel is idle, and wait for ``until`` (a widget) or a cell's error.
-
-    Now and then JupyterLab drops a Run All that lands while the notebook's session is still settling
-    (every prompt goes back to "[ ]", nothing runs, the kernel stays idle): then it is asked again."""
-    for attempt in range(attempts):
-        kernel_dialog = page.locator(".jp-Dialog", has_text="Select Kernel")
-        if kernel_dialog.count():  # the notebook's own kernel, python3, is preselected
-            kernel_dialog.locator(".jp-Dialog-button.jp-mod-accept").click()
-        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=30_000)
-        page.get_by_text(re.compile(r"\|\s*Idle\s*$")).first.wait_for(timeout=30_000)  # the status bar
-        page.locator(".lm-MenuBar-item", has_text=re.compile(r"^Run$")).click()
-        page.locator("li.lm-Menu-item[data-command='runmenu:run-all']").click()
-        try:
-            wait_for_widget_or_error(page, until, timeout=each)
-            return
-        except AssertionError:
-            raise
-        except Exception:
-            running = page.locator(".jp-CodeCell .jp-InputPrompt", has_text="[*]").count()
-            if attempt == attempts - 1 or running:
-                raise
-            print(f"Run All Cells ran nothing (attempt {attempt + 1}); asking again")
-
-
-def all_cells_ran(page) -> bool:
-    return page.evaluate("""() => {
-        const prompts = Array.from(document.querySelectorAll('.jp-CodeCell .jp-InputPrompt'));
-        return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent))
-            && !!document.querySelector(".jp-Notebook-ExecutionIndicator[data-status='idle']");
-    }""")
-
-
 def move_and_check(page, col, rect, index, tag, act, want_lr, shots, timings):
     """Do ``act`` (a drag or a typed value) on the lr slider of ``col``; check pixels, readouts, timing."""
     before = f"{tag}-before"
@@ -291,7 +257,7 @@ def test_side_by_side_in_jupyterlab(tmp_path):
     shots = artifact_dir("browser")
     root = tmp_path / "notebooks"
     shutil.copytree(NOTEBOOKS, root, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-    rect, index = layout_reference(TARGET)
+    index = list(rw.RECIPES).index(TARGET)
     timings: dict[str, float] = {}
 
     with jupyterlab(root, tmp_path / "home", shots / "jupyterlab-server.log") as (server, base, token), \
@@ -319,6 +285,7 @@ def test_side_by_side_in_jupyterlab(tmp_path):
         assert not errors_out, f"a cell wrote to stderr or raised: {errors_out}"
         assert page.get_by_text("Error displaying widget").count() == 0
 
+        rect, index = layout_reference(page, TARGET)
         scroll_to_top_of(page, ".widget-gridbox")
         page.screenshot(path=str(shots / "jupyterlab-loaded.png"))
         overflow = horizontal_overflow(page)
@@ -393,33 +360,13 @@ def test_side_by_side_in_jupyterlab(tmp_path):
     assert timings["whole test (s)"] < 90
 
 
-def report(timings: dict, overflow: dict | None = None, layout: list[str] = (), name: str = "") -> None:
-    record = ARTIFACTS / "browser" / "timings.json"
-    try:
-        saved = json.loads(record.read_text())
-    except (OSError, ValueError):
-        saved = {}
-    saved[name] = {**timings, "layout": list(layout), "overflow": overflow}
-    record.write_text(json.dumps(saved, indent=1, ensure_ascii=False) + "\n")
-    print()
-    for line in layout:
-        print(f"  {line}")
-    for key, value in timings.items():
-        print(f"  {key}: {value}")
-    if overflow:
-        print(f"  layout at 1280×800: {overflow}")
-        if overflow["scrollWidth"] > overflow["clientWidth"] or overflow["widestRight"] > overflow["viewport"]:
-            print("  NOTE: the side-by-side view is wider than the room it has on a 1280 px projector "
-                  "(clipped, or scrolled sideways)")
-
-
 # ------------------------------------------------------------------------------------------ Voilà
 def test_side_by_side_as_a_voila_app(tmp_path):
     exe = require_browser()
     require_module("voila", "pip install -e \".[test]\" (voila==0.5.13)")
     start = time.monotonic()
     shots = artifact_dir("browser")
-    rect, index = layout_reference(TARGET)
+    index = list(rw.RECIPES).index(TARGET)
     port = free_port()
     # The real command, `regress-widgets app`, in its own process: Voilà runs inside it, so its PID is
     # the server's and SIGTERM stops it and its kernel.
@@ -446,6 +393,7 @@ def test_side_by_side_as_a_voila_app(tmp_path):
             assert page.get_by_text("side by side", exact=False).first.is_visible()
             assert page.locator(".jp-InputArea-editor, .jp-CodeMirrorEditor, .cm-editor").count() == 0
             assert page.get_by_text("rw.SideBySide()").count() == 0
+            rect, index = layout_reference(page, TARGET)
             page.screenshot(path=str(shots / "voila-loaded.png"))
             overflow = horizontal_overflow(page)
             layout = layout_report(page)

@@ -78,7 +78,7 @@ def make_controls() -> dict[str, W.Widget]:
     c["reset"] = W.Button(description="back to the tutorial's values", icon="undo",
                           tooltip="every slider back to the tutorial's setting (the seed stays)",
                           layout=W.Layout(width="auto"))
-    c["play"] = W.Play(min=0, max=100, step=1, interval=60, description="play")
+    c["play"] = W.Play(min=0, max=100, step=1, interval=40, description="play")  # 25 frames a second
     c["step"] = W.IntSlider(min=0, max=100, value=100, description="show step", continuous_update=True,
                             style={"description_width": "70px"}, layout=W.Layout(width="100%", max_width="420px"))
     W.link((c["play"], "value"), (c["step"], "value"))

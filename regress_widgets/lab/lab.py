@@ -269,11 +269,11 @@ class Lab(W.VBox):
         """Draw the frame on the panels and the readouts, and ask for one redraw."""
         old, self.frame = self.frame, frame
         self.panels.show(frame)
+        self.view.refresh()  # the picture first: the page shows it before the readouts' messages
         show_steps(self.controls, frame.run.steps, frame.position)
         self.readouts.show(frame)
         if old is not None and frame.run is old.run and frame.pins == old.pins:
-            self.view.refresh()  # the step shown or the view changed: the pins and the real run's gap did not
-            return
+            return  # the step shown or the view changed: the pins and the real run's gap did not
         self.readouts.show_pins([pin.row for pin in self.state.pins])
         if real is None:
             self.readouts.show_real("")
@@ -281,7 +281,6 @@ class Lab(W.VBox):
             note = ("<div style='color:#555'>batch size, noise, seed and run length are fixed: they are the "
                     "recording's (the data the real framework drew)</div>")
             self.readouts.show_real(real.readout(frame.recipe, frame.run.theta) + note)
-        self.view.refresh()
 
     def _new_tutorial(self) -> None:
         """A new recipe: the controls show the state's values in the recipe's ranges; a fresh set of panels."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import ipywidgets as W
 
-COLUMN = "308px"  # the full Lab's control column
+COLUMN = "320px"  # the full Lab's control column
 FIRST_WIDTH = {"full": 560, "compact": 272}
 """The figure's width (CSS px) until the page reports the room it has: a 1280-px screen with JupyterLab's file
 browser open (the Lab: the control column beside it; side by side: three columns)."""
@@ -22,7 +22,7 @@ SCREEN_DPI = 62  # the full Lab's 12.8 × 7.2 in figure on screen: 794 × 446 px
 GROUPS = (("learning rate", ("lr", "gamma", "stepsize")), ("data", ("batch_size", "noise", "seed")),
           ("run", ("steps", "epochs")),
           ("optimizer", ("optimizer", "momentum", "beta1", "beta2", "eps", "weight_decay")))
-COMPACT = {"label": "56px", "box": "54px", "names": {"batch_size": "batch", "gamma": "γ", "optimizer": "optim.",
+COMPACT = {"label": "56px", "box": "64px", "names": {"batch_size": "batch", "gamma": "γ", "optimizer": "optim.",
                                                        "momentum": "β", "beta1": "β₁", "beta2": "β₂", "eps": "ε",
                                                        "weight_decay": "λ decay"}}
 """A side-by-side column is narrow (277 px with JupyterLab's file browser open): shorter labels and boxes, so
@@ -103,6 +103,11 @@ def arrange(c: dict, typed: dict, figure, r, *, compact: bool, show_recipe: bool
             groups += rows((name,)) + ([r.lr_info] if name == "lr" else [])
     column = W.VBox([*recipe, *groups, r.message_box, c["reset"], c["framework"], r.framework_info],
                     layout=W.Layout(width=COLUMN, min_width=COLUMN))
+    for widget in figure:  # the screen takes the width the column leaves (whatever its picture's width now)
+        if not getattr(widget, "follows_width", False):
+            continue
+        widget.layout.flex = "1 1 0px"
+        widget.layout.min_width = "0"
     top = W.HBox([*figure, column], layout=W.Layout(flex_flow="row", align_items="flex-start", grid_gap="12px"))
     view = _row(c["play"], c["step"], r.step_info, c["pair"], c["zoom"], wrap=True)
     bottom = W.HBox([r.readout, W.VBox([_row(c["pin"], c["clear_pins"]), r.pins_table])],

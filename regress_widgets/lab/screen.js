@@ -2,13 +2,16 @@
 // tells the kernel the width it has, the screen's pixel ratio, and where the figure was clicked.
 // A frame is a PNG: "whole", or "changed" (only the pixels that changed; the others transparent).
 
-function paint(canvas, context, buffer, whole) {
+function paint(canvas, context, buffer, whole, size) {
   return createImageBitmap(new Blob([buffer], { type: "image/png" })).then((bitmap) => {
-    if (whole) {
+    if (whole) { // a new size shows with its own picture, never the old one stretched
       if (canvas.width !== bitmap.width || canvas.height !== bitmap.height) {
         canvas.width = bitmap.width;
         canvas.height = bitmap.height;
       }
+      const [width, height] = size; // CSS pixels (the bitmap may have more: HiDPI)
+      canvas.style.width = `${width}px`;
+      canvas.style.aspectRatio = `${width} / ${height}`;
       context.clearRect(0, 0, canvas.width, canvas.height);
     }
     context.drawImage(bitmap, 0, 0);
@@ -24,27 +27,26 @@ function render({ model, el }) {
   const context = canvas.getContext("2d");
   let queue = Promise.resolve(); // frames are painted one after the other, never out of order
 
-  canvas.style.maxWidth = "100%"; // while the kernel fits a new width, the old picture scales
+  canvas.style.maxWidth = "100%"; // while the kernel fits a narrower width, the old picture scales down
   canvas.style.height = "auto";
   canvas.style.display = "block";
-  function place() { // CSS size = the figure's size in CSS pixels (the bitmap may have more: HiDPI)
-    const [width, height] = model.get("size");
-    canvas.style.width = `${width}px`;
-    canvas.style.aspectRatio = `${width} / ${height}`;
-  }
   function heard(message, buffers) {
     if (message.type === "frame") {
-      queue = queue.then(() => paint(canvas, context, buffers[0], message.whole)).catch(console.error);
+      const size = model.get("size"); // set by the kernel just before it sent this frame
+      queue = queue.then(() => paint(canvas, context, buffers[0], message.whole, size)).catch(console.error);
     }
   }
-  model.on("change:size", place);
   model.on("msg:custom", heard);
-  place();
   const saved = model.get("picture"); // the last whole frame the kernel kept (saved widget state)
-  if (saved && saved.byteLength) queue = queue.then(() => paint(canvas, context, saved, true));
+  if (saved && saved.byteLength) {
+    const size = model.get("size");
+    queue = queue.then(() => paint(canvas, context, saved, true, size));
+  }
 
+  // The width, once it has settled (a side panel sliding shut reports a new width every frame)
   let reported = -1;
-  const observer = new ResizeObserver(() => {
+  let timer = null;
+  function report() {
     const width = Math.floor(el.getBoundingClientRect().width);
     if (width > 0 && width !== reported) {
       reported = width;
@@ -52,6 +54,10 @@ function render({ model, el }) {
       model.set("pixel_ratio", window.devicePixelRatio || 1);
       model.save_changes();
     }
+  }
+  const observer = new ResizeObserver(() => {
+    clearTimeout(timer);
+    timer = setTimeout(report, reported < 0 ? 0 : 150);
   });
   observer.observe(el);
   canvas.addEventListener("click", (event) => {
@@ -61,8 +67,8 @@ function render({ model, el }) {
   model.send({ type: "ready" }); // a new view: the kernel answers with a whole frame
   return () => {
     observer.disconnect();
+    clearTimeout(timer);
     model.off("msg:custom", heard);
-    model.off("change:size", place);
   };
 }
 

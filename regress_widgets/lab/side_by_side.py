@@ -41,7 +41,7 @@ class SideBySide(W.VBox):
                                      style={"description_width": "90px"}, layout=W.Layout(width="220px"))
         self.progress = W.FloatSlider(min=0, max=1, step=0.005, value=1, description="progress",
                                       readout_format=".0%", layout=W.Layout(width="480px"))
-        self.play = W.Play(min=0, max=200, step=1, interval=80, value=200)
+        self.play = W.Play(min=0, max=200, step=1, interval=60, value=200)
         W.link((self.play, "value"), (self.progress, "value"),
                transform=(lambda v: v / 200, lambda f: round(f * 200)))
         self.reset_all = W.Button(description="all back to the tutorials", icon="undo",

@@ -61,7 +61,7 @@ class IntSlider(_Reporting, W.IntSlider):
 
 def typed_box(name: str) -> W.Text:
     """The box beside a slider: a value typed here reaches the Lab as typed (Enter or leaving the box)."""
-    box = W.Text(continuous_update=False, layout=W.Layout(width="62px", min_width="62px"))
+    box = W.Text(continuous_update=False, layout=W.Layout(width="74px", min_width="74px"))
     box.add_class(f"rw-typed-{name}")
     return box
 

@@ -65,7 +65,7 @@ class ScreenView(FigureView):
         super().__init__(figure)
         from .screen import Screen
 
-        self.widget = Screen(figure, layout=W.Layout(flex="1 1 0px", min_width="0", width="100%"))
+        self.widget = Screen(figure, layout=W.Layout(width="100%", min_width="0"))
 
     def refresh(self) -> None:
         self.widget.show()

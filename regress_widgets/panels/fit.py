@@ -73,7 +73,7 @@ def _stack(W: int) -> Layout:
     compact = W < 420
     header = 54 if compact else 60
     legend = 17 * _legend_rows(4 if compact else 7, 2) + (8 if compact else 26)
-    x0, x1 = (52 if compact else 62), W - 14
+    x0, x1 = (60 if compact else 64), W - 14
     aw = x1 - x0
     ch = min(max(0.75 * aw, 180), 340)
     lh = min(max(0.42 * aw, 110), 170)

@@ -1,0 +1,204 @@
+"""One Lab in a real JupyterLab at 1280×800 with the file browser open, as a class sees it on a projector.
+
+Checks what a student must be able to do at once: the contour plot and the lr slider on screen together,
+every slider track at least 120 px, the figure filling the room beside the control column (and growing when
+the file browser is hidden). Measures, in the page (performance.now(), frames recorded as they are
+painted), what the class waits for, each several times (the table gives the median and the worst):
+
+* a drag of the lr slider: the first changed frame after the press, and the last frame after the release;
+* a typed value (Enter) → the new frame; a new seed; the real-framework run switched on and off;
+* a switch to another tutorial (the recipe menu), with a screenshot of each tutorial's Lab;
+* play: frames painted per second.
+
+It also opens a saved tutorial notebook without running it (a student reopening it): no widget error.
+Timings are reported (``timings.json``, printed with ``-s``), never asserted: the machine sets them.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import statistics
+import time
+from pathlib import Path
+
+from browser_support import (
+    CANVAS,
+    VIEWPORT,
+    Console,
+    all_cells_ran,
+    artifact_dir,
+    chromium,
+    drag_handle,
+    evidence_on_failure,
+    frames,
+    jupyterlab,
+    now,
+    pixels_changed,
+    report,
+    require_browser,
+    require_module,
+    run_all_cells,
+    slider,
+    snapshot,
+    type_value,
+    typed_box,
+    wait_for_frame_after,
+    wait_for_quiet,
+)
+from test_browser import BENIGN, LR_LABEL, NOTEBOOKS, assert_tracks
+
+import regress_widgets as rw
+
+REOPENED = "03_pytorch_linear_regression.ipynb"
+LAB_CELL = 'import regress_widgets as rw\nlab = rw.Lab("pytorch")\nlab'
+TIMES = 5  # each measurement, repeated
+
+
+def write_lab_notebook(path: Path) -> None:
+    import nbformat
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(LAB_CELL)])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+
+
+def on_screen(box: dict | None) -> bool:
+    return box is not None and box["y"] >= 0 and box["y"] + box["height"] <= VIEWPORT["height"] \
+        and box["x"] >= 0 and box["x"] + box["width"] <= VIEWPORT["width"]
+
+
+def contour_box(page) -> dict:
+    """The contour panel's box on the page: the canvas's box and the panel's place in the fitted layout."""
+    from regress_widgets.panels.fit import fit
+
+    canvas = page.locator(CANVAS).first.bounding_box()
+    layout = fit(round(canvas["width"]))
+    x, y, w, h = layout.panels["contour"][0]
+    return {"x": canvas["x"] + x * canvas["width"], "y": canvas["y"] + (1 - y - h) * canvas["height"],
+            "width": w * canvas["width"], "height": h * canvas["height"]}
+
+
+def measure(page, act, tag: str, timings: dict, samples: dict) -> None:
+    """``act()`` returns performance.now() of the student's action; the first frame painted after it."""
+    t0 = act()
+    first = wait_for_frame_after(page, t0, 0)
+    wait_for_quiet(page, 0, quiet_ms=400)
+    samples.setdefault(tag, []).append(first - t0)
+
+
+def summary(samples: dict, timings: dict) -> None:
+    for tag, values in samples.items():
+        timings[f"{tag}: median (ms)"] = round(statistics.median(values))
+        timings[f"{tag}: worst (ms)"] = round(max(values))
+
+
+def test_a_lab_in_jupyterlab(tmp_path):
+    exe = require_browser()
+    require_module("jupyterlab", "pip install -e \".[test]\"")
+    start = time.monotonic()
+    shots = artifact_dir("browser")
+    root = tmp_path / "notebooks"
+    shutil.copytree(NOTEBOOKS, root, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    write_lab_notebook(root / "lab.ipynb")
+    timings: dict = {}
+    samples: dict = {}
+    with jupyterlab(root, tmp_path / "home", shots / "lab-server.log") as (_server, base, token), \
+            chromium(exe, tmp_path / "profile") as (_context, page), \
+            evidence_on_failure(page, shots / "lab-failure.png", console := Console(page, BENIGN)):
+        # 1. A saved tutorial notebook, reopened and not run: its saved figure or a note, never an error
+        page.goto(f"{base}/lab/tree/{REOPENED}?token={token}")
+        page.wait_for_selector(".jp-Notebook", timeout=30_000)
+        page.wait_for_timeout(3000)
+        page.locator(".jp-Cell", has_text="rw.Lab(").first.scroll_into_view_if_needed()
+        page.wait_for_timeout(1500)
+        page.screenshot(path=str(shots / "reopened-03.png"))
+        assert page.get_by_text("Error displaying widget").count() == 0, "a reopened notebook shows a widget error"
+        timings["reopened 03: saved figures shown"] = page.locator(CANVAS).count()
+
+        # 2. A Lab, run
+        page.goto(f"{base}/lab/tree/lab.ipynb?token={token}&reset")  # a fresh workspace: only this notebook
+        page.wait_for_selector(".jp-Notebook", timeout=30_000)
+        lr_slider = slider(page, LR_LABEL).first
+        run_all_cells(page, until=lr_slider)
+        page.wait_for_function("() => (window.__frames || []).some(f => f.n === 0)", timeout=30_000)
+        deadline = time.monotonic() + 30
+        while not all_cells_ran(page) and time.monotonic() < deadline:
+            page.wait_for_timeout(200)
+        wait_for_quiet(page, 0)
+        timings["lab drawn (s)"] = round(time.monotonic() - start, 1)
+        page.locator(".rw-screen").first.scroll_into_view_if_needed()
+        page.evaluate("() => document.querySelector('.rw-screen').scrollIntoView({block: 'start'})")
+        page.wait_for_timeout(300)
+        page.screenshot(path=str(shots / "lab-pytorch.png"))
+
+        # What a projector shows: the contour and the lr slider together; tracks a student can drag
+        assert_tracks(page, "a Lab, file browser open")
+        contour, handle = contour_box(page), lr_slider.bounding_box()
+        timings["contour panel on screen"] = on_screen(contour)
+        timings["lr slider on screen"] = on_screen(handle)
+        assert on_screen(contour) and on_screen(handle), \
+            f"the contour ({contour}) and the lr slider ({handle}) are not on screen together at 1280×800"
+        room = page.locator(".rw-screen").first.bounding_box()
+        canvas = page.locator(CANVAS).first.bounding_box()
+        timings["figure: canvas / room beside the controls (px)"] = f"{canvas['width']:.0f} / {room['width']:.0f}"
+        assert abs(canvas["width"] - room["width"]) <= 2, "the figure does not fill the room it has"
+
+        # 3. Latency, each several times
+        box = typed_box(page, "lr").first
+        seed = page.locator(".widget-text", has=page.locator(".widget-label", has_text=re.compile(r"^\s*seed\s*$")))
+        seed = seed.locator("input").first
+        real = page.locator(".widget-checkbox", has_text=re.compile("real PyTorch")).locator("input").first
+        for k in range(TIMES):
+            before = f"drag-{k}"
+            snapshot(page, before, 0)
+            t0 = drag_handle(page, lr_slider, 0.1 if k % 2 == 0 else -0.1)
+            released = now(page)
+            first = wait_for_frame_after(page, t0, 0)
+            last = wait_for_quiet(page, 0, quiet_ms=500)
+            snapshot(page, f"after-{k}", 0)
+            assert pixels_changed(page, before, f"after-{k}") > 0, "a drag changed nothing on the figure"
+            samples.setdefault("drag → first changed frame", []).append(first - t0)
+            samples.setdefault("release → last frame", []).append(max(0.0, last - released))
+            measure(page, lambda k=k: type_value(page, box, ("0.02", "0.03")[k % 2]), "typed lr → frame", timings,
+                    samples)
+            measure(page, lambda k=k: type_value(page, seed, str(k + 1)), "new seed → frame", timings, samples)
+            for _ in ("on", "off"):  # (while it is on, the seed is the recording's: fixed)
+                measure(page, lambda: (real.click(), now(page))[1], "real run on/off → frame", timings, samples)
+
+        # Play: frames painted per second while it plays
+        play = page.locator(".widget-play button").first
+        n0, t0 = len(frames(page)), now(page)
+        play.click()
+        page.wait_for_timeout(3000)
+        n1, t1 = len(frames(page)), now(page)
+        page.locator(".widget-play button").nth(1).click()  # pause
+        timings["play: frames painted per second"] = round((n1 - n0) / ((t1 - t0) / 1000), 1)
+        wait_for_quiet(page, 0)
+
+        # 4. Each tutorial's Lab (the recipe menu), timed
+        menu = page.locator("select").filter(has=page.locator("option", has_text="Toy Regression")).first
+        for name in ("caffe2", "mxnet", "pytorch"):
+            title = rw.RECIPES[name].title
+            measure(page, lambda title=title: (menu.select_option(label=title), now(page))[1],
+                    "recipe switch → frame", timings, samples)
+            page.locator(f".rw-lab-{name}").wait_for(timeout=10_000)
+            wait_for_quiet(page, 0, quiet_ms=500)
+            page.evaluate("() => document.querySelector('.rw-screen').scrollIntoView({block: 'start'})")
+            page.screenshot(path=str(shots / f"lab-{name}.png"))
+
+        # 5. The file browser hidden (a teacher's projector): the figure grows into the room
+        narrow = page.locator(CANVAS).first.bounding_box()["width"]
+        page.locator(".jp-SideBar.jp-mod-left .lm-TabBar-tab.lm-mod-current").click()
+        grew = f"() => document.querySelector({CANVAS!r}).getBoundingClientRect().width > {narrow + 50}"
+        page.wait_for_function(grew, timeout=15_000)
+        wait_for_quiet(page, 0, quiet_ms=500)
+        page.screenshot(path=str(shots / "lab-sidebar-hidden.png"))
+        timings["figure width, file browser open → hidden (px)"] = \
+            f"{narrow:.0f} → {page.locator(CANVAS).first.bounding_box()['width']:.0f}"
+        assert_tracks(page, "a Lab, file browser hidden")
+        errors = console.errors()
+    summary(samples, timings)
+    timings["whole test (s)"] = round(time.monotonic() - start, 1)
+    report(timings, name="lab")
+    assert not errors, "errors in the browser console:\n" + "\n".join(errors)
