@@ -123,3 +123,18 @@ def test_a_click_arrives_in_display_coordinates(monkeypatch):
     screen._heard(screen, {"type": "click", "x": x, "y": lab.figure.bbox.height - y}, [])
     (cx, cy), = seen
     assert ax.transData.inverted().transform((cx, cy)) == pytest.approx((1.0, 2.0), abs=1e-9)
+
+
+def test_the_display_data_carry_a_still_picture_for_where_widgets_cannot_be_drawn():
+    from regress_widgets.lab.views import STILL_NOTE
+
+    lab = rw.Lab("pytorch", display="screen")
+    data = lab._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in data and STILL_NOTE in data["text/plain"]
+    import base64
+
+    still = Image.open(io.BytesIO(base64.b64decode(data["image/png"])))
+    assert still.size == tuple(lab.view.widget.size)
+    side = rw.SideBySide(display="screen")
+    still = Image.open(io.BytesIO(base64.b64decode(side._repr_mimebundle_()["image/png"])))
+    assert still.width == sum(lab.view.widget.size[0] for lab in side.labs.values())

@@ -40,7 +40,7 @@ from .readouts import WARN_COLOR, Readouts
 from .real_run import FREE, RealRun, available, real_run
 from .sliders import shown_text
 from .state import CONTROLLED, LabState, Pin
-from .views import choose_display, make_view
+from .views import choose_display, make_view, with_still
 
 MAX_PINS = len(GHOST_COLORS)
 
@@ -181,6 +181,9 @@ class Lab(W.VBox):
     def __repr__(self) -> str:
         values = ", ".join(f"{k}={v!r}" for k, v in self.settings.items())
         return f"{type(self).__name__}({self.state.tutorial.name!r}, {values})"
+
+    def _repr_mimebundle_(self, **kwargs):
+        return with_still(super()._repr_mimebundle_(**kwargs), [self.view.png()])
 
     # ------------------------------------------------------------------ changing it
     def set(self, **values) -> Run:

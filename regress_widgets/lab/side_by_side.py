@@ -10,7 +10,7 @@ from ..engine import Run
 from ..recipes import RECIPES
 from ..settings import check_seed
 from .lab import Lab
-from .views import choose_display
+from .views import choose_display, with_still
 
 SHARED_OPTIMIZERS = (("plain SGD (the tutorials')", ("sgd", 0.0)), ("heavy-ball momentum, β 0.9", ("sgd", 0.9)),
                      ("Nesterov, β 0.9", ("nesterov", 0.9)), ("Adam", ("adam", 0.0)))
@@ -71,6 +71,9 @@ class SideBySide(W.VBox):
 
     def __repr__(self) -> str:
         return f"SideBySide({list(self.labs)!r}, seed={self.seed.value})"
+
+    def _repr_mimebundle_(self, **kwargs):
+        return with_still(super()._repr_mimebundle_(**kwargs), [lab.view.png() for lab in self.labs.values()])
 
     @property
     def runs(self) -> dict[str, Run]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import io
 import time
 import warnings
@@ -54,6 +55,12 @@ class FigureView:
     def refresh(self) -> None:
         """Nothing to show: the figure is drawn when someone draws or saves it."""
 
+    def png(self) -> bytes:
+        """The figure as it stands, as a PNG."""
+        out = io.BytesIO()
+        self.figure.savefig(out, format="png", dpi=self.figure.dpi, facecolor="white")
+        return out.getvalue()
+
     def close(self) -> None:
         pass
 
@@ -69,6 +76,9 @@ class ScreenView(FigureView):
 
     def refresh(self) -> None:
         self.widget.show()
+
+    def png(self) -> bytes:
+        return self.widget.picture or super().png()
 
     def close(self) -> None:
         self.widget.close()
@@ -153,3 +163,25 @@ def make_view(figure: Figure, display: str, toolbar: bool = True) -> FigureView:
     if display == "png":
         return PngView(figure)
     return FigureView(figure)
+
+
+STILL_NOTE = "(a still picture of the lab: run this cell to move its sliders)"
+
+
+def with_still(bundle: dict | None, pictures: list[bytes]) -> dict | None:
+    """A widget's display data, with a still PNG of its figures (side by side) for where the widget cannot be
+    drawn: a reopened notebook before its cells run, a notebook viewer, a printed page."""
+    if not bundle or not pictures:
+        return bundle
+    from PIL import Image
+
+    images = [Image.open(io.BytesIO(p)).convert("RGB") for p in pictures]
+    still = Image.new("RGB", (sum(i.width for i in images), max(i.height for i in images)), "white")
+    x = 0
+    for image in images:
+        still.paste(image, (x, 0))
+        x += image.width
+    out = io.BytesIO()
+    still.save(out, format="png")
+    return {**bundle, "text/plain": f"{bundle.get('text/plain', '')}\n{STILL_NOTE}",
+            "image/png": base64.b64encode(out.getvalue()).decode("ascii")}
