@@ -114,10 +114,13 @@ def initial_theta(recipe: str | Recipe, seed: int) -> np.ndarray:
 
 
 def make_dataset(recipe: str | Recipe, seed: int) -> Dataset:
-    """The recipe's fixed dataset for this seed (for a streaming recipe: ``ValueError``)."""
+    """The recipe's fixed dataset for this seed (for a streaming recipe: ``ValueError``); for your own data, its
+    inputs as trained (standardized when asked) and its labels."""
     recipe = get_recipe(recipe)
     if recipe.streaming:
         raise ValueError(f"{recipe.name} has no fixed dataset: it draws a fresh batch every step")
+    if recipe.data is not None:  # your own data: the same whatever the seed (it orders the visits and θ₀)
+        return Dataset(recipe.data.inputs, recipe.data.y)
     rngs = _seeds(seed)
     X = _draw(rngs["inputs"], recipe.x, (recipe.n_examples, recipe.dim))
     eps = rngs["noise"].standard_normal(recipe.n_examples)
