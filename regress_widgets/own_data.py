@@ -57,6 +57,8 @@ class OwnData:
     """What was done to the data or the tutorial's settings, in words (rows dropped, lr scaled, …)."""
     source: str = ""
     """Where it came from (a file name), for titles."""
+    like: str = ""
+    """The tutorial whose conventions the recipe follows."""
 
     @cached_property
     def digest(self) -> str:
@@ -306,7 +308,7 @@ def _defaults(data: OwnData, tutorial: Recipe) -> Recipe:
         notes.append(f"lr {lr:g}: the {tutorial.name} tutorial's {tutorial.lr:g} is {tutorial.lr / limit:.3g} × this "
                      f"data's stability limit 2/λmax ≈ {limit:.3g}; {lr:g} is the tutorial's own fraction of its "
                      f"limit ({fraction:.2g})")
-    return replace(recipe, lr=lr, data=replace(data, notes=tuple(notes)))
+    return replace(recipe, lr=lr, data=replace(data, notes=tuple(notes), like=tutorial.name))
 
 
 def standardized(recipe: Recipe, on: bool = True) -> Recipe:
