@@ -21,8 +21,8 @@ import numpy as np
 
 from .table_input import DataError, _names
 
-BLOCK_BYTES = 4 << 20
-"""Bytes of the file read and parsed at a time."""
+BLOCK_BYTES = 1 << 18
+"""Bytes of the file read and parsed at a time (numpy reads a block through a StringIO, 4 bytes a character)."""
 PROGRESS_BYTES = 16 << 20
 """Files larger than this show a progress bar while they are read (``progress=None``)."""
 DELIMITERS = (",", ";", "\t")

@@ -33,7 +33,7 @@ from .table_input import DataError, as_columns, as_labels
 
 __all__ = ["DataError", "OwnData", "from_data", "standardized"]
 
-BLOCK = 1 << 20
+BLOCK = 1 << 16
 """Rows per block when the moments of a big dataset are summed (no copy of the whole data)."""
 FAR = 10.0
 """The tutorial's lr is kept while its fraction of the data's stability limit is within this factor of its own."""
@@ -325,5 +325,5 @@ def standardized(recipe: Recipe, on: bool = True) -> Recipe:
         return recipe
     new = replace(recipe, data=recipe.data.standardized(on))
     before, after = Landscape.of_own_data(recipe).lr_max, Landscape.of_own_data(new).lr_max
-    lr = min(_nice(recipe.lr * after / before), TABLE["lr"].high)
+    lr = min(recipe.lr * (after / before), TABLE["lr"].high)
     return replace(new, lr=lr)
