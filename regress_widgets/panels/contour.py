@@ -163,8 +163,12 @@ class ContourPanel:
         set_legend_text(self.legend, 1, label)
         names = self.names
         compact = self.layout.compact
-        self.ax.set_xlabel(names[i], fontsize=self.layout.label + 2, labelpad=1)
-        self.ax.set_ylabel(names[j], fontsize=self.layout.label + 2, rotation=90 if compact else 0,
+        own = recipe.data
+        scaled = own is not None and own.standardize  # the plane of the standardized features' weights
+        self.ax.set_xlabel(names[i] + (" (standardized)" if scaled and i < recipe.dim else ""),
+                           fontsize=self.layout.label + 2, labelpad=1)
+        self.ax.set_ylabel(names[j] + (" (standardized)" if scaled and j < recipe.dim else ""),
+                           fontsize=self.layout.label + 2, rotation=90 if compact or scaled else 0,
                            labelpad=2 if compact else 4)
         held = [k for k in range(len(names)) if k not in (i, j)]
         self.held_text.set_text("\n".join(f"{names[k]} held at {opt[k]:.3g} (least squares); path projected"

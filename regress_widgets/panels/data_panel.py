@@ -83,6 +83,9 @@ class DataPanel:
         stream = frame.run.stream
         col = recipe.dim - 1  # x in 1-D, X[:, 1] in 2-D
         label = data_label(recipe)
+        if recipe.data is not None:  # standardized or not, as the toggle says
+            self.ax.set_xlabel(recipe.data.feature_names[-1] + (" (standardized)" if recipe.data.standardize else ""),
+                               fontsize=self.layout.label, labelpad=1)
         self.scatter.set_label(label)
         set_legend_text(self.legend, 0, label)
         if recipe.streaming:
