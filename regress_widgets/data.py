@@ -143,6 +143,8 @@ def visiting_order(recipe: Recipe, seed: int, epochs: int) -> np.ndarray:
     The first epochs' permutations do not depend on how many epochs are asked for.
     """
     rng = _seeds(seed)["order"]
+    if epochs == 1:  # the same draw, without a copy (a big dataset of your own is often visited once)
+        return rng.permutation(recipe.n_examples)
     return np.concatenate([rng.permutation(recipe.n_examples) for _ in range(epochs)])
 
 
@@ -156,7 +158,10 @@ def make_stream(recipe: str | Recipe, seed: int, dataset: Dataset | None = None)
         X = _draw(rngs["inputs"], recipe.x, (total, recipe.dim))
         eps = rngs["noise"].standard_normal(total)
         return Stream(X, _label(recipe, X, eps), sizes)
-    dataset = make_dataset(recipe, seed) if dataset is None else dataset
     epochs = -(-total // recipe.n_examples)
+    if dataset is None and recipe.data is not None:  # your own data: gathered, and standardized, without a copy
+        order = visiting_order(recipe, seed, epochs)[:total]
+        return Stream(recipe.data.rows(order), recipe.data.y[order], sizes)
+    dataset = make_dataset(recipe, seed) if dataset is None else dataset
     order = visiting_order(recipe, seed, epochs)[:total]
     return Stream(dataset.X[order], dataset.y[order], sizes)

@@ -108,6 +108,17 @@ class OwnData:
         out.setflags(write=False)
         return out
 
+    def rows(self, index) -> np.ndarray:
+        """The inputs as trained of the rows ``index`` (an index array or a slice), standardized block by block:
+        no standardized copy of the whole dataset is made (the same numbers as ``inputs[index]``)."""
+        out = self.X[index]
+        if self.standardize:
+            if np.shares_memory(out, self.X):  # a slice: a view of the (read-only) data
+                out = out.copy()
+            for i in range(0, len(out), BLOCK):
+                out[i:i + BLOCK] = np.divide(out[i:i + BLOCK] - self.mean, self.scale)
+        return out
+
     @cached_property
     def moments(self) -> tuple[np.ndarray, np.ndarray, float]:
         """G = mean x̃x̃ᵀ, h = mean x̃·y, c = mean y² of the inputs as trained (x̃ = [x, 1]), summed in blocks."""
@@ -116,7 +127,7 @@ class OwnData:
         h = np.zeros(d + 1)
         c = 0.0
         for i in range(0, n, BLOCK):
-            Xb, yb = self.inputs[i:i + BLOCK], self.y[i:i + BLOCK]
+            Xb, yb = self.rows(slice(i, i + BLOCK)), self.y[i:i + BLOCK]
             G[:d, :d] += Xb.T @ Xb
             col = Xb.sum(axis=0)
             G[:d, d] += col

@@ -291,3 +291,14 @@ def test_anscombe_quartet_has_one_line():
     assert "Anscombe" in rw.datasets.ANSCOMBE_SOURCE and "1973" in rw.datasets.ANSCOMBE_SOURCE
     with pytest.raises(rw.InvalidSetting, match="k must be one of 1, 2, 3, 4"):
         rw.datasets.anscombe(5)
+
+
+def test_rows_as_trained_are_the_standardized_inputs():
+    X, y = _data(n=50)
+    data = rw.from_data(X, y, standardize=True).data
+    order = np.random.default_rng(1).permutation(50)
+    assert np.array_equal(data.rows(order), data.inputs[order])  # bit for bit: the same operations
+    assert np.array_equal(data.rows(slice(3, 9)), data.inputs[3:9])
+    recipe = rw.from_data(X, y, standardize=True)
+    stream = rw.make_stream(recipe, 4)
+    assert np.array_equal(stream.X, rw.make_stream(recipe, 4, rw.make_dataset(recipe, 4)).X)
