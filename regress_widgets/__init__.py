@@ -1,8 +1,11 @@
 """regress_widgets: see stochastic gradient descent fit a line, three classic tutorials exactly."""
 
+from . import datasets
+from .csv_reader import read_csv
 from .data import Dataset, Stream, initial_theta, make_dataset, make_stream
 from .engine import Run, train
 from .landscape import Landscape
+from .own_data import DataError, OwnData, from_data, standardized
 from .recipes import RECIPES, InvalidSetting, Recipe, get_recipe
 from .recording import Recording, RecordingError, Replay, replay
 from .sweeps import Sweep, sweep
@@ -23,7 +26,7 @@ def __getattr__(name):  # the widgets import ipywidgets and matplotlib, framewor
 
 
 __all__ = [
-    "RECIPES", "Dataset", "InvalidSetting", "Lab", "Landscape", "Panels", "Recipe", "Recording", "RecordingError",
-    "Replay", "Run", "SideBySide", "Stream", "Sweep", "get_recipe", "initial_theta", "make_dataset", "make_stream",
-    "replay", "save_png", "sweep", "train",
+    "RECIPES", "DataError", "Dataset", "InvalidSetting", "Lab", "Landscape", "OwnData", "Panels", "Recipe", "Recording",
+    "RecordingError", "Replay", "Run", "SideBySide", "Stream", "Sweep", "datasets", "from_data", "get_recipe",
+    "initial_theta", "make_dataset", "make_stream", "read_csv", "replay", "save_png", "standardized", "sweep", "train",
 ]

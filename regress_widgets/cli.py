@@ -14,6 +14,7 @@ from .cli_settings import add_setting_options, settings_from
 from .engine import BACKENDS, train
 from .jsonout import dumps, finite
 from .landscape import limit_formula
+from .own_data import DataError
 from .recipes import RECIPES, InvalidSetting
 from .recording import RecordingError, replay
 from .verdict import DIVERGING_FACTOR
@@ -35,7 +36,7 @@ def run_summary(run) -> dict:
         **{name: getattr(recipe, name) for name in ("lr", "gamma", "stepsize", "batch_size", "noise")},
         "epochs": recipe.epochs,
         "w": finite(run.w.tolist()), "b": finite(run.b),
-        "w_true": list(recipe.w_true), "b_true": recipe.b_true,
+        "w_true": None if recipe.w_true is None else list(recipe.w_true), "b_true": recipe.b_true,
         "w_opt": opt[:-1].tolist(), "b_opt": float(opt[-1]),
         "loss_first": finite(float(run.loss[0])),
         "loss_final": finite(float(kept[-1])) if len(kept) else None,
@@ -48,7 +49,27 @@ def run_summary(run) -> dict:
         "status": status.kind, "status_text": status.text, "diverging_at": status.diverging_at,
         "diverging_factor": DIVERGING_FACTOR,
         "backend": run.backend, "dtype": run.dtype, "seconds": run.seconds,
+        **(_own_data_summary(run, opt) if recipe.data is not None else {}),
     }
+
+
+def _own_data_summary(run, opt) -> dict:
+    """Your own data: no truth (null), the optimum and θ in the data's units, the columns, what was done to it."""
+    data = run.recipe.data
+    values = run.landscape.eigenvalues
+    out = {"w_true": None, "b_true": None, "feature_names": list(data.feature_names),
+           "target_name": data.target_name, "n_examples": data.n, "like": data.like, "standardize": data.standardize,
+           "csv": data.source or None, "notes": list(data.notes),
+           "condition_number": finite(float(values[0] / values[-1])) if values[-1] > 0 else None,
+           "unique_optimum": data.unique_optimum}
+    if data.standardize:  # w, b and the optimum in the data's own units; as trained beside them
+        theta = data.to_original(run.theta[-1])
+        best = data.to_original(opt)
+        out.update({"w": finite(theta[:-1].tolist()), "b": finite(float(theta[-1])),
+                    "w_scaled": finite(run.w.tolist()), "b_scaled": finite(run.b),
+                    "w_opt": best[:-1].tolist(), "b_opt": float(best[-1]),
+                    "w_opt_scaled": opt[:-1].tolist(), "b_opt_scaled": float(opt[-1])})
+    return out
 
 
 def _number(v, digits: int = 4) -> str:
@@ -72,11 +93,22 @@ def _print_run(s: dict) -> None:
         beta = f" momentum={s['momentum']:g}" if s["optimizer"] != "adam" else ""
         print(f"  optimizer {s['optimizer']}{beta}{adam} weight_decay={s['weight_decay']:g}")
     print(f"  final θ [w…, b]      {vec(s['w'], s['b'])}")
-    print(f"  ground truth         {vec(s['w_true'], s['b_true'])}")
+    if s.get("standardize"):
+        print(f"    as trained (standardized) {vec(s['w_scaled'], s['b_scaled'])}")
+    if s["w_true"] is None:
+        names = ", ".join(s["feature_names"])
+        print(f"  data                 {s['n_examples']:,} rows of {names} → {s['target_name']}"
+              f"{' (standardized for training; θ in the data' + chr(39) + 's units)' if s['standardize'] else ''}")
+        print("  ground truth         unknown (your own data)")
+    else:
+        print(f"  ground truth         {vec(s['w_true'], s['b_true'])}")
     print(f"  least-squares optimum {vec(s['w_opt'], s['b_opt'])}")
     print(f"  loss first → final   {loss(s['loss_first'])} → {loss(s['loss_final'])}")
     if s["epoch_loss"]:
-        print("  epoch losses         " + " ".join("nan" if v is None else f"{v:.4g}" for v in s["epoch_loss"]))
+        losses = ["nan" if v is None else f"{v:.4g}" for v in s["epoch_loss"]]
+        if len(losses) > 30:  # a long run of a small dataset: its start and its end
+            losses = [*losses[:10], f"… ({len(losses) - 20} more) …", *losses[-10:]]
+        print("  epoch losses         " + " ".join(losses))
     if s["diverged_at"]:
         print(f"  DIVERGED at step {s['diverged_at']} ({_limit(s)})")
     elif s["status"] == "diverging":
@@ -85,6 +117,8 @@ def _print_run(s: dict) -> None:
                  if s["diverging_at"] else "")
         print(f"  DIVERGING ({_limit(s)}{since})")
     print(f"  status               {s['status_text']}")
+    for note in s.get("notes", ()):
+        print(f"  note: {note}")
     print(f"  {s['seconds'] * 1e3:.1f} ms on {s['backend']} ({s['dtype']})")
 
 
@@ -106,11 +140,37 @@ def check_png(path: str) -> str:
     return path
 
 
+def _recipe_of(args, overrides: dict):
+    """The recipe named, or the CSV file's (``--csv --x --y``), with the overrides."""
+    own = {"--x": args.x, "--y": args.y, "--like": args.like}
+    if args.csv is None:
+        given = [flag for flag, v in own.items() if v is not None] + ["--standardize"] * args.standardize + [
+            "--drop-missing"] * args.drop_missing
+        if args.recipe is None:
+            raise InvalidSetting("recipe", f"one of {', '.join(RECIPES)}, or --csv FILE --x COL --y COL", None)
+        if given:
+            raise InvalidSetting(given[0].strip("-"), "given only with --csv FILE", own.get(given[0], True))
+        return args.recipe, overrides
+    if args.recipe is not None:
+        raise InvalidSetting("csv", f"given without a recipe name ({args.recipe!r}): the CSV file is the data",
+                             args.csv)
+    for flag in ("--x", "--y"):
+        if own[flag] is None:
+            raise InvalidSetting(flag.strip("-"), "a column of the CSV file (a name or an index)", None)
+    from .csv_reader import read_csv
+
+    x = [c.strip() for c in args.x.split(",")]
+    recipe = read_csv(args.csv, x=x, y=args.y.strip(), like=args.like or "pytorch", standardize=args.standardize,
+                      drop_missing=args.drop_missing, progress=None if not args.json else False)
+    return recipe, overrides
+
+
 def _cmd_run(args) -> int:
     overrides = settings_from(args)
     if args.png is not None:
         check_png(args.png)
-    run = train(args.recipe, seed=args.seed, backend=args.backend, dtype=args.dtype, **overrides)
+    recipe, overrides = _recipe_of(args, overrides)
+    run = train(recipe, seed=args.seed, backend=args.backend, dtype=args.dtype, **overrides)
     summary = run_summary(run)
     if args.png is not None:
         from .panels import save_png  # matplotlib only when a picture is asked for
@@ -173,8 +233,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    p = sub.add_parser("run", help="train one tutorial variant and print a summary")
-    p.add_argument("recipe", help=f"one of {', '.join(RECIPES)}")
+    p = sub.add_parser("run", help="train one tutorial variant (or your own CSV data) and print a summary")
+    p.add_argument("recipe", nargs="?", help=f"one of {', '.join(RECIPES)} (left out with --csv)")
+    p.add_argument("--csv", metavar="FILE", help="train on your own data: a CSV file (comma, semicolon or tab)")
+    p.add_argument("--x", metavar="COL[,COL…]", help="with --csv: the input column(s), names or indices")
+    p.add_argument("--y", metavar="COL", help="with --csv: the target column")
+    p.add_argument("--like", metavar="RECIPE", help=f"with --csv: whose conventions, one of {', '.join(RECIPES)} "
+                   "(default pytorch)")
+    p.add_argument("--standardize", action="store_true", help="with --csv: train on standardized features "
+                   "(θ reported in the data's units)")
+    p.add_argument("--drop-missing", action="store_true", help="with --csv: drop rows with an empty, NaN or "
+                   "infinite cell (saying how many) instead of refusing the file")
     p.add_argument("--seed", type=int, default=0)
     add_setting_options(p)
     p.add_argument("--backend", default="numpy", help=f"one of {', '.join(BACKENDS)}")
@@ -213,7 +282,7 @@ def main(argv=None) -> int:
     args.jupyter_args = rest
     try:
         return args.func(args)
-    except (InvalidSetting, RecordingError) as err:
+    except (InvalidSetting, RecordingError, DataError) as err:
         print(f"regress-widgets {args.command}: error: {_where(err, args)}: {err}", file=sys.stderr)
         return 2
 

@@ -114,10 +114,13 @@ def initial_theta(recipe: str | Recipe, seed: int) -> np.ndarray:
 
 
 def make_dataset(recipe: str | Recipe, seed: int) -> Dataset:
-    """The recipe's fixed dataset for this seed (for a streaming recipe: ``ValueError``)."""
+    """The recipe's fixed dataset for this seed (for a streaming recipe: ``ValueError``); for your own data, its
+    inputs as trained (standardized when asked) and its labels."""
     recipe = get_recipe(recipe)
     if recipe.streaming:
         raise ValueError(f"{recipe.name} has no fixed dataset: it draws a fresh batch every step")
+    if recipe.data is not None:  # your own data: the same whatever the seed (it orders the visits and θ₀)
+        return Dataset(recipe.data.inputs, recipe.data.y)
     rngs = _seeds(seed)
     X = _draw(rngs["inputs"], recipe.x, (recipe.n_examples, recipe.dim))
     eps = rngs["noise"].standard_normal(recipe.n_examples)
@@ -140,6 +143,8 @@ def visiting_order(recipe: Recipe, seed: int, epochs: int) -> np.ndarray:
     The first epochs' permutations do not depend on how many epochs are asked for.
     """
     rng = _seeds(seed)["order"]
+    if epochs == 1:  # the same draw, without a copy (a big dataset of your own is often visited once)
+        return rng.permutation(recipe.n_examples)
     return np.concatenate([rng.permutation(recipe.n_examples) for _ in range(epochs)])
 
 
@@ -153,7 +158,10 @@ def make_stream(recipe: str | Recipe, seed: int, dataset: Dataset | None = None)
         X = _draw(rngs["inputs"], recipe.x, (total, recipe.dim))
         eps = rngs["noise"].standard_normal(total)
         return Stream(X, _label(recipe, X, eps), sizes)
-    dataset = make_dataset(recipe, seed) if dataset is None else dataset
     epochs = -(-total // recipe.n_examples)
+    if dataset is None and recipe.data is not None:  # your own data: gathered, and standardized, without a copy
+        order = visiting_order(recipe, seed, epochs)[:total]
+        return Stream(recipe.data.rows(order), recipe.data.y[order], sizes)
+    dataset = make_dataset(recipe, seed) if dataset is None else dataset
     order = visiting_order(recipe, seed, epochs)[:total]
     return Stream(dataset.X[order], dataset.y[order], sizes)

@@ -52,6 +52,9 @@ class Landscape:
     param_names: tuple[str, ...]
     weight_decay: float = 0.0
     """The λ_wd this surface includes (its G is the data's plus λ_wd/(2s)·I): loss + λ_wd/2·|θ|²."""
+    minimum_norm: bool = False
+    """True when the optimum is not unique (a constant or collinear feature: G is singular): :attr:`optimum` is
+    then the minimum-norm one, pinv(G)·h, as ``numpy.linalg.lstsq`` gives it."""
 
     @classmethod
     def from_data(cls, X, y, loss_scale: float = 1.0, names=None, weight_decay: float = 0.0) -> Landscape:
@@ -77,7 +80,17 @@ class Landscape:
             return self
         shift = (float(weight_decay) - self.weight_decay) / (2 * self.loss_scale)
         G = self.G + shift * np.eye(len(self.h))
-        return Landscape(G, self.h, self.c, self.loss_scale, self.param_names, float(weight_decay))
+        return Landscape(G, self.h, self.c, self.loss_scale, self.param_names, float(weight_decay),
+                         self.minimum_norm)
+
+    @classmethod
+    def of_own_data(cls, recipe: Recipe) -> Landscape:
+        """The loss the recipe descends over your own dataset (``recipe.data``), from its moments (computed once,
+        in blocks: no copy of a big dataset)."""
+        data = recipe.data
+        G, h, c = data.moments
+        return cls(G, h, c, recipe.loss_scale, recipe.param_names, minimum_norm=not data.unique_optimum
+                   ).with_weight_decay(recipe.weight_decay)
 
     @classmethod
     def population(cls, recipe: str | Recipe) -> Landscape:
@@ -100,12 +113,17 @@ class Landscape:
         recipe = get_recipe(recipe)
         if recipe.streaming:
             return cls.population(recipe)
+        if recipe.data is not None:
+            return cls.of_own_data(recipe)
         data = make_dataset(recipe, seed)
         return cls.of_examples(recipe, data.X, data.y)
 
     @cached_property
     def optimum(self) -> np.ndarray:
-        """The least-squares θ* (the best fit to these data, not the ground truth)."""
+        """The least-squares θ* (the best fit to these data, not the ground truth); the minimum-norm one when it is
+        not unique (:attr:`minimum_norm`)."""
+        if self.minimum_norm and self.weight_decay == 0:
+            return np.linalg.lstsq(self.G, self.h, rcond=1e-10)[0]
         return np.linalg.solve(self.G, self.h)
 
     @cached_property

@@ -14,8 +14,12 @@ names the field and its allowed range.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from .settings import MAX_BATCH, MAX_STEPS, OPTIMIZER_SETTINGS, SETTINGS, SLIDERS, TABLE, InvalidSetting
+
+if TYPE_CHECKING:  # the holder of a user's own dataset (regress_widgets.own_data imports this module)
+    from .own_data import OwnData
 
 __all__ = ["MAX_BATCH", "MAX_STEPS", "RECIPES", "SETTINGS", "SLIDERS", "Distribution", "InvalidSetting", "Recipe",
            "get_recipe", "param_names"]
@@ -49,9 +53,11 @@ class Recipe:
     name: str
     title: str
     source: str
-    w_true: tuple[float, ...]
-    b_true: float
-    x: Distribution
+    w_true: tuple[float, ...] | None
+    """The weights that made the data; None for your own data (the truth is unknown)."""
+    b_true: float | None
+    x: Distribution | None
+    """How inputs are drawn; None for your own data (a fixed dataset, :attr:`data`)."""
     n_examples: int | None
     """Size of the fixed dataset; ``None`` means a fresh batch is drawn every step."""
     init_w: Distribution | None
@@ -91,6 +97,9 @@ class Recipe:
     """True: ε is added to √v̂ = √(v/(1−β₂ᵗ)) (PyTorch); False: lr·√(1−β₂ᵗ)/(1−β₁ᵗ) · m/(√v + ε) (MXNet, Caffe2)."""
     names: tuple[str, ...] | None = None
     """The tutorial's own names of θ's entries (PyTorch's k and m); None: w0, w1, …, b."""
+    data: OwnData | None = None
+    """Your own dataset (:mod:`regress_widgets.own_data`), compared and hashed by its content digest; None for the
+    tutorials' seeded synthetic data."""
 
     def __post_init__(self):  # a recipe made any way (dataclasses.replace too) holds only allowed settings
         top = None if self.streaming else self.n_examples
@@ -110,19 +119,34 @@ class Recipe:
         if isinstance(self.adam_step_offset, bool) or not isinstance(self.adam_step_offset, int) \
                 or self.adam_step_offset < 0:
             raise InvalidSetting("adam_step_offset", "an integer ≥ 0", self.adam_step_offset)
+        if self.data is not None:
+            if self.n_examples != self.data.n or self.w_true is not None or self.b_true is not None:
+                raise InvalidSetting("data", f"the recipe's dataset: n_examples {self.data.n}, no ground truth",
+                                     self.n_examples)
+            if self.noise != 0:
+                raise InvalidSetting("noise", _NO_NOISE, self.noise)
+        elif self.w_true is None or self.b_true is None or self.x is None:
+            raise InvalidSetting("w_true", "the ground truth and input distribution of seeded data (or data=)",
+                                 self.w_true)
 
     @property
     def dim(self) -> int:
         """Number of input features d (θ has d + 1 entries)."""
-        return len(self.w_true)
+        return self.data.dim if self.data is not None else len(self.w_true)
+
+    @property
+    def has_truth(self) -> bool:
+        """False for your own data: no ground truth made it, only the least-squares optimum is known."""
+        return self.data is None
 
     @property
     def streaming(self) -> bool:
         return self.n_examples is None
 
     @property
-    def theta_true(self) -> tuple[float, ...]:
-        return (*self.w_true, self.b_true)
+    def theta_true(self) -> tuple[float, ...] | None:
+        """The ground truth [w…, b]; None for your own data."""
+        return None if self.w_true is None else (*self.w_true, self.b_true)
 
     @property
     def param_names(self) -> tuple[str, ...]:
@@ -173,6 +197,8 @@ class Recipe:
         if unknown:
             raise InvalidSetting(unknown[0], f"one of {', '.join(SETTINGS)}", overrides[unknown[0]])
         overrides = {k: v for k, v in overrides.items() if v is not None}
+        if self.data is not None and "noise" in overrides and overrides["noise"] != self.noise:
+            raise InvalidSetting("noise", _NO_NOISE, overrides["noise"])
         clean = {}
         for name, value in overrides.items():
             top = self.n_examples if name == "batch_size" and not self.streaming else None
@@ -191,6 +217,7 @@ class Recipe:
         return replace(self, **clean)  # __post_init__ checks what the settings make together
 
 
+_NO_NOISE = "left at 0 for your own data: its labels were measured, not drawn with noise"
 
 
 def param_names(d: int) -> tuple[str, ...]:

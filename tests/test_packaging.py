@@ -60,6 +60,7 @@ def test_sdist_and_wheel_carry_the_notebooks_and_data(dist):
     packages = {str(p.parent.relative_to(ROOT)) for p in (ROOT / "regress_widgets").rglob("__init__.py")}
     assert packages <= {n.rsplit("/", 1)[0] for n in names}, "a package is missing from the wheel"
     assert not [n for n in names if n.startswith("tests/") or ".ipynb_checkpoints" in n or "__pycache__" in n]
+    assert "regress_widgets/datasets/anscombe.csv" in names  # rw.datasets.anscombe()
 
     sdist = next(dist.glob(f"regress_widgets-{VERSION}.tar.gz"))
     members = tarfile.open(sdist).getnames()

@@ -29,7 +29,7 @@ class Binding:
 
     def listen(self) -> None:
         c = self.controls
-        for name in (*CONTROLLED, "seed", "recipe", "real", "position", "pair", "zoom"):
+        for name in (*CONTROLLED, "seed", "recipe", "real", "standardize", "position", "pair", "zoom"):
             c[WIDGET_OF.get(name, name)].observe(partial(self.heard, name), names="value")
         for name in self.typed:  # the numeric settings: a slider that may clamp, and a box to type into
             c[name].on_clamp = self.clamped
@@ -56,6 +56,7 @@ class Binding:
             return
         clamp, self._note = self._note, None
         note = clamp[1] if clamp and clamp[0] == (name, value) else None  # this very value was clamped
+        lr = self.state.lr
         try:
             self.change({name: value})
         except (InvalidSetting, ValueError) as err:
@@ -67,7 +68,12 @@ class Binding:
             self.readouts.say(f"Could not run with {name} = {value!r}: {err}. {name} stays at {_fmt(current)}.",
                               at=name)
             return
-        if name not in VIEW:
+        if name == "standardize" and self.state.lr != lr:
+            new, factor = self.state.lr, max(self.state.lr, lr) / min(self.state.lr, lr)
+            note = (f"lr {_fmt(lr)} → {new:.3g}: it keeps its fraction of the stability limit 2/λmax, which "
+                    f"{'grew' if new > lr else 'shrank'} ×{factor:.3g}")
+            self.readouts.say(note, color=WARN_COLOR, at="lr")
+        elif name not in VIEW:
             self.readouts.say(note, color=WARN_COLOR, at=name)
 
     def typed_in(self, name: str, change) -> None:
@@ -101,6 +107,7 @@ class Binding:
         if name == "tutorial":
             if value.name in RECIPES:
                 c["recipe"].value = value.name
+            self._show_noise_use(value)
             return
         if name == "pins":
             return
@@ -127,6 +134,17 @@ class Binding:
         for name, optimizers in ACTS.items():
             display = None if optimizer in optimizers else "none"
             self.controls[name].layout.display = self.typed[name].layout.display = display
+
+    def _show_noise_use(self, tutorial) -> None:
+        """Your own data has no noise to set: its labels were measured. The noise row steps aside and says why."""
+        own = tutorial.data is not None
+        widget, hint = self.controls["noise"], TABLE["noise"].help
+        widget.disabled = self.typed["noise"].disabled = own
+        widget.tooltip = ("no noise to set: your own data's labels were measured, not drawn with noise" if own
+                          else hint)
+        reason = ("<div style='color:#555;padding:0 0 2px'>no noise to set: your data's labels were measured</div>"
+                  if own else "")
+        self.readouts.standing["noise"] = self.readouts.notes["noise"].value = reason
 
     def _show_stepsize_use(self, gamma: float) -> None:
         """stepsize does nothing while γ = 1: its slider steps aside and says so."""

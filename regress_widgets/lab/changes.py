@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import math
 
+from ..own_data import standardized
 from ..panels import check_pair, check_zoom
 from ..recipes import InvalidSetting, Recipe, get_recipe
 from ..settings import check_seed
 from .real_run import FIXED, FREE, RealRun, available, real_run
 from .state import CONTROLLED, VIEW, LabState
 
-CHOICES = (*CONTROLLED, "seed", "recipe", "real", *VIEW)
+CHOICES = (*CONTROLLED, "seed", "recipe", "real", "standardize", *VIEW)
 """What :meth:`Lab.set <regress_widgets.lab.Lab.set>` takes."""
 
 
@@ -29,11 +30,13 @@ def resolve(s: LabState, values: dict, current: Recipe | None = None) -> tuple[d
         raise InvalidSetting(unknown[0], f"one of {', '.join(CHOICES)}", values[unknown[0]])
     new: dict = {}
     tutorial, settings, seed, own = s.tutorial, s.settings, s.seed, dict(s.own)
+    scaled = s.standardize
     if "recipe" in values:
         wanted = get_recipe(values["recipe"])
         if wanted.name != tutorial.name or wanted is not tutorial and wanted != tutorial:
             tutorial = new["tutorial"] = wanted
             settings, own = {k: v for k, v in wanted.settings.items() if k in CONTROLLED}, {}
+            scaled = wanted.data is not None and wanted.data.standardize
             new["pins"] = ()
             if not _valid_pair(s.pair, wanted):
                 new["pair"] = (0, 1)
@@ -56,21 +59,24 @@ def resolve(s: LabState, values: dict, current: Recipe | None = None) -> tuple[d
         if "steps" in values and tutorial.epochs is not None:
             raise InvalidSetting("steps", f"left out: {tutorial.name} counts its run in epochs", values["steps"])
         settings.update({k: values[k] for k in CONTROLLED if k in values})
+        if "standardize" in values:
+            scaled, settings = _standardize(tutorial, scaled, values, settings)
+        tutorial_now = tutorial if tutorial.data is None else standardized(tutorial, scaled)
         if "seed" in values:
             seed = check_seed(values["seed"])
         real = real_run(tutorial.name) if real_on else None
         if real is not None and not was:  # ticked: keep the Lab's own settings to go back to
             own = {**settings, "seed": seed}
-            recipe = real.on_its_data(tutorial.with_settings(**settings))
+            recipe = real.on_its_data(tutorial_now.with_settings(**settings))
             settings, seed = {k: v for k, v in recipe.settings.items() if k in CONTROLLED}, real.seed
         elif real is not None:
-            recipe = real.on_its_data(tutorial.with_settings(**settings))
+            recipe = real.on_its_data(tutorial_now.with_settings(**settings))
         else:
             if was:  # unticked: the Lab's own settings, with the lr, γ and stepsize tried on the recording
                 settings = {**{k: v for k, v in own.items() if k != "seed"}, **{k: settings[k] for k in FREE}}
                 seed, own = own.get("seed", seed), {}
-            recipe = tutorial.with_settings(**settings)
-        for name, value in {**settings, "seed": seed, "real": real_on, "own": own}.items():
+            recipe = tutorial_now.with_settings(**settings)
+        for name, value in {**settings, "seed": seed, "real": real_on, "own": own, "standardize": scaled}.items():
             if value != getattr(s, name):
                 new[name] = value
     if "pair" in values:
@@ -85,6 +91,23 @@ def resolve(s: LabState, values: dict, current: Recipe | None = None) -> tuple[d
             raise InvalidSetting("position", f"a step in [0, {recipe.total_steps}]", step)
         new["position"] = int(min(max(step, 0), recipe.total_steps))
     return new, recipe, real
+
+
+def _standardize(tutorial: Recipe, scaled: bool, values: dict, settings: dict) -> tuple[bool, dict]:
+    """The "standardize features" toggle: only for your own data; switching it keeps lr's fraction of the stability
+    limit (which moves, often by orders of magnitude) unless an lr is given with it."""
+    on = values["standardize"]
+    if not isinstance(on, bool):
+        raise InvalidSetting("standardize", "True or False", on)
+    if tutorial.data is None:
+        if on:
+            raise InvalidSetting("standardize", f"False: {tutorial.name}'s inputs are drawn with scale 1 already "
+                                 "(standardizing is for your own data)", on)
+        return False, settings
+    if on != scaled and "lr" not in values:
+        before = standardized(tutorial, scaled).with_settings(lr=settings["lr"])
+        settings = {**settings, "lr": standardized(before, on).lr}
+    return on, settings
 
 
 def _valid_pair(pair, recipe: Recipe) -> bool:

@@ -46,10 +46,12 @@ class Runner:
         def make():
             if recipe.streaming:
                 return None, Landscape.population(recipe)
+            if recipe.data is not None:  # your own data: its moments, no copy of it
+                return make_dataset(recipe, seed), Landscape.of_own_data(recipe).with_weight_decay(0.0)
             dataset = make_dataset(recipe, seed)
             return dataset, Landscape.of_examples(recipe, dataset.X, dataset.y)
 
-        return self._data.get_or((recipe.name, recipe.n_examples, seed, recipe.noise), make)
+        return self._data.get_or((recipe.name, recipe.n_examples, seed, recipe.noise, recipe.data), make)
 
     def _decayed(self, landscape: Landscape, weight_decay: float) -> Landscape:
         """The surface with weight decay λ (its optimum and Hessian move): made once per λ and data."""
@@ -64,7 +66,7 @@ class Runner:
             return run, self._decayed(real.landscape, recipe.weight_decay)
         dataset, landscape = self.data(recipe, seed)
         landscape = self._decayed(landscape, recipe.weight_decay)
-        key = (recipe.name, recipe.n_examples, seed, recipe.noise, recipe.batch_size, recipe.total_steps)
+        key = (recipe.name, recipe.n_examples, seed, recipe.noise, recipe.data, recipe.batch_size, recipe.total_steps)
         stream = self._streams.get_or(key, lambda: make_stream(recipe, seed, dataset))
         with np.errstate(all="ignore"):
             run = train(recipe, seed=seed, stream=stream)

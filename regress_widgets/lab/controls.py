@@ -23,7 +23,12 @@ ZOOM_LABELS = (("follow the path", "follow"), ("whole basin", "basin"))
 def control_ranges(recipe: Recipe) -> dict[str, dict]:
     """Slider bounds for a recipe: generous around its tutorial values, always inside what it accepts."""
     total = recipe.total_steps
-    lr_lo = math.floor(math.log10(recipe.lr)) - 2
+    lowest = recipe.lr
+    if recipe.data is not None:  # your own data: room for the lr of the other scaling too
+        from ..own_data import standardized
+
+        lowest = min(lowest, standardized(recipe, not recipe.data.standardize).lr)
+    lr_lo = math.floor(math.log10(lowest)) - 2
     ranges = {
         "lr": dict(min=lr_lo, max=math.log10(TABLE["lr"].high)),  # exponents of 10
         "gamma": dict(min=0.1, max=TABLE["gamma"].high),
@@ -87,6 +92,10 @@ def make_controls() -> dict[str, W.Widget]:
     c["clear_pins"] = W.Button(description="clear pins", icon="trash", layout=W.Layout(width="auto"))
     c["pair"] = W.Dropdown(description="plane", style={"description_width": "45px"}, layout=W.Layout(width="150px"))
     c["zoom"] = W.ToggleButtons(options=ZOOM_LABELS, value="follow", style={"button_width": "125px"})
+    c["standardize"] = W.Checkbox(value=False, description="standardize features", indent=False,
+                                  layout=W.Layout(width="auto"))
+    c["standardize"].tooltip = ("your own data: train on (x − mean)/std of every feature — round contours, a larger "
+                                "stability limit; θ is still read out in the data's units")
     c["framework"] = W.Checkbox(value=False, description="real run", indent=False, layout=W.Layout(width="auto"))
     c["framework"].tooltip = "train on the data the real framework drew, and draw its recorded path beside the engine's"
     return c
@@ -113,6 +122,7 @@ def configure(controls: dict, tutorial: Recipe, shown: dict) -> None:
     with controls["pair"].hold_trait_notifications():
         controls["pair"].options = pairs
     controls["pair"].disabled = len(pairs) == 1
+    controls["standardize"].layout.display = None if tutorial.data is not None else "none"
     controls["steps"].layout.display = "none" if tutorial.epochs is not None else None
     controls["epochs"].layout.display = None if tutorial.epochs is not None else "none"
 

@@ -96,6 +96,7 @@ class Lab(W.VBox):
         self.typed = make_typed()
         self.readouts = Readouts(compact=layout == "compact")
         self.state = LabState(tutorial=tutorial, seed=seed, pair=pair, zoom=zoom,
+                              standardize=tutorial.data is not None and tutorial.data.standardize,
                               **{k: v for k, v in start.settings.items() if k in CONTROLLED})
         self.runner = Runner()
         self.frame: Frame | None = None
@@ -196,7 +197,10 @@ class Lab(W.VBox):
         """Back to the tutorial's values (the seed stays; with the real run shown, its lr, γ and stepsize)."""
         tutorial = self.state.tutorial
         names = FREE if self.state.real else [k for k in CONTROLLED if getattr(tutorial, k) is not None]
-        self._change({k: getattr(tutorial, k) for k in names})
+        back = {k: getattr(tutorial, k) for k in names}
+        if tutorial.data is not None and not self.state.real:
+            back["standardize"] = tutorial.data.standardize
+        self._change(back)
         self.readouts.say()
 
     def pin(self) -> str:
@@ -295,8 +299,9 @@ class Lab(W.VBox):
         for name, value in shown.items():
             if name in self.typed:
                 self.typed[name].value = shown_text(TABLE[name].kind, value)
-        for name in ("real", "seed", "pair", "zoom", "gamma", "optimizer"):
+        for name in ("real", "seed", "pair", "zoom", "gamma", "optimizer", "standardize"):
             self.binding.show({"name": name, "new": getattr(self.state, name)})
+        self.binding.show({"name": "tutorial", "new": tutorial})
         self.frame = None
         self.figure.clear()
         self.panels = Panels(tutorial, self.figure, layout=self.fitted or self.layout_name)

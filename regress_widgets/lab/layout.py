@@ -19,7 +19,7 @@ FIRST_WIDTH = {"full": 560, "compact": 272}
 """The figure's width (CSS px) until the page reports the room it has: a 1280-px screen with JupyterLab's file
 browser open (the Lab: the control column beside it; side by side: three columns)."""
 SCREEN_DPI = 62  # the full Lab's 12.8 × 7.2 in figure on screen: 794 × 446 px, room for the column beside it
-GROUPS = (("learning rate", ("lr", "gamma", "stepsize")), ("data", ("batch_size", "noise", "seed")),
+GROUPS = (("learning rate", ("lr", "gamma", "stepsize")), ("data", ("batch_size", "noise", "seed", "standardize")),
           ("run", ("steps", "epochs")),
           ("optimizer", ("optimizer", "momentum", "beta1", "beta2", "eps", "weight_decay")))
 COMPACT = {"label": "56px", "box": "64px", "names": {"batch_size": "batch", "gamma": "γ", "optimizer": "optim.",
@@ -87,7 +87,7 @@ def arrange(c: dict, typed: dict, figure, r, *, compact: bool, show_recipe: bool
             c[name].description = COMPACT["names"].get(name, c[name].description)
             if name in typed:
                 typed[name].layout.width = typed[name].layout.min_width = COMPACT["box"]
-        more = W.VBox([*recipe, *rows(("gamma", "stepsize", "noise", "steps", "epochs", "seed")),
+        more = W.VBox([*recipe, *rows(("gamma", "stepsize", "noise", "steps", "epochs", "seed", "standardize")),
                        *rows(("optimizer", "momentum", "beta1", "beta2", "eps", "weight_decay")),
                        _row(c["play"], r.step_info), c["step"], c["pair"], c["zoom"], _row(c["pin"], c["clear_pins"]),
                        r.pins_table, c["reset"], c["framework"], r.framework_info])

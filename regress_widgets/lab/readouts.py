@@ -36,10 +36,12 @@ class Readouts:
         self.pins_table = W.HTML()
         self.framework_info = W.HTML()
         self.message_box = W.HTML()
-        self.notes = {name: W.HTML() for name in (*CONTROLLED, "seed")}
+        self.notes = {name: W.HTML() for name in (*CONTROLLED, "seed", "standardize")}
         for name, note in self.notes.items():
             note.add_class(f"rw-note-{name}")
         """A line under each setting's row: what the Lab refused or corrected there."""
+        self.standing: dict[str, str] = {}
+        """Notes that stay under a row while no message is shown there (why the row steps aside)."""
         self.message = ""
         self.show_pins(())
 
@@ -71,6 +73,7 @@ class Readouts:
         run, land, recipe, status = frame.run, frame.landscape, frame.recipe, frame.status
         names = recipe.param_names
         last = run.theta[frame.stop]  # where the path is drawn to: the play position
+        own = recipe.data
         finite = run.loss[:frame.stop][np.isfinite(run.loss[:frame.stop])]
         minibatch = f"{finite[-1]:.4g}" if len(finite) else "–"
         final = full_loss(land, last[None])[0]
@@ -82,12 +85,23 @@ class Readouts:
         kind = status.kind  # the status text starts with its kind; the loss it names is on the line above
         rest = status.text[len(kind):] if status.text.startswith(kind) else f": {status.text}"
         rest = "" if rest.startswith(": loss ") else rest
+        if own is None:
+            truth = f"<tr><td>{rows[1]}</td>{cells(recipe.theta_true)}</tr>"
+            theta, best, trained = cells(last), cells(land.optimum), ""
+        else:  # your own data: in its units, whatever SGD trains on; no truth to show
+            truth = (f"<tr><td>{rows[1]}</td><td colspan='{len(names)}' style='padding:{pad};color:#555'>unknown: "
+                     "your own data</td></tr>")
+            theta, best = cells(own.to_original(last)), cells(own.to_original(land.optimum))
+            trained = (f"<tr style='color:#555'><td>as trained (standardized)</td>{cells(last)}</tr>"
+                       if own.standardize else "")
+            if not own.unique_optimum:
+                rows = (*rows[:2], rows[2] + " (minimum-norm: not unique)")
         self.readout.value = (
             "<table style='border-collapse:collapse'>"
             f"<tr><th></th>{head}</tr>"
-            f"<tr><td><b>{rows[0]} {frame.stop}</b></td>{cells(last)}</tr>"
-            f"<tr><td>{rows[1]}</td>{cells(recipe.theta_true)}</tr>"
-            f"<tr><td>{rows[2]}</td>{cells(land.optimum)}</tr>"
+            f"<tr><td><b>{rows[0]} {frame.stop}</b></td>{theta}</tr>"
+            f"{trained}{truth}"
+            f"<tr><td>{rows[2]}</td>{best}</tr>"
             "</table>"
             f"<div style='margin-top:4px'>loss: last minibatch {minibatch} · full data <b>{final:.4g}</b> · "
             f"best possible {land.min_loss:.4g}</div>"
@@ -119,5 +133,5 @@ class Readouts:
         shown = "" if text is None else (
             f"<div style='color:{color};font-weight:bold;padding:0 0 2px;line-height:1.25'>{html.escape(text)}</div>")
         for name, note in self.notes.items():
-            note.value = shown if name == at else ""
+            note.value = shown if name == at else self.standing.get(name, "")
         self.message_box.value = shown if at not in self.notes else ""

@@ -62,6 +62,8 @@ class LabState(HasTraits):
     beta2 = Float(0.999)
     eps = Float(1e-8)
     weight_decay = Float(0.0)
+    standardize = Bool(False)
+    """Your own data only: SGD trains on standardized features (the readouts stay in the data's units)."""
     real = Bool(False)
     own = Dict()
     position = Int(0)

@@ -33,7 +33,7 @@ def _ellipse_levels(landscape: Landscape, i: int, j: int, half: float, n_points:
     A = landscape.G[np.ix_([i, j], [i, j])] * landscape.loss_scale
     center = landscape.optimum[[i, j]]
     vals, vecs = np.linalg.eigh(A)
-    vals = np.maximum(vals, 1e-300)
+    vals = np.maximum(vals, max(vals[1] * 1e-12, 1e-300))  # a flat direction (no unique optimum): very long rings
     lo = vals[0] * (half * 1e-3) ** 2
     hi = vals[1] * (3 * half * math.sqrt(2)) ** 2
     count = int(math.ceil(math.log2(hi / lo))) + 1
@@ -138,18 +138,24 @@ class ContourPanel:
         land, recipe = frame.landscape, frame.recipe
         i, j = frame.pair
         opt = land.optimum
-        truth = np.asarray(recipe.theta_true)
+        truth = frame.truth_or_optimum
         self.half = max(0.5, 1.3 * max(max(abs(opt[k]) + _init_spread(recipe, k), abs(truth[k] - opt[k]))
                                        for k in (i, j)))
         segments, deltas = _ellipse_levels(land, i, j, self.half)
         self.rings.set_segments(list(segments))
         self.rings.set_array(np.log2(deltas))
         self.rings.set_clim(math.log2(deltas[0]), math.log2(deltas[-1]))
-        self.truth_mark.set_data([truth[i]], [truth[j]])
+        known = recipe.has_truth
+        self.truth_mark.set_data([truth[i]] if known else [], [truth[j]] if known else [])
+        set_legend_text(self.legend, 0, ("truth" if known else "no truth") if self.layout.compact else (
+            "ground truth (made the data)" if known else "ground truth: unknown (your own data)"))
         self.opt_mark.set_data([opt[i]], [opt[j]])
         same = np.allclose(opt, truth, rtol=0, atol=1e-9)
         if self.layout.compact:
             label = "least squares"
+        elif not known:
+            label = "least-squares optimum: the best\nfit to your data" + (
+                "\n(not unique: the minimum-norm one)" if land.minimum_norm else "")
         else:
             label = ("least-squares optimum = truth\n(fresh data every step)" if same
                      else "least-squares optimum: the best\nfit to these data (≠ truth: noise)")
@@ -157,8 +163,12 @@ class ContourPanel:
         set_legend_text(self.legend, 1, label)
         names = self.names
         compact = self.layout.compact
-        self.ax.set_xlabel(names[i], fontsize=self.layout.label + 2, labelpad=1)
-        self.ax.set_ylabel(names[j], fontsize=self.layout.label + 2, rotation=90 if compact else 0,
+        own = recipe.data
+        scaled = own is not None and own.standardize  # the plane of the standardized features' weights
+        self.ax.set_xlabel(names[i] + (" (standardized)" if scaled and i < recipe.dim else ""),
+                           fontsize=self.layout.label + 2, labelpad=1)
+        self.ax.set_ylabel(names[j] + (" (standardized)" if scaled and j < recipe.dim else ""),
+                           fontsize=self.layout.label + 2, rotation=90 if compact or scaled else 0,
                            labelpad=2 if compact else 4)
         held = [k for k in range(len(names)) if k not in (i, j)]
         self.held_text.set_text("\n".join(f"{names[k]} held at {opt[k]:.3g} (least squares); path projected"
@@ -198,7 +208,7 @@ class ContourPanel:
         """Equal scales on both axes (the contours keep their true shape), limits in round steps."""
         i, j = frame.pair
         opt = frame.landscape.optimum[[i, j]]
-        truth = np.asarray(frame.recipe.theta_true)[[i, j]]
+        truth = frame.truth_or_optimum[[i, j]]
         start = frame.run.theta[0, [i, j]]
         cap = 3 * self.half
         if frame.zoom == "basin":

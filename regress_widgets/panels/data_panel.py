@@ -22,6 +22,22 @@ def data_label(recipe) -> str:
     return "data"
 
 
+def _rising(recipe) -> bool:
+    """Whether y grows with the plotted input (the legend then goes top left): the truth's slope, or the data's."""
+    if recipe.data is None:
+        return recipe.w_true[-1] > 0
+    G, h, _ = recipe.data.moments
+    col = recipe.dim - 1
+    return h[col] - G[col, -1] * h[-1] >= 0  # the covariance of the input with y
+
+
+def _input_means(recipe) -> list[float]:
+    """The mean of each input as trained (the other inputs are held there on the fitted line)."""
+    if recipe.data is None:
+        return [recipe.x.mean] * recipe.dim
+    return [0.0] * recipe.dim if recipe.data.standardize else recipe.data.mean.tolist()
+
+
 class DataPanel:
     """The data panel: it owns its axes and artists and draws a :class:`~.frame.Frame` with :meth:`update`."""
 
@@ -33,16 +49,23 @@ class DataPanel:
         self._frame: Frame | None = None
         self._x_range = (0.0, 1.0)
         a.set_title("Data and fitted line", fontsize=L.title, fontweight="bold")
-        a.set_xlabel("x" if recipe.dim == 1 else "x₁ = X[:, 1]", fontsize=L.label, labelpad=1)
-        a.set_ylabel("y", fontsize=L.label, rotation=0, labelpad=8)
+        own = recipe.data
+        xlabel, ylabel = ("x" if recipe.dim == 1 else "x₁ = X[:, 1]"), "y"
+        if own is not None:  # the columns' names
+            xlabel = own.feature_names[-1] + (" (standardized)" if own.standardize else "")
+            ylabel = own.target_name
+        a.set_xlabel(xlabel, fontsize=L.label, labelpad=1)
+        a.set_ylabel(ylabel, fontsize=L.label, rotation=0 if len(ylabel) < 4 else 90, labelpad=8)
         self.scatter = a.scatter(np.zeros(0), np.zeros(0), s=14, c="#555555", alpha=0.55, linewidths=0,
                                  zorder=2, label=data_label(recipe))
-        (self.true_fn,) = a.plot([], [], "--", color="black", lw=2,
-                                 label="true line" + ("" if recipe.dim == 1 else " (x₀ = 0)"), zorder=3)
+        true_label = "true line" + ("" if recipe.dim == 1 else " (x₀ = 0)")
+        if own is not None:
+            true_label = "true line: unknown" if recipe.dim == 1 else "true line: unknown (others at their mean)"
+        (self.true_fn,) = a.plot([], [], "--", color="black", lw=2, label=true_label, zorder=3)
         (self.fit_fn,) = a.plot([], [], "-", color=PATH_COLOR, lw=2.4, label="fitted line", zorder=4)
         a.mark_dynamic(self.fit_fn, *([self.scatter] if recipe.streaming else []))
         self.legend = legend_layer(a, [self.scatter, self.true_fn, self.fit_fn], fontsize=L.small,
-                                   loc="upper left" if recipe.w_true[-1] > 0 else "upper right",
+                                   loc="upper left" if _rising(recipe) else "upper right",
                                    handlelength=1.4, borderaxespad=0.3, labelspacing=0.3)
 
     def update(self, frame: Frame) -> None:
@@ -60,6 +83,9 @@ class DataPanel:
         stream = frame.run.stream
         col = recipe.dim - 1  # x in 1-D, X[:, 1] in 2-D
         label = data_label(recipe)
+        if recipe.data is not None:  # standardized or not, as the toggle says
+            self.ax.set_xlabel(recipe.data.feature_names[-1] + (" (standardized)" if recipe.data.standardize else ""),
+                               fontsize=self.layout.label, labelpad=1)
         self.scatter.set_label(label)
         set_legend_text(self.legend, 0, label)
         if recipe.streaming:
@@ -71,8 +97,8 @@ class DataPanel:
             self.scatter.set_offsets(np.column_stack([xs, ys]))
             self._x_range = (float(xs.min()), float(xs.max()))
         lo, hi = self._x_range
-        line = self._line(recipe, recipe.theta_true, lo, hi)
-        self.true_fn.set_data([lo, hi], line)
+        line = self._line(recipe, frame.truth_or_optimum, lo, hi)
+        self.true_fn.set_data(*(([lo, hi], line) if recipe.has_truth else ([], [])))
         ylo, yhi = float(np.percentile(ys, 0.5)), float(np.percentile(ys, 99.5))
         ylo, yhi = min(ylo, *line), max(yhi, *line)
         pad = 0.08 * max(yhi - ylo, 1e-6)
@@ -83,7 +109,8 @@ class DataPanel:
     def _line(recipe, theta, lo, hi):
         """y at x = lo, hi of the line θ, the other inputs at their mean (the plotted input is x or x₁)."""
         col = recipe.dim - 1
-        offset = theta[-1] + sum(theta[k] * recipe.x.mean for k in range(recipe.dim) if k != col)
+        means = _input_means(recipe)
+        offset = theta[-1] + sum(theta[k] * means[k] for k in range(recipe.dim) if k != col)
         return [theta[col] * lo + offset, theta[col] * hi + offset]
 
     def _draw_fit(self, frame: Frame, theta) -> None:

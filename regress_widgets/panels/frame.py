@@ -110,7 +110,13 @@ class Frame:
     @property
     def fit_cap(self) -> float:
         """Past this size a θ is off the charts (its fitted line is not drawn; θ(t) goes symlog)."""
-        return 4 * max(float(np.abs(np.asarray(self.recipe.theta_true)).max()), 1.0)
+        return 4 * max(float(np.abs(self.truth_or_optimum).max()), 1.0)
+
+    @property
+    def truth_or_optimum(self) -> np.ndarray:
+        """The ground truth [w…, b]; for your own data (no truth known) the least-squares optimum."""
+        truth = self.recipe.theta_true
+        return self.landscape.optimum if truth is None else np.asarray(truth)
 
     def moved(self, **view) -> Frame:
         """The same run with another view: ``position``, ``pair``, ``zoom``, ``reference`` or ``pins``."""

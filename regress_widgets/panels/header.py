@@ -29,13 +29,21 @@ class Header:
         if self.layout.short_header:  # the decay replaces the run length, which the loss panel shows anyway
             tail = f" ×{recipe.gamma:g} every {recipe.stepsize}" if recipe.gamma < 1 else f" · {T:,} steps"
             self.subtitle.set_text(f"{rule + ' · ' if rule else ''}lr {recipe.lr:.4g} · batch {recipe.batch_size} · "
-                                   f"σ {recipe.noise:g}{tail}")
+                                   f"{_noise(recipe, 'σ ')}{tail}")
         else:
             decay = (f"γ {recipe.gamma:g} every {recipe.stepsize} steps (stepsize)" if recipe.gamma < 1
                      else "constant (γ = 1)")
             length = f"{T:,} steps" + (f" = {recipe.epochs} epochs" if recipe.epochs else "")
             self.subtitle.set_text(f"{rule + '  ·  ' if rule else ''}lr {recipe.lr:.4g}, {decay}  ·  batch "
-                                   f"{recipe.batch_size}  ·  noise σ {recipe.noise:g}  ·  seed {run.seed}  ·  {length}")
+                                   f"{recipe.batch_size}  ·  {_noise(recipe, 'noise σ ')}  ·  seed {run.seed}  ·  "
+                                   f"{length}")
+
+
+def _noise(recipe, words: str) -> str:
+    """The label noise; for your own data whether it trains standardized (its labels have no noise setting)."""
+    if recipe.data is not None:
+        return "standardized" if recipe.data.standardize else "own units"
+    return f"{words}{recipe.noise:g}"
 
 
 def optimizer_words(recipe) -> str:

@@ -25,13 +25,15 @@ class ParametersPanel:
         """The indices into ``run.theta`` the lines draw now."""
         a.yaxis.set_major_locator(MaxNLocator(5))
         # labelled at their right ends
-        a.set_title("Parameters (dashed: truth)", fontsize=L.title, fontweight="bold")
+        a.set_title("Parameters (dashed: truth)" if recipe.has_truth else "Parameters", fontsize=L.title,
+                    fontweight="bold")
         self.lines = []
         self.labels = []
         for k, name in enumerate(recipe.param_names):
             color = PARAM_COLORS[k % len(PARAM_COLORS)]
             self.lines.append(a.plot([], [], "-", color=color, lw=2.2, zorder=3)[0])
-            a.axhline(recipe.theta_true[k], color=color, lw=1.4, ls="--", zorder=2)
+            if recipe.has_truth:
+                a.axhline(recipe.theta_true[k], color=color, lw=1.4, ls="--", zorder=2)
             self.labels.append(a.text(1.015, 0, name, transform=a.get_yaxis_transform(), color=color,
                                       fontsize=L.label, fontweight="bold", va="center", ha="left", clip_on=False))
         self.now_line = a.axvline(0, **NOW_LINE)
@@ -49,7 +51,7 @@ class ParametersPanel:
         run, idx, stop, cap = frame.run, frame.steps, frame.last_finite, frame.fit_cap
         xmax = max(run.steps, 1)
         theta = run.theta
-        truth = np.asarray(run.recipe.theta_true)
+        truth = np.asarray(run.recipe.theta_true or ())
         with np.errstate(invalid="ignore"):
             escaped = not bool((np.abs(theta[idx]) <= cap).all())
         a = self.ax
