@@ -166,16 +166,6 @@ def test_a_lab_in_jupyterlab(tmp_path):
             for _ in ("on", "off"):  # (while it is on, the seed is the recording's: fixed)
                 measure(page, lambda: (real.click(), now(page))[1], "real run on/off → frame", timings, samples)
 
-        # Play: frames painted per second while it plays
-        play = page.locator(".widget-play button").first
-        n0, t0 = len(frames(page)), now(page)
-        play.click()
-        page.wait_for_timeout(3000)
-        n1, t1 = len(frames(page)), now(page)
-        page.locator(".widget-play button").nth(1).click()  # pause
-        timings["play: frames painted per second"] = round((n1 - n0) / ((t1 - t0) / 1000), 1)
-        wait_for_quiet(page, 0)
-
         # 4. Each tutorial's Lab (the recipe menu), timed
         menu = page.locator("select").filter(has=page.locator("option", has_text="Toy Regression")).first
         for name in ("caffe2", "mxnet", "pytorch"):
@@ -197,6 +187,26 @@ def test_a_lab_in_jupyterlab(tmp_path):
         timings["figure width, file browser open → hidden (px)"] = \
             f"{narrow:.0f} → {page.locator(CANVAS).first.bounding_box()['width']:.0f}"
         assert_tracks(page, "a Lab, file browser hidden")
+        # ... and on a 1920×1080 screen: the whole figure (five panels) beside the controls
+        wide = page.locator(CANVAS).first.bounding_box()["width"]
+        page.set_viewport_size({"width": 1920, "height": 1080})
+        page.wait_for_function(grew.replace(str(narrow + 50), str(wide + 50)), timeout=15_000)
+        wait_for_quiet(page, 0, quiet_ms=500)
+        page.screenshot(path=str(shots / "lab-1920x1080.png"))
+        timings["figure width at 1920×1080, file browser hidden (px)"] = \
+            round(page.locator(CANVAS).first.bounding_box()["width"])
+        assert_tracks(page, "a Lab at 1920×1080")
+        page.set_viewport_size(VIEWPORT)
+        # 6. Play: frames painted per second while it plays
+        play = page.locator(".widget-play button").first
+        n0, t0 = len(frames(page)), now(page)
+        play.click()
+        page.wait_for_timeout(3000)
+        n1, t1 = len(frames(page)), now(page)
+        page.locator(".widget-play button").nth(1).click()  # pause
+        timings["play: frames painted per second"] = round((n1 - n0) / ((t1 - t0) / 1000), 1)
+        wait_for_quiet(page, 0)
+
         errors = console.errors()
     summary(samples, timings)
     timings["whole test (s)"] = round(time.monotonic() - start, 1)

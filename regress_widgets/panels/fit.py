@@ -53,14 +53,14 @@ def _pair(W: int) -> Layout:
     H = int(min(max(round(0.62 * W), 430), 600))
     header = 64
     legend = 17 * _legend_rows(7, 2) + 36  # seven entries in two columns, two of them on two lines
-    cx0, cx1 = 66, round(0.58 * W) - 20
+    cx0, cx1 = 76, round(0.58 * W) - 20
     c_bottom, c_top = 40 + legend, H - header - 30
     rx0, rx1 = cx1 + 20 + 62, W - 14
     gap = 30 + 44  # the lower panel's title + the upper panel's step axis
     ph = (H - header - 30 - 40 - gap) / 2
     return Layout(
         (W / DPI, H / DPI),
-        {"contour": (_rect(cx0, c_bottom, cx1 - cx0, c_top - c_bottom, W, H), (64, 40, 20, 28)),
+        {"contour": (_rect(cx0, c_bottom, cx1 - cx0, c_top - c_bottom, W, H), (74, 40, 20, 28)),
          "loss": (_rect(rx0, 40 + ph + gap, rx1 - rx0, ph, W, H), (60, 40, 14, 28)),
          "data": (_rect(rx0, 40, rx1 - rx0, ph, W, H), (60, 40, 14, 28))},
         header=_rect(0, H - header, W, header, W, H), title_y=(0.8, 0.32), title_size=(14, 11), title=11.5,
@@ -73,7 +73,7 @@ def _stack(W: int) -> Layout:
     compact = W < 420
     header = 54 if compact else 60
     legend = 17 * _legend_rows(4 if compact else 7, 2) + (8 if compact else 26)
-    x0, x1 = (60 if compact else 64), W - 14
+    x0, x1 = (60 if compact else 76), W - 14
     aw = x1 - x0
     ch = min(max(0.75 * aw, 180), 340)
     lh = min(max(0.42 * aw, 110), 170)
