@@ -358,7 +358,8 @@ def slider_step(slider_locator) -> float:
 
 def drag_handle(page, slider_locator, fraction: float, steps: int = 8) -> float:
     """Drag the slider's handle by ``fraction`` of its track's width, like a student (press, move in
-    ``steps``, release); performance.now() at the press."""
+    ``steps``, release); performance.now() of the first move with the button down, as the page saw it (the
+    issue's definition of a drag's start: playwright's own time to send the press is not the student's)."""
     handle = slider_locator.locator(".noUi-handle")
     handle.scroll_into_view_if_needed()
     box = handle.bounding_box()
@@ -367,11 +368,22 @@ def drag_handle(page, slider_locator, fraction: float, steps: int = 8) -> float:
     dx = math.copysign(max(abs(dx), 2.0), dx)  # a collapsed track still gets a (tiny) drag
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     page.mouse.move(x, y)
+    page.evaluate("""() => {  // the page's own time of the first move with the button down
+        window.__firstMove = null;
+        const seen = (e) => {
+            if (e.buttons && window.__firstMove === null) {
+                window.__firstMove = performance.now();
+                document.removeEventListener('pointermove', seen, true);
+            }
+        };
+        document.addEventListener('pointermove', seen, true);
+    }""")
     t0 = now(page)
     page.mouse.down()
     page.mouse.move(x + dx, y, steps=steps)
     page.mouse.up()
-    return t0
+    first_move = page.evaluate("window.__firstMove")
+    return t0 if first_move is None else first_move
 
 
 def watch_readout(slider_locator) -> None:

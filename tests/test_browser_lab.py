@@ -110,11 +110,15 @@ def test_a_lab_in_jupyterlab(tmp_path):
         page.goto(f"{base}/lab/tree/{REOPENED}?token={token}")
         page.wait_for_selector(".jp-Notebook", timeout=30_000)
         page.wait_for_timeout(3000)
-        page.locator(".jp-Cell", has_text="rw.Lab(").first.scroll_into_view_if_needed()
+        cell = page.locator(".jp-CodeCell", has_text="rw.Lab(").first
+        cell.scroll_into_view_if_needed()
         page.wait_for_timeout(1500)
         page.screenshot(path=str(shots / "reopened-03.png"))
         assert page.get_by_text("Error displaying widget").count() == 0, "a reopened notebook shows a widget error"
-        timings["reopened 03: saved figures shown"] = page.locator(CANVAS).count()
+        stills = cell.locator(".jp-RenderedImage img")
+        timings["reopened 03: still pictures of the Lab shown"] = stills.count()
+        assert stills.count() == 1 and stills.first.bounding_box()["width"] > 300, \
+            "a reopened notebook does not show the Lab's saved still picture"
 
         # 2. A Lab, run
         page.goto(f"{base}/lab/tree/lab.ipynb?token={token}&reset")  # a fresh workspace: only this notebook

@@ -5,27 +5,16 @@ image, and the kernel draws it when that request arrives: two trips between kern
 slider move shows. :meth:`LiveCanvas.show_now` draws at once and sends the picture in the same handler.
 
 The picture travels as matplotlib's web backend sends it: the pixels that changed since the last frame
-(the others transparent), as a PNG. Pillow's default compression spends about twice as long on that PNG
-as the fastest level does, for a file 30 % smaller; on the machine beside the browser the bytes cost less
-than the time.
+(the others transparent), as a PNG, written by :func:`~.png.encode_png` (about 3× faster than Pillow's
+default; ``benchmarks/screen.py``).
 """
 
 from __future__ import annotations
 
-import io
-
 import numpy as np
 from ipympl.backend_nbagg import Canvas
-from PIL import Image
 
-PNG_LEVEL = 1
-"""zlib level of the frames' PNGs (Pillow's default is 6)."""
-
-
-def encode_png(rgba: np.ndarray, level: int = PNG_LEVEL) -> bytes:
-    with io.BytesIO() as out:
-        Image.fromarray(rgba).save(out, format="png", compress_level=level)
-        return out.getvalue()
+from .png import encode_png
 
 
 class LiveCanvas(Canvas):
