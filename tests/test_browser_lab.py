@@ -82,7 +82,10 @@ def contour_box(page) -> dict:
 def measure(page, act, tag: str, timings: dict, samples: dict) -> None:
     """``act()`` returns performance.now() of the student's action; the first frame painted after it."""
     t0 = act()
-    first = wait_for_frame_after(page, t0, 0)
+    try:
+        first = wait_for_frame_after(page, t0, 0)
+    except Exception as error:
+        raise AssertionError(f"{tag}: no new frame within 20 s of the action") from error
     wait_for_quiet(page, 0, quiet_ms=400)
     samples.setdefault(tag, []).append(first - t0)
 
@@ -167,8 +170,9 @@ def test_a_lab_in_jupyterlab(tmp_path):
             measure(page, lambda k=k: type_value(page, box, ("0.02", "0.03")[k % 2]), "typed lr → frame", timings,
                     samples)
             measure(page, lambda k=k: type_value(page, seed, str(k + 1)), "new seed → frame", timings, samples)
-            for _ in ("on", "off"):  # (while it is on, the seed is the recording's: fixed)
+            for want in (True, False):  # (while it is on, the seed is the recording's: fixed)
                 measure(page, lambda: (real.click(), now(page))[1], "real run on/off → frame", timings, samples)
+                assert real.is_checked() == want, f"the real-run box does not show {want} after a click"
 
         # 4. Each tutorial's Lab (the recipe menu), timed
         menu = page.locator("select").filter(has=page.locator("option", has_text="Toy Regression")).first
