@@ -238,7 +238,10 @@ class Stability:
 
     @staticmethod
     def _crossing(growth, top: float) -> float:
-        """The first lr in (0, top] where ``growth`` reaches 1: a scan, then regula falsi (Illinois) on log growth."""
+        """The first lr in (0, top] where ``growth`` reaches 1 (top when it stays below: ρ is taken to cross 1 once):
+        a scan, then regula falsi (Illinois) on log growth."""
+        if growth(top)[0] < 1:
+            return float(top)
         grid = top * np.geomspace(1e-3, 1, SCAN)
         with np.errstate(divide="ignore"):
             f = np.log(growth(grid))
@@ -286,11 +289,13 @@ class Stability:
         B = int(batch_size)
         if B not in self._shuffled:
             Z, N = self.examples, self.n_examples
-            rng = np.random.default_rng(0)
-            order = np.argsort(rng.random((SHUFFLES, N)), axis=1)
+            if "cumulative" not in self._shuffled:  # the same shuffles for every batch size: running sums of x̃x̃ᵀ
+                order = np.argsort(np.random.default_rng(0).random((SHUFFLES, N)), axis=1)
+                outer = np.einsum("ni,nj->nij", Z, Z)
+                self._shuffled["cumulative"] = np.concatenate(
+                    [np.zeros((SHUFFLES, 1, *outer.shape[1:])), np.cumsum(outer[order], axis=1)], axis=1)
+            cum = self._shuffled["cumulative"]
             starts = range(0, N, B)
-            outer = np.einsum("ni,nj->nij", Z, Z)
-            cum = np.concatenate([np.zeros((SHUFFLES, 1, *outer.shape[1:])), np.cumsum(outer[order], axis=1)], 1)
             stops = [min(a + B, N) for a in starts]
             sums = np.stack([cum[:, b] - cum[:, a] for a, b in zip(starts, stops, strict=True)], axis=1)
             sizes = np.array([b - a for a, b in zip(starts, stops, strict=True)], dtype=np.float64)
