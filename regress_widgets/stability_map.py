@@ -125,14 +125,14 @@ def check_axes(x: str, y: str) -> None:
 
 
 def default_values(recipe: Recipe, name: str, n: int, seed: int = 0) -> np.ndarray:
-    """The range a map runs along by default: lr from 1/30 of gradient descent's limit to 1.5 times it (for a
-    momentum axis, its largest), batch sizes 1 … N (fresh batches: 1 … 512), momentum 0 … 0.95, noise 0 … 3σ,
-    γ 0.5 … 1."""
+    """The range a map runs along by default: lr from 1/30 of gradient descent's limit (or 0.7 × the recipe's
+    lr, when smaller) to 1.5 times the limit (for a momentum axis, its largest); batch sizes 1 … N (fresh
+    batches: 1 … 512); momentum 0 … 0.95; noise 0 … 3σ; γ 0.5 … 1."""
     if name == "lr":
         st = Stability.for_recipe(recipe, seed)
         low = st.gd_limit("sgd", 0.0)
         top = low if recipe.optimizer == "adam" else st.gd_limit(recipe.optimizer, max(recipe.momentum, 0.0))
-        return np.geomspace(low / 30, 1.5 * top, n)
+        return np.geomspace(min(low / 30, 0.7 * recipe.lr), 1.5 * top, n)
     if name == "batch_size":
         top = 512 if recipe.streaming else recipe.n_examples
         return np.unique(np.round(np.geomspace(1, top, n)).astype(np.int64))
