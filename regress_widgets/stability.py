@@ -360,7 +360,12 @@ def _cached(recipe: Recipe, seed: int) -> Stability:
 
 def limits_for(recipe: str | Recipe, seed: int = 0) -> dict:
     """Both limits at the recipe's own batch size and optimizer: {"gradient_descent", "mean_square",
-    "batch_size"}; the values None for Adam."""
+    "batch_size"}; the values None for Adam (cached)."""
     recipe = get_recipe(recipe)
-    out = Stability.for_recipe(recipe, seed).limits(recipe.batch_size, recipe.optimizer, recipe.momentum)
-    return {**out, "batch_size": recipe.batch_size}
+    return dict(_limits(_data_key(recipe), int(seed), recipe.batch_size, recipe.optimizer, float(recipe.momentum)))
+
+
+@lru_cache(maxsize=256)
+def _limits(key: Recipe, seed: int, batch_size: int, optimizer: str, momentum: float) -> tuple:
+    out = _cached(key, seed).limits(batch_size, optimizer, momentum)
+    return tuple({**out, "batch_size": batch_size}.items())
