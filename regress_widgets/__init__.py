@@ -5,11 +5,14 @@ from .engine import Run, train
 from .landscape import Landscape
 from .recipes import RECIPES, InvalidSetting, Recipe, get_recipe
 from .recording import Recording, RecordingError, Replay, replay
+from .stability import Stability
+from .stability_map import StabilityGrid, stability_map
 from .sweeps import Sweep, sweep
 
 __version__ = "0.1.0"
 
-_WIDGETS = {"Lab": "lab", "SideBySide": "lab", "LabState": "lab", "Panels": "panels", "save_png": "panels"}
+_WIDGETS = {"Lab": "lab", "SideBySide": "lab", "LabState": "lab", "StabilityMap": "lab", "Panels": "panels",
+            "save_png": "panels", "map_figure": "panels.stability_panel"}
 
 
 def __getattr__(name):  # the widgets import ipywidgets and matplotlib, frameworks graphviz: only when asked for
@@ -24,6 +27,7 @@ def __getattr__(name):  # the widgets import ipywidgets and matplotlib, framewor
 
 __all__ = [
     "RECIPES", "Dataset", "InvalidSetting", "Lab", "Landscape", "Panels", "Recipe", "Recording", "RecordingError",
-    "Replay", "Run", "SideBySide", "Stream", "Sweep", "get_recipe", "initial_theta", "make_dataset", "make_stream",
-    "replay", "save_png", "sweep", "train",
+    "Replay", "Run", "SideBySide", "Stability", "StabilityGrid", "StabilityMap", "Stream", "Sweep", "get_recipe",
+    "initial_theta", "make_dataset", "make_stream", "map_figure", "replay", "save_png", "stability_map", "sweep",
+    "train",
 ]

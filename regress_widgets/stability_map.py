@@ -124,14 +124,15 @@ def check_axes(x: str, y: str) -> None:
                              f"x={x}, y={y}")
 
 
-def default_values(recipe: Recipe, name: str, n: int, seed: int = 0) -> np.ndarray:
+def default_values(recipe: Recipe, name: str, n: int, seed: int = 0, momenta=None) -> np.ndarray:
     """The range a map runs along by default: lr from 1/30 of gradient descent's limit (or 0.7 × the recipe's
     lr, when smaller) to 1.5 times the limit (for a momentum axis, its largest); batch sizes 1 … N (fresh
     batches: 1 … 512); momentum 0 … 0.95; noise 0 … 3σ; γ 0.5 … 1."""
     if name == "lr":
         st = Stability.for_recipe(recipe, seed)
         low = st.gd_limit("sgd", 0.0)
-        top = low if recipe.optimizer == "adam" else st.gd_limit(recipe.optimizer, max(recipe.momentum, 0.0))
+        betas = [recipe.momentum] if momenta is None else momenta  # a momentum axis: its largest limit
+        top = low if recipe.optimizer == "adam" else max(st.gd_limit(recipe.optimizer, b) for b in betas)
         return np.geomspace(min(low / 30, 0.7 * recipe.lr), 1.5 * top, n)
     if name == "batch_size":
         top = 512 if recipe.streaming else recipe.n_examples
@@ -175,6 +176,8 @@ def stability_map(recipe: str | Recipe = "mxnet", x: str = "lr", y: str = "batch
     threading.Event) whose truth stops the map between rows with :class:`MapCancelled`."""
     started = time.perf_counter()
     check_axes(x, y)
+    if "momentum" in (x, y) and "momentum" not in settings:  # a placeholder the axis replaces (nesterov needs β > 0)
+        settings["momentum"] = 0.5
     base = get_recipe(recipe).with_settings(**settings)
     seed = check_seed(seed)
     if isinstance(seeds, bool) or not isinstance(seeds, int) or not 1 <= seeds <= MAX_SEEDS:
@@ -182,8 +185,12 @@ def stability_map(recipe: str | Recipe = "mxnet", x: str = "lr", y: str = "batch
     if isinstance(n, bool) or not isinstance(n, int) or not 2 <= n <= 400:
         raise InvalidSetting("n", "an integer in [2, 400]", n)
     backend = _backend(backend)
-    xs = check_values(base, x, default_values(base, x, n, seed) if x_values is None else x_values)
-    ys = check_values(base, y, default_values(base, y, n, seed) if y_values is None else y_values)
+    other, given = (y, y_values) if x == "lr" else (x, x_values)
+    along = check_values(base, other, default_values(base, other, n, seed) if given is None else given)
+    given = x_values if x == "lr" else y_values
+    lrs = check_values(base, "lr", default_values(base, "lr", n, seed, along if other == "momentum" else None)
+                       if given is None else given)
+    xs, ys = (lrs, along) if x == "lr" else (along, lrs)
     seed_list = tuple(range(seed, seed + seeds))
     runs = len(xs) * len(ys) * seeds
     check_fits("seeds", f"a map of {len(ys):,} × {len(xs):,} cells × {seeds} seeds = {runs:,} runs",
@@ -193,14 +200,12 @@ def stability_map(recipe: str | Recipe = "mxnet", x: str = "lr", y: str = "batch
         _CACHE.move_to_end(key)
         return _CACHE[key]
     report = _progress(progress, len(ys))
-    other, other_values = (y, ys) if x == "lr" else (x, xs)
-    lrs = xs if x == "lr" else ys
-    rows = [_row(base, other, v, lrs, seed_list, backend, report, cancel, i) for i, v in enumerate(other_values)]
+    rows = [_row(base, other, v, lrs, seed_list, backend, report, cancel, i) for i, v in enumerate(along)]
     report(None)
     final, minimum, kinds = (np.stack(a) for a in zip(*rows, strict=True))  # each (n_other, n_lr, S)
     if x != "lr":  # the rows ran along x: [y, x] is [lr, other]
         final, minimum, kinds = (a.transpose(1, 0, 2) for a in (final, minimum, kinds))
-    gd, ms = limit_curves(base, other, other_values, seed)
+    gd, ms = limit_curves(base, other, along, seed)
     grid = StabilityGrid(base, x, y, xs, ys, seed_list, final, minimum, kinds, gd, ms,
                          time.perf_counter() - started)
     _CACHE[key] = grid
