@@ -154,6 +154,13 @@ def make_stream(recipe: str | Recipe, seed: int, dataset: Dataset | None = None)
         eps = rngs["noise"].standard_normal(total)
         return Stream(X, _label(recipe, X, eps), sizes)
     dataset = make_dataset(recipe, seed) if dataset is None else dataset
-    epochs = -(-total // recipe.n_examples)
-    order = visiting_order(recipe, seed, epochs)[:total]
+    order = stream_order(recipe, seed)
     return Stream(dataset.X[order], dataset.y[order], sizes)
+
+
+def stream_order(recipe: Recipe, seed: int) -> np.ndarray:
+    """The dataset's indices of every example of the recipe's stream, in order (:func:`make_stream` gathers them;
+    the compiled engine can read the dataset through them instead)."""
+    total = int(batch_sizes(recipe).sum())
+    epochs = -(-total // recipe.n_examples)
+    return visiting_order(recipe, seed, epochs)[:total]

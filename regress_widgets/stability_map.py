@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .data import initial_theta, make_stream
-from .engine import _simulate, get_xp
+from .data import batch_sizes, initial_theta, make_dataset, make_stream, stream_order
+from .engine import _simulate_rows, get_xp
 from .landscape import Landscape
 from .memory import check_fits, run_bytes, run_product
 from .optim import Rule
@@ -243,10 +243,17 @@ def _row(base: Recipe, other: str, value, lrs, seeds, backend, report, cancel, i
     kinds = np.empty((R, len(seeds)), dtype=object)
     minimum = np.empty((R, len(seeds)))
     for k, s in enumerate(seeds):
-        stream = make_stream(recipe, s)
         theta0 = np.tile(initial_theta(recipe, s), (R, 1))
-        theta, _, diverged = _simulate(xp, stream, theta0, lr, recipe.loss_scale, "float64", "auto", False, rule)
-        land = Landscape.for_recipe(recipe, s)
+        if recipe.streaming:
+            stream = make_stream(recipe, s)
+            X, y, index = stream.X, stream.y, None
+            land = Landscape.population(recipe)
+        else:  # the dataset read in the order SGD visits it (the same numbers as its stream, nothing gathered)
+            data = make_dataset(recipe, s)
+            X, y, index = data.X, data.y, stream_order(recipe, s)
+            land = Landscape.of_examples(recipe, data.X, data.y)
+        theta, _, diverged = _simulate_rows(xp, X, y, batch_sizes(recipe), theta0, lr, recipe.loss_scale, "float64",
+                                            "auto", False, rule, index=index)
         minimum[:, k] = land.min_loss
         last = theta[:, -1]
         final[:, k] = np.where(diverged > 0, np.inf, full_loss(land, last))
