@@ -246,14 +246,14 @@ def _row(base: Recipe, other: str, value, lrs, seeds, backend, report, cancel, i
         theta0 = np.tile(initial_theta(recipe, s), (R, 1))
         if recipe.streaming:
             stream = make_stream(recipe, s)
-            X, y, index = stream.X, stream.y, None
+            X, y, rows = stream.X, stream.y, None
             land = Landscape.population(recipe)
         else:  # the dataset read in the order SGD visits it (the same numbers as its stream, nothing gathered)
             data = make_dataset(recipe, s)
-            X, y, index = data.X, data.y, stream_order(recipe, s)
+            X, y, rows = data.X, data.y, stream_order(recipe, s)
             land = Landscape.of_examples(recipe, data.X, data.y)
         theta, _, diverged = _simulate_rows(xp, X, y, batch_sizes(recipe), theta0, lr, recipe.loss_scale, "float64",
-                                            "auto", False, rule, index=index)
+                                            "auto", False, rule, index=rows)
         minimum[:, k] = land.min_loss
         last = theta[:, -1]
         final[:, k] = np.where(diverged > 0, np.inf, full_loss(land, last))
