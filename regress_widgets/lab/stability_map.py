@@ -70,6 +70,9 @@ class StabilityMap(W.VBox):
         kwargs.setdefault("display", lab.display_mode)
         return cls(lab.state.tutorial, x, y, lab=lab, seed=lab.seed, **{**settings, **kwargs})
 
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.recipe.name!r}, x={self.x!r}, y={self.y!r})"
+
     # ------------------------------------------------------------------ computing
     def compute(self) -> None:
         """Compute the map (cached) and draw it; in the background when ``background``."""
