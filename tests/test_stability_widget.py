@@ -66,3 +66,21 @@ def test_stopping_between_rows_raises(monkeypatch):
     with pytest.raises(MapCancelled):
         rw.stability_map("pytorch", cancel=lambda: True, seeds=1, n=2)
     assert "regress_widgets.lab" in sys.modules  # the widget module was imported by rw.StabilityMap above
+
+
+def test_the_labs_note_gives_both_limits_for_the_batch_size():
+    lab = rw.Lab("mxnet", display="none")
+    note = lab.lr_info.value
+    assert "lr can grow <b>×9.89e+03</b> before the stability limit 2/λmax ≈ <b>0.989</b>" in note
+    assert "with batches of 4, expect trouble above <b>≈ 0.53</b> even though gradient descent is stable up to 0.99" \
+        in note
+    lab.set(lr=0.7)
+    assert "⚠ past ≈ 0.53</b>, the mean-square limit for batches of 4" in lab.lr_info.value
+    lab.set(batch_size=1, lr=0.1)
+    assert "with one example a step, expect trouble above <b>≈ 0.22</b>" in lab.lr_info.value
+    lab.set(batch_size=10_000)
+    assert "mean-square" not in lab.lr_info.value and "expect trouble" not in lab.lr_info.value  # the full batch
+    lab.set(lr=1.5)
+    assert "past the stability limit 2/λmax ≈ 0.989" in lab.lr_info.value
+    torch_lab = rw.Lab("pytorch", display="none")  # shuffled epochs of 50: batches of 8 lower no limit
+    assert "the mean-square limit is gradient descent's" in torch_lab.lr_info.value
