@@ -141,7 +141,10 @@ class Stability:
         """The surface SGD descends for this recipe and seed: its dataset's, or the population's when it streams
         (cached: the limits depend only on the inputs, the loss scale and the weight decay)."""
         recipe = get_recipe(recipe)
-        return _cached(_data_key(recipe), int(seed))
+        key = _data_key(recipe)
+        if not _hashable(key):  # a recipe holding arrays (own data, say): computed, not cached
+            return _cached.__wrapped__(key, int(seed))
+        return _cached(key, int(seed))
 
     @cached_property
     def lambda_max(self) -> float:
@@ -362,10 +365,19 @@ def limits_for(recipe: str | Recipe, seed: int = 0) -> dict:
     """Both limits at the recipe's own batch size and optimizer: {"gradient_descent", "mean_square",
     "batch_size"}; the values None for Adam (cached)."""
     recipe = get_recipe(recipe)
-    return dict(_limits(_data_key(recipe), int(seed), recipe.batch_size, recipe.optimizer, float(recipe.momentum)))
+    args = (_data_key(recipe), int(seed), recipe.batch_size, recipe.optimizer, float(recipe.momentum))
+    return dict(_limits(*args) if _hashable(args[0]) else _limits.__wrapped__(*args))
+
+
+def _hashable(key) -> bool:
+    try:
+        hash(key)
+    except TypeError:
+        return False
+    return True
 
 
 @lru_cache(maxsize=256)
 def _limits(key: Recipe, seed: int, batch_size: int, optimizer: str, momentum: float) -> tuple:
-    out = _cached(key, seed).limits(batch_size, optimizer, momentum)
+    out = Stability.for_recipe(key, seed).limits(batch_size, optimizer, momentum)
     return tuple({**out, "batch_size": batch_size}.items())

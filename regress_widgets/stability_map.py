@@ -196,7 +196,11 @@ def stability_map(recipe: str | Recipe = "mxnet", x: str = "lr", y: str = "batch
     check_fits("seeds", f"a map of {len(ys):,} × {len(xs):,} cells × {seeds} seeds = {runs:,} runs",
                runs * (RUN_OVERHEAD + 64))
     key = (base, x, y, xs.tobytes(), ys.tobytes(), seed_list, backend)
-    if key in _CACHE:
+    try:
+        hash(key)
+    except TypeError:  # a recipe holding arrays (own data, say): computed, not cached
+        key = None
+    if key is not None and key in _CACHE:
         _CACHE.move_to_end(key)
         return _CACHE[key]
     report = _progress(progress, len(ys))
@@ -208,7 +212,8 @@ def stability_map(recipe: str | Recipe = "mxnet", x: str = "lr", y: str = "batch
     gd, ms = limit_curves(base, other, along, seed)
     grid = StabilityGrid(base, x, y, xs, ys, seed_list, final, minimum, kinds, gd, ms,
                          time.perf_counter() - started)
-    _CACHE[key] = grid
+    if key is not None:
+        _CACHE[key] = grid
     while len(_CACHE) > CACHE_SIZE:
         _CACHE.popitem(last=False)
     return grid

@@ -122,3 +122,19 @@ def test_diverging_runs_make_no_warnings():
         warnings.simplefilter("error")
         grid = stability_map("mxnet", x_values=[0.5, 3.0, 9.0], y_values=[1, 4], seeds=1, epochs=1)
     assert (grid.kinds[:, 1:] == "diverged").all()
+
+
+def test_any_recipe_with_a_fixed_dataset_works():
+    # a recipe of one's own (here: the PyTorch one stretched, 200 examples): the map, both limits, the cells
+    import dataclasses
+
+    from regress_widgets.recipes import Distribution
+
+    own = dataclasses.replace(rw.RECIPES["pytorch"], name="own", x=Distribution("uniform", -1.0, 2.0), n_examples=200)
+    grid = stability_map(own, x_values=[0.05, 0.5, 5.0], y_values=[1, 10, 200], seeds=1)
+    st = Stability.for_recipe(own, 0)
+    assert st.n_examples == 200 and st.exact(10) and not st.exact(1)  # 200 batches of 1: independent batches
+    np.testing.assert_allclose(grid.ms_limit, [st.mean_square_limit(b) for b in (1, 10, 200)])
+    assert grid.ms_limit[-1] == pytest.approx(grid.gd_limit[-1])  # the full batch: gradient descent
+    run = rw.train(own, lr=0.5, batch_size=10)
+    assert grid.kinds[1, 1, 0] == run.status.kind
