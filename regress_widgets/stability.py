@@ -20,8 +20,9 @@ step is z ← A_b z + noise, A_b = Ā + kron(c, H_b − H), affine in H_b.
   over-parameterized learning: a dynamical stability perspective", NeurIPS 2018; for least squares Bach &
   Moulines, NeurIPS 2013; with momentum, the same second-moment operator of the [e, v] map, as in Kidambi et
   al., "On the insufficiency of existing momentum schemes for stochastic optimization", ICLR 2018).
-  ρ(𝒯) ≥ ρ(Ā)², so this limit never exceeds gradient descent's. For plain SGD 𝒯(η) = I − η(H ⊕ H) + η²·K with
-  K = H ⊗ H + Cov(H_b), and ρ = 1 first where (H ⊕ H)·u = η·K·u: the limit is exactly
+  With independent batches ρ(𝒯) ≥ ρ(Ā)², so this limit never exceeds gradient descent's (for shuffled epochs,
+  below, the search stops there too: past 2/λmax the verdict calls a run diverging). For plain SGD
+  𝒯(η) = I − η(H ⊕ H) + η²·K with K = H ⊗ H + Cov(H_b), and ρ = 1 first where (H ⊕ H)·u = η·K·u: the limit is exactly
   1 / λmax((H ⊕ H)⁻¹ K) (:meth:`Stability.mean_square_limit`). One dimension, no bias: η < 2h / (h² + Var h_b).
 
 The batch's Hessian covariance Cov(H_b) comes from the data's fourth moments, Cov(H_i) = E[H_i ⊗ H_i] − H ⊗ H:
@@ -29,8 +30,9 @@ The batch's Hessian covariance Cov(H_b) comes from the data's fourth moments, Co
 * a **fresh batch** of B independent examples every step (Caffe2): Cov(H_b) = Cov(H_i)/B, with the input
   distribution's own moments (:meth:`Stability.population`);
 * a **fixed dataset of N**, shuffled every epoch and cut into batches (MXNet, PyTorch): a batch is a uniform
-  sample without replacement, so Cov(H_b) = Cov(H_i) · (N − B)/(B(N − 1)) (the finite-population correction,
-  Cochran, *Sampling Techniques*, 1977, Thm 2.2), which is 0 at B = N: full-batch gradient descent.
+  sample without replacement, so Cov(H_b) = Cov(H_i) · (N − B)/(B(N − 1)) (the finite-population correction of
+  sampling without replacement; Cochran, *Sampling Techniques*, 1977, ch. 2), which is 0 at B = N: full-batch
+  gradient descent.
 
 Within one epoch the batches are not independent: each is drawn from what the earlier ones left, and
 together they cover every example once. Two ways, chosen by the size of the epoch:
@@ -46,7 +48,10 @@ together they cover every example once. Two ways, chosen by the size of the epoc
   steps, long before the epoch's end, which is when this approximation is close (tests/test_stability.py
   compares it with the engine's runs on the real shuffled epochs).
 
-The limits hold at a constant lr (Caffe2's decaying rate starts at its base lr). Adam has neither limit.
+The limits hold at a constant lr (Caffe2's decaying rate starts at its base lr). Adam has neither limit. Where
+the limit is searched for (momentum, shuffled epochs, a last smaller batch), ρ is taken to cross 1 once in
+(0, gradient descent's limit]. MXNet's NAG with weight decay reads the decayed θ after the step: a term of order
+lr·λ these maps leave out (as :meth:`~regress_widgets.landscape.Landscape.lr_limit` does).
 Between the two limits a run is neither mean-square stable nor a sure blow-up: its error is multiplied by a
 random factor each step whose mean square is above 1 while its typical size is below, so most runs settle and
 a few wander far — heavy tails (Gürbüzbalaban, Şimşekli & Zhu, "The heavy-tail phenomenon in SGD", ICML 2021).
