@@ -1,7 +1,8 @@
-"""The exact second moment of one shuffled epoch, compiled with numba (imported only when it is needed).
+"""The exact second moment of one shuffled epoch: the epoch maps compiled with numba (imported only when needed).
 
 For each learning rate and each shuffle π: the epoch's map M_π = A_{b_k} ⋯ A_{b_1}, A_b = kron(a0, I) +
-kron(c, H_b), and the mean of M_π ⊗ M_π over the shuffles (see :mod:`regress_widgets.stability`).
+kron(c, H_b) (numba), then the mean of M_π ⊗ M_π over the shuffles (one matrix product, BLAS); see
+:mod:`regress_widgets.stability`.
 """
 
 from __future__ import annotations
@@ -11,15 +12,15 @@ import numpy as np
 
 
 @numba.njit(cache=True, nogil=True)
-def _epoch_second_moment(hessians, a0, c, out):
+def _epoch_maps(hessians, a0, c, out):
     K, steps, P, _ = hessians.shape
     n, q, _ = c.shape
     Q = q * P
     A = np.empty((Q, Q))
-    M = np.empty((Q, Q))
     new = np.empty((Q, Q))
     for r in range(n):
         for k in range(K):
+            M = out[r, k]
             for i in range(Q):
                 for j in range(Q):
                     M[i, j] = 1.0 if i == j else 0.0
@@ -39,24 +40,16 @@ def _epoch_second_moment(hessians, a0, c, out):
                 for i in range(Q):
                     for j in range(Q):
                         M[i, j] = new[i, j]
-            for i in range(Q):
-                for a in range(Q):
-                    for j in range(Q):
-                        mij = M[i, j]
-                        for b in range(Q):
-                            out[r, i * Q + a, j * Q + b] += mij * M[a, b]
-    for r in range(n):
-        for i in range(Q * Q):
-            for j in range(Q * Q):
-                out[r, i, j] /= K
 
 
 def epoch_second_moment(hessians: np.ndarray, a0: np.ndarray, c: np.ndarray) -> np.ndarray:
     """E_π[M_π ⊗ M_π] (n, Q², Q²) for the batch Hessians ``hessians`` (K shuffles, steps, P, P), the step's
     constant part ``a0`` (q, q) and its coefficients ``c`` (n, q, q) of H_b, one per learning rate."""
     K, steps, P, _ = hessians.shape
-    Q = c.shape[1] * P
-    out = np.zeros((c.shape[0], Q * Q, Q * Q))
-    _epoch_second_moment(np.ascontiguousarray(hessians, dtype=np.float64), np.ascontiguousarray(a0, dtype=np.float64),
-                         np.ascontiguousarray(c, dtype=np.float64), out)
-    return out
+    n, Q = c.shape[0], c.shape[1] * P
+    maps = np.empty((n, K, Q, Q))
+    _epoch_maps(np.ascontiguousarray(hessians, dtype=np.float64), np.ascontiguousarray(a0, dtype=np.float64),
+                np.ascontiguousarray(c, dtype=np.float64), maps)
+    flat = maps.reshape(n, K, Q * Q)
+    sums = np.matmul(flat.transpose(0, 2, 1), flat) / K  # [(i, j), (a, b)]: the mean of M_ij · M_ab
+    return sums.reshape(n, Q, Q, Q, Q).transpose(0, 1, 3, 2, 4).reshape(n, Q * Q, Q * Q)  # kron order [(i, a), (j, b)]

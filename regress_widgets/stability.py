@@ -68,7 +68,7 @@ from .data import make_dataset
 from .recipes import Distribution, Recipe, get_recipe
 from .settings import OPTIMIZERS, InvalidSetting, check_choice
 
-SCAN = 24
+SCAN = 12
 """Learning rates tried (geometrically, 1/1000 of gradient descent's limit to it) before the crossing ρ(𝒯) = 1
 is found by regula falsi."""
 EXACT_EXAMPLES = 4096
