@@ -181,3 +181,34 @@ def test_bad_batch_sizes_and_optimizers_name_the_field():
     with pytest.raises(rw.InvalidSetting) as err:
         st.mean_square_limit(4, optimizer="lbfgs")
     assert err.value.field == "optimizer"
+
+
+@pytest.mark.parametrize("optimizer, beta", [("sgd", 0.6), ("nesterov", 0.5)])
+def test_momentum_second_moment_against_the_engine(optimizer, beta):
+    # the operator's prediction of E|θ_t − θ*|² after 4 steps from θ₀ ~ N(θ*, I), v₀ = 0, against MXNet's own
+    # momentum runs (lr in the velocity) on its shuffled data, above and below the limit
+    st = Stability.for_recipe("mxnet", 0)
+    limit = st.mean_square_limit(4, optimizer, beta)
+    recipe = rw.RECIPES["mxnet"].with_settings(noise=0.0, steps=4, optimizer=optimizer, momentum=beta)
+    data = make_dataset(recipe, 0)
+    opt = rw.Landscape.of_examples(recipe, data.X, data.y).optimum
+    rng = np.random.default_rng(7)
+    sizes = batch_sizes(recipe)
+    for factor in (0.8, 1.3):
+        lr = factor * limit
+        T = st.operator(lr, 4, optimizer, beta)[0]
+        S = np.zeros((6, 6))
+        S[:3, :3] = np.eye(3)
+        for _ in range(4):
+            S = (T @ S.reshape(-1)).reshape(6, 6)
+        predicted = np.trace(S[:3, :3]) / 3
+        num = den = 0.0
+        for _ in range(1500):
+            e0 = rng.standard_normal(3)
+            order = rng.permutation(recipe.n_examples)[:16]
+            run = rw.train(recipe.with_settings(lr=lr), stream=Stream(data.X[order], data.y[order], sizes),
+                           theta0=opt + e0)
+            num += ((run.theta[-1] - opt) ** 2).sum()
+            den += (e0**2).sum()
+        measured = num / den
+        assert measured == pytest.approx(predicted, rel=0.15), (factor, measured, predicted)
