@@ -154,13 +154,15 @@ def make_stream(recipe: str | Recipe, seed: int, dataset: Dataset | None = None)
         eps = rngs["noise"].standard_normal(total)
         return Stream(X, _label(recipe, X, eps), sizes)
     dataset = make_dataset(recipe, seed) if dataset is None else dataset
-    order = stream_order(recipe, seed)
+    epochs = -(-total // recipe.n_examples)
+    order = visiting_order(recipe, seed, epochs)[:total]
     return Stream(dataset.X[order], dataset.y[order], sizes)
 
 
-def stream_order(recipe: Recipe, seed: int) -> np.ndarray:
-    """The dataset's indices of every example of the recipe's stream, in order (:func:`make_stream` gathers them;
-    the compiled engine can read the dataset through them instead)."""
+def stream_order(recipe: str | Recipe, seed: int) -> np.ndarray:
+    """The dataset's indices of every example of the recipe's stream, in order: :func:`make_stream` gathers these
+    rows of :func:`make_dataset`; the compiled engine can read the dataset through them instead."""
+    recipe = get_recipe(recipe)
     total = int(batch_sizes(recipe).sum())
     epochs = -(-total // recipe.n_examples)
     return visiting_order(recipe, seed, epochs)[:total]
