@@ -229,7 +229,8 @@ class Stability:
     def mean_square_limit(self, batch_size: int, optimizer: str = "sgd", momentum: float = 0.0) -> float | None:
         """The largest constant lr at which minibatch SGD with batches of ``batch_size`` converges in mean square
         (ρ(𝒯) < 1); None for Adam. Plain SGD with equal batches: 1/λmax((H ⊕ H)⁻¹K) exactly; otherwise the first
-        crossing of ρ = 1, bisected after a scan of (0, gradient descent's limit]."""
+        crossing of ρ = 1 in (0, gradient descent's limit], found from a scan (shuffled epochs: from the
+        independent-batch limit) by regula falsi."""
         check_choice("optimizer", optimizer, OPTIMIZERS)
         top = self.gd_limit(optimizer, momentum)
         if top is None:
@@ -242,31 +243,45 @@ class Stability:
             K = np.kron(self.hessian, self.hessian) + self.batch_factor(batch_size) * self.covariance
             mu = np.linalg.eigvals(np.linalg.solve(L, K)).real.max()
             return float(min(1 / mu, top))
-        return self._crossing(lambda lr: self.growth(lr, batch_size, optimizer, momentum), top)
+        guess = None
+        if self.exact(batch_size):  # the independent-batch limit, cheap, brackets the exact one's search
+            guess = replace(self, examples=None, _shuffled={}).mean_square_limit(batch_size, optimizer, momentum)
+        return self._crossing(lambda lr: self.growth(lr, batch_size, optimizer, momentum), top, guess)
 
     @staticmethod
-    def _crossing(growth, top: float) -> float:
+    def _crossing(growth, top: float, guess: float | None = None) -> float:
         """The first lr in (0, top] where ``growth`` reaches 1 (top when it stays below: ρ is taken to cross 1 once):
-        a scan, then regula falsi (Illinois) on log growth."""
-        if growth(top)[0] < 1:
+        a bracket — from ``guess`` when given, else a scan — then regula falsi (Illinois) on log growth."""
+        def f(lr):
+            with np.errstate(divide="ignore"):
+                return np.log(growth(lr))
+
+        f_top = float(f(top)[0])
+        if f_top < 0:
             return float(top)
-        grid = top * np.geomspace(1e-3, 1, SCAN)
-        with np.errstate(divide="ignore"):
-            f = np.log(growth(grid))
-        over = f >= 0
-        if not over.any():
-            return float(top)
-        first = int(over.argmax())
-        if first == 0:
-            return float(grid[0])  # unstable from the start of the scan (not met on these surfaces)
-        lo, hi, flo, fhi = grid[first - 1], grid[first], f[first - 1], f[first]
+        if guess is not None and 1e-3 * top < guess < top:
+            lo, flo = guess, float(f(guess)[0])
+            hi, fhi = top, f_top
+            while flo >= 0 and lo > 1e-3 * top:  # the crossing lies lower: halve until stable
+                hi, fhi = lo, flo
+                lo = lo / 2
+                flo = float(f(lo)[0])
+            if flo >= 0:
+                return float(lo)
+        else:
+            grid = top * np.geomspace(1e-3, 1, SCAN)
+            values = f(grid)
+            over = values >= 0
+            first = int(over.argmax())
+            if first == 0:
+                return float(grid[0])  # unstable from the start of the scan (not met on these surfaces)
+            lo, hi, flo, fhi = grid[first - 1], grid[first], values[first - 1], values[first]
         side = 0
         for _ in range(40):
             mid = hi - fhi * (hi - lo) / (fhi - flo) if np.isfinite(flo) and fhi > flo else (lo + hi) / 2
             if not lo < mid < hi:
                 mid = (lo + hi) / 2
-            with np.errstate(divide="ignore"):
-                fm = float(np.log(growth(mid)[0]))
+            fm = float(f(mid)[0])
             if fm >= 0:
                 hi, fhi = mid, fm
                 flo = flo / 2 if side == -1 else flo
@@ -275,7 +290,7 @@ class Stability:
                 lo, flo = mid, fm
                 fhi = fhi / 2 if side == 1 else fhi
                 side = 1
-            if hi - lo <= 1e-6 * top:
+            if hi - lo <= 1e-8 * top:
                 break
         return float(lo)
 
@@ -303,10 +318,10 @@ class Stability:
                 self._shuffled["cumulative"] = np.concatenate(
                     [np.zeros((SHUFFLES, 1, *outer.shape[1:])), np.cumsum(outer[order], axis=1)], axis=1)
             cum = self._shuffled["cumulative"]
-            starts = range(0, N, B)
-            stops = [min(a + B, N) for a in starts]
-            sums = np.stack([cum[:, b] - cum[:, a] for a, b in zip(starts, stops, strict=True)], axis=1)
-            sizes = np.array([b - a for a, b in zip(starts, stops, strict=True)], dtype=np.float64)
+            starts = np.arange(0, N, B)
+            stops = np.minimum(starts + B, N)
+            sums = cum[:, stops] - cum[:, starts]
+            sizes = (stops - starts).astype(np.float64)
             eye = np.eye(Z.shape[1])
             self._shuffled[B] = self.scale * sums / sizes[None, :, None, None] + self.weight_decay * eye
         return self._shuffled[B]
@@ -328,24 +343,18 @@ class Stability:
 
 def _log_power(T: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """T^k for a stack of matrices as (log scale, M) with T^k = exp(log scale)·M, by squaring (no overflow)."""
-    n = T.shape[-1]
-    result = np.broadcast_to(np.eye(n), T.shape).copy()
-    log_scale = np.zeros(len(T))
+    def scaled(M, log):
+        norm = np.abs(M).max(axis=(1, 2))
+        return M / norm[:, None, None], log + np.log(norm)
+
+    result, log_scale = np.broadcast_to(np.eye(T.shape[-1]), T.shape).copy(), np.zeros(len(T))
     base, base_log = T.copy(), np.zeros(len(T))
     while k:
         if k & 1:
-            result = result @ base
-            log_scale = log_scale + base_log
-            norm = np.abs(result).max(axis=(1, 2))
-            result /= norm[:, None, None]
-            log_scale += np.log(norm)
+            result, log_scale = scaled(result @ base, log_scale + base_log)
         k >>= 1
         if k:
-            base = base @ base
-            base_log = 2 * base_log
-            norm = np.abs(base).max(axis=(1, 2))
-            base /= norm[:, None, None]
-            base_log += np.log(norm)
+            base, base_log = scaled(base @ base, 2 * base_log)
     return log_scale, result
 
 
