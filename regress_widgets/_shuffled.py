@@ -53,3 +53,23 @@ def epoch_second_moment(hessians: np.ndarray, a0: np.ndarray, c: np.ndarray) -> 
     flat = maps.reshape(n, K, Q * Q)
     sums = np.matmul(flat.transpose(0, 2, 1), flat) / K  # [(i, j), (a, b)]: the mean of M_ij · M_ab
     return sums.reshape(n, Q, Q, Q, Q).transpose(0, 1, 3, 2, 4).reshape(n, Q * Q, Q * Q)  # kron order [(i, a), (j, b)]
+
+
+def batch_hessians(stability, batch_size: int) -> np.ndarray:
+    """(shuffles, steps, P, P): every batch's Hessian in each of the seeded shuffles of one epoch of the small
+    dataset of ``stability`` (a :class:`~regress_widgets.stability.Stability`), kept in its cache."""
+    cache, B = stability._shuffled, int(batch_size)
+    if B not in cache:
+        Z, N, K = stability.examples, stability.n_examples, stability.shuffles
+        if "cumulative" not in cache:  # the same shuffles for every batch size: running sums of x̃x̃ᵀ
+            order = np.argsort(np.random.default_rng(0).random((K, N)), axis=1)
+            outer = np.einsum("ni,nj->nij", Z, Z)
+            cache["cumulative"] = np.concatenate([np.zeros((K, 1, *outer.shape[1:])), np.cumsum(outer[order], axis=1)],
+                                                 axis=1)
+        cum = cache["cumulative"]
+        starts = np.arange(0, N, B)
+        stops = np.minimum(starts + B, N)
+        sums = cum[:, stops] - cum[:, starts]
+        sizes = (stops - starts).astype(np.float64)
+        cache[B] = stability.scale * sums / sizes[None, :, None, None] + stability.weight_decay * np.eye(Z.shape[1])
+    return cache[B]

@@ -1,12 +1,9 @@
 """Where SGD blows up: the stability limit of gradient descent, and the mean-square limit of minibatch SGD.
 
-On least squares every step is a linear map of the error e = θ − θ* (θ* the optimum of the surface SGD
-descends), plus a push of zero mean from the batch's own optimum:
-
-    e ← (I − η·H_b) e + η·ξ_b,    H_b = mean over the batch of H_i,  H_i = 2s·x̃_i x̃_iᵀ + λ·I
-
-(x̃ = [x, 1], s the recipe's loss scale, λ the weight decay). With momentum the state is z = [e, v] and the
-step is z ← A_b z + noise, A_b = Ā + kron(c, H_b − H), affine in H_b.
+On least squares every step is a linear map of the error e = θ − θ* (θ* the optimum SGD descends to), plus
+a push of zero mean: e ← (I − η·H_b) e + η·ξ_b, H_b the batch's mean of H_i = 2s·x̃_i x̃_iᵀ + λ·I (x̃ = [x, 1],
+s the loss scale, λ the weight decay). With momentum the state is z = [e, v]: z ← A_b z + noise, A_b = Ā +
+kron(c, H_b − H), affine in H_b.
 
 * **Gradient descent's limit** (the mean step, no batch noise): every eigen-direction λ of H = E[H_b] must
   shrink: lr < 2/λmax; heavy ball 2(1+β)/λmax; Nesterov 2(1+β)/((1+2β)·λmax) (Polyak 1964; Goh, "Why Momentum
@@ -48,13 +45,13 @@ together they cover every example once. Two ways, chosen by the size of the epoc
   steps, long before the epoch's end, which is when this approximation is close (tests/test_stability.py
   compares it with the engine's runs on the real shuffled epochs).
 
-The limits hold at a constant lr (Caffe2's decaying rate starts at its base lr). Adam has neither limit. Where
-the limit is searched for (momentum, shuffled epochs, a last smaller batch), ρ is taken to cross 1 once in
-(0, gradient descent's limit]. MXNet's NAG with weight decay reads the decayed θ after the step: a term of order
-lr·λ these maps leave out (as :meth:`~regress_widgets.landscape.Landscape.lr_limit` does).
-Between the two limits a run is neither mean-square stable nor a sure blow-up: its error is multiplied by a
-random factor each step whose mean square is above 1 while its typical size is below, so most runs settle and
-a few wander far — heavy tails (Gürbüzbalaban, Şimşekli & Zhu, "The heavy-tail phenomenon in SGD", ICML 2021).
+The limits hold at a constant lr (Caffe2's decaying rate starts at its base lr); Adam has neither. Where the
+limit is searched for (momentum, shuffled epochs, a last smaller batch), ρ is taken to cross 1 once in (0,
+gradient descent's limit]. MXNet's NAG with weight decay reads the decayed θ after the step, a term of order
+lr·λ left out (as in :meth:`~regress_widgets.landscape.Landscape.lr_limit`). Between the two limits the error
+is multiplied each step by a random factor whose mean square is above 1 while its typical size is below: most
+runs settle, a few wander far — heavy tails (Gürbüzbalaban, Şimşekli & Zhu, "The heavy-tail phenomenon in
+SGD", ICML 2021).
 """
 
 from __future__ import annotations
@@ -69,13 +66,15 @@ from .recipes import Distribution, Recipe, get_recipe
 from .settings import OPTIMIZERS, InvalidSetting, check_choice
 
 SCAN = 12
-"""Learning rates tried (geometrically, 1/1000 of gradient descent's limit to it) before the crossing ρ(𝒯) = 1
-is found by regula falsi."""
+"""Learning rates tried (geometrically, 1/1000 of gradient descent's limit to it) before regula falsi."""
 EXACT_EXAMPLES = 4096
 EXACT_STEPS = 64
 """A fixed dataset of at most EXACT_EXAMPLES examples in at most EXACT_STEPS batches: the exact shuffled epochs."""
 SHUFFLES = 4096
-"""Shuffles averaged for the exact epoch operator (seeded: the same limit every time)."""
+"""Shuffles averaged for the exact epoch operator (seeded: the same limit every time; about 1 % apart from
+another set of shuffles at batch 1 on PyTorch's 50 examples)."""
+QUICK_SHUFFLES = 1024
+"""For the Lab's note (``limits_for(..., quick=True)``): about 2 % apart."""
 
 
 def _coordinate_moments(dist: Distribution) -> np.ndarray:
@@ -108,6 +107,8 @@ class Stability:
     scale: float = 2.0
     """2s: one example's Hessian is scale·x̃x̃ᵀ + weight_decay·I."""
     weight_decay: float = 0.0
+    shuffles: int = SHUFFLES
+    """Shuffles averaged for the exact epoch operator."""
     _shuffled: dict = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
@@ -226,7 +227,8 @@ class Stability:
         with np.errstate(divide="ignore"):
             return np.exp((np.log(rho) + log_power) / (full + 1))
 
-    def mean_square_limit(self, batch_size: int, optimizer: str = "sgd", momentum: float = 0.0) -> float | None:
+    def mean_square_limit(self, batch_size: int, optimizer: str = "sgd", momentum: float = 0.0,
+                          tolerance: float = 1e-8) -> float | None:
         """The largest constant lr at which minibatch SGD with batches of ``batch_size`` converges in mean square
         (ρ(𝒯) < 1); None for Adam. Plain SGD with equal batches: 1/λmax((H ⊕ H)⁻¹K) exactly; otherwise the first
         crossing of ρ = 1 in (0, gradient descent's limit], found from a scan (shuffled epochs: from the
@@ -246,10 +248,10 @@ class Stability:
         guess = None
         if self.exact(batch_size):  # the independent-batch limit, cheap, brackets the exact one's search
             guess = replace(self, examples=None, _shuffled={}).mean_square_limit(batch_size, optimizer, momentum)
-        return self._crossing(lambda lr: self.growth(lr, batch_size, optimizer, momentum), top, guess)
+        return self._crossing(lambda lr: self.growth(lr, batch_size, optimizer, momentum), top, guess, tolerance)
 
     @staticmethod
-    def _crossing(growth, top: float, guess: float | None = None) -> float:
+    def _crossing(growth, top: float, guess: float | None = None, tolerance: float = 1e-8) -> float:
         """The first lr in (0, top] where ``growth`` reaches 1 (top when it stays below: ρ is taken to cross 1 once):
         a bracket — from ``guess`` when given, else a scan — then regula falsi (Illinois) on log growth."""
         def f(lr):
@@ -290,7 +292,7 @@ class Stability:
                 lo, flo = mid, fm
                 fhi = fhi / 2 if side == 1 else fhi
                 side = 1
-            if hi - lo <= 1e-8 * top:
+            if hi - lo <= tolerance * top:
                 break
         return float(lo)
 
@@ -304,27 +306,14 @@ class Stability:
         if self.n_examples is None:
             return "fresh batches: exact, from the input distribution's moments"
         if self.exact(batch_size):
-            return f"shuffled epochs: exact, averaged over {SHUFFLES:,} shuffles"
+            return f"shuffled epochs: exact, averaged over {self.shuffles:,} shuffles"
         return "independent batches with the finite-population correction (N − B)/(B(N − 1))"
 
     def _shuffled_hessians(self, batch_size: int) -> np.ndarray:
-        """(SHUFFLES, steps, P, P): every batch's Hessian in each of the seeded shuffles of one epoch."""
-        B = int(batch_size)
-        if B not in self._shuffled:
-            Z, N = self.examples, self.n_examples
-            if "cumulative" not in self._shuffled:  # the same shuffles for every batch size: running sums of x̃x̃ᵀ
-                order = np.argsort(np.random.default_rng(0).random((SHUFFLES, N)), axis=1)
-                outer = np.einsum("ni,nj->nij", Z, Z)
-                self._shuffled["cumulative"] = np.concatenate(
-                    [np.zeros((SHUFFLES, 1, *outer.shape[1:])), np.cumsum(outer[order], axis=1)], axis=1)
-            cum = self._shuffled["cumulative"]
-            starts = np.arange(0, N, B)
-            stops = np.minimum(starts + B, N)
-            sums = cum[:, stops] - cum[:, starts]
-            sizes = (stops - starts).astype(np.float64)
-            eye = np.eye(Z.shape[1])
-            self._shuffled[B] = self.scale * sums / sizes[None, :, None, None] + self.weight_decay * eye
-        return self._shuffled[B]
+        """(shuffles, steps, P, P): every batch's Hessian in each of the seeded shuffles of one epoch."""
+        from ._shuffled import batch_hessians
+
+        return batch_hessians(self, batch_size)
 
     def _shuffled_growth(self, lr, batch_size: int, optimizer: str, momentum: float) -> np.ndarray:
         """Per step: ρ(E_π[M_π ⊗ M_π])^(1/steps), M_π the map of one shuffled epoch (the exact operator)."""
@@ -375,11 +364,12 @@ def _cached(recipe: Recipe, seed: int) -> Stability:
     return Stability.of_examples(recipe, make_dataset(recipe, seed).X)
 
 
-def limits_for(recipe: str | Recipe, seed: int = 0) -> dict:
+def limits_for(recipe: str | Recipe, seed: int = 0, quick: bool = False) -> dict:
     """Both limits at the recipe's own batch size and optimizer: {"gradient_descent", "mean_square",
-    "batch_size"}; the values None for Adam (cached)."""
+    "batch_size"}; the values None for Adam (cached). ``quick``: to 0.1 % (and over :data:`QUICK_SHUFFLES`
+    shuffles), for a readout that shows two digits while a slider moves."""
     recipe = get_recipe(recipe)
-    args = (_data_key(recipe), int(seed), recipe.batch_size, recipe.optimizer, float(recipe.momentum))
+    args = (_data_key(recipe), int(seed), recipe.batch_size, recipe.optimizer, float(recipe.momentum), bool(quick))
     return dict(_limits(*args) if _hashable(args[0]) else _limits.__wrapped__(*args))
 
 
@@ -392,6 +382,18 @@ def _hashable(key) -> bool:
 
 
 @lru_cache(maxsize=256)
-def _limits(key: Recipe, seed: int, batch_size: int, optimizer: str, momentum: float) -> tuple:
-    out = Stability.for_recipe(key, seed).limits(batch_size, optimizer, momentum)
-    return tuple({**out, "batch_size": batch_size}.items())
+def _limits(key: Recipe, seed: int, batch_size: int, optimizer: str, momentum: float, quick: bool) -> tuple:
+    st = Stability.for_recipe(key, seed)
+    if quick:
+        st = _quick(st)
+    ms = st.mean_square_limit(batch_size, optimizer, momentum, tolerance=1e-3 if quick else 1e-8)
+    return (("gradient_descent", st.gd_limit(optimizer, momentum)), ("mean_square", ms), ("batch_size", batch_size))
+
+
+def _quick(st: Stability) -> Stability:
+    """The same surface over QUICK_SHUFFLES shuffles (made once, kept in the surface's own cache)."""
+    if st.examples is None:
+        return st
+    if "quick" not in st._shuffled:
+        st._shuffled["quick"] = replace(st, shuffles=QUICK_SHUFFLES, _shuffled={})
+    return st._shuffled["quick"]

@@ -29,7 +29,7 @@ def minibatch_note(frame: Frame) -> str:
     recipe, run = frame.recipe, frame.run
     if frame.reference is not None or (not recipe.streaming and recipe.batch_size >= recipe.n_examples):
         return ""
-    limits = limits_for(recipe, run.seed)
+    limits = limits_for(recipe, run.seed, quick=True)
     gd, ms = limits["gradient_descent"], limits["mean_square"]
     if gd is None or ms is None:
         return ""
