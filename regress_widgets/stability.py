@@ -73,8 +73,8 @@ EXACT_STEPS = 64
 SHUFFLES = 4096
 """Shuffles averaged for the exact epoch operator (seeded: the same limit every time; about 1 % apart from
 another set of shuffles at batch 1 on PyTorch's 50 examples)."""
-QUICK_SHUFFLES = 1024
-"""For the Lab's note (``limits_for(..., quick=True)``): about 2 % apart."""
+QUICK_SHUFFLES = 2048
+"""For the Lab's note (``limits_for(..., quick=True)``): about 1 % apart."""
 
 
 def _coordinate_moments(dist: Distribution) -> np.ndarray:
