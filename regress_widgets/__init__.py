@@ -8,11 +8,14 @@ from .landscape import Landscape
 from .own_data import DataError, OwnData, from_data, standardized
 from .recipes import RECIPES, InvalidSetting, Recipe, get_recipe
 from .recording import Recording, RecordingError, Replay, replay
+from .stability import Stability
+from .stability_map import StabilityGrid, stability_map
 from .sweeps import Sweep, sweep
 
 __version__ = "0.1.0"
 
-_WIDGETS = {"Lab": "lab", "SideBySide": "lab", "LabState": "lab", "Panels": "panels", "save_png": "panels"}
+_WIDGETS = {"Lab": "lab", "SideBySide": "lab", "LabState": "lab", "StabilityMap": "lab", "Panels": "panels",
+            "save_png": "panels", "map_figure": "panels.stability_panel"}
 
 
 def __getattr__(name):  # the widgets import ipywidgets and matplotlib, frameworks graphviz: only when asked for
@@ -27,6 +30,7 @@ def __getattr__(name):  # the widgets import ipywidgets and matplotlib, framewor
 
 __all__ = [
     "RECIPES", "DataError", "Dataset", "InvalidSetting", "Lab", "Landscape", "OwnData", "Panels", "Recipe", "Recording",
-    "RecordingError", "Replay", "Run", "SideBySide", "Stream", "Sweep", "datasets", "from_data", "get_recipe",
-    "initial_theta", "make_dataset", "make_stream", "read_csv", "replay", "save_png", "standardized", "sweep", "train",
+    "RecordingError", "Replay", "Run", "SideBySide", "Stability", "StabilityGrid", "StabilityMap", "Stream", "Sweep",
+    "datasets", "from_data", "get_recipe", "initial_theta", "make_dataset", "make_stream", "map_figure", "read_csv",
+    "replay", "save_png", "stability_map", "standardized", "sweep", "train",
 ]

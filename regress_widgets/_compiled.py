@@ -15,12 +15,13 @@ from .optim import Rule
 
 
 @numba.njit(cache=True, nogil=True)
-def _loop(X, y, offsets, theta0, lr, loss_scale, keep_path, path, loss, diverged,
+def _loop(X, y, index, offsets, theta0, lr, loss_scale, keep_path, path, loss, diverged,
           code, momentum, weight_decay, beta1, beta2, beta1_64, beta2_64, eps, lr_in_velocity, decay_after, step_offset,
           eps_corrected):
     R, P = theta0.shape
     T = lr.shape[1]
     d = P - 1
+    indexed = index.shape[0] > 0  # example i of the stream is row index[i] of X (else row i)
     zero = X[0, 0] * 0  # accumulate in the data's dtype (float32 mirrors the frameworks)
     one = zero + 1
     two_s = loss_scale * 2
@@ -51,12 +52,13 @@ def _loop(X, y, offsets, theta0, lr, loss_scale, keep_path, path, loss, diverged
             for j in range(P):
                 grad[j] = zero
             for i in range(a, b):
-                res = th[d] - y[i]
+                k = index[i] if indexed else i
+                res = th[d] - y[k]
                 for j in range(d):
-                    res += X[i, j] * th[j]
+                    res += X[k, j] * th[j]
                 total += res * res
                 for j in range(d):
-                    grad[j] += res * X[i, j]
+                    grad[j] += res * X[k, j]
                 grad[d] += res
             step_loss = loss_scale * total / n
             eta = lr[row, t]
@@ -119,8 +121,8 @@ def _loop(X, y, offsets, theta0, lr, loss_scale, keep_path, path, loss, diverged
             path[r, 1] = th
 
 
-def sgd_loop(X, y, batch_sizes, theta0, lr, loss_scale, keep_path, rule: Rule | None = None):
-    """Same contract as :func:`regress_widgets.sgd.simulate`, on numpy arrays."""
+def sgd_loop(X, y, batch_sizes, theta0, lr, loss_scale, keep_path, rule: Rule | None = None, index=None):
+    """Same contract as :func:`regress_widgets.sgd.simulate`, on numpy arrays (``index``: the stream's rows of X)."""
     X = np.ascontiguousarray(X)
     dtype = X.dtype
     y = np.ascontiguousarray(y, dtype=dtype)
@@ -138,7 +140,8 @@ def sgd_loop(X, y, batch_sizes, theta0, lr, loss_scale, keep_path, rule: Rule | 
     def col(a):
         return np.ascontiguousarray(a, dtype=dtype)
 
-    _loop(X, y, offsets, theta0, lr, dtype.type(loss_scale), keep_path, path, loss, diverged,
+    index = np.empty(0, dtype=np.int64) if index is None else np.ascontiguousarray(index, dtype=np.int64)
+    _loop(X, y, index, offsets, theta0, lr, dtype.type(loss_scale), keep_path, path, loss, diverged,
           rule.code, col(rule.momentum), col(rule.weight_decay), col(rule.beta1), col(rule.beta2),
           np.ascontiguousarray(rule.beta1, dtype=np.float64), np.ascontiguousarray(rule.beta2, dtype=np.float64),
           np.ascontiguousarray(rule.eps, dtype=np.float64), rule.lr_in_velocity, rule.velocity_decay_after_step,

@@ -1,4 +1,4 @@
-"""The ``regress-widgets`` command: train a recipe, replay a recording."""
+"""The ``regress-widgets`` command: train a recipe, replay a recording, map where SGD blows up."""
 
 from __future__ import annotations
 
@@ -266,6 +266,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--folder", help="serve it from copies of the notebooks in this folder")
     p.set_defaults(func=_cmd_app)
 
+    from .cli_map import add_map_command  # map: the stability map
+
+    add_map_command(sub)
     from .frameworks.cli import add_subcommands  # envs, record: the real frameworks
 
     add_subcommands(sub)

@@ -165,3 +165,12 @@ def make_stream(recipe: str | Recipe, seed: int, dataset: Dataset | None = None)
     dataset = make_dataset(recipe, seed) if dataset is None else dataset
     order = visiting_order(recipe, seed, epochs)[:total]
     return Stream(dataset.X[order], dataset.y[order], sizes)
+
+
+def stream_order(recipe: str | Recipe, seed: int) -> np.ndarray:
+    """The dataset's indices of every example of the recipe's stream, in order: :func:`make_stream` gathers these
+    rows of :func:`make_dataset`; the compiled engine can read the dataset through them instead."""
+    recipe = get_recipe(recipe)
+    total = int(batch_sizes(recipe).sum())
+    epochs = -(-total // recipe.n_examples)
+    return visiting_order(recipe, seed, epochs)[:total]

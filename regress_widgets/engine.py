@@ -191,11 +191,18 @@ def stream_landscape(recipe: Recipe, stream: Stream) -> Landscape:
 def _simulate(xp, stream, theta0, lr, loss_scale, dtype, method, keep_path, rule=None):
     """Move to the backend and dtype, run (the update ``rule``, default plain SGD), and bring the results back as
     numpy float64."""
+    return _simulate_rows(xp, stream.X, stream.y, stream.batch_sizes, theta0, lr, loss_scale, dtype, method,
+                          keep_path, rule)
+
+
+def _simulate_rows(xp, X, y, batch_sizes, theta0, lr, loss_scale, dtype, method, keep_path, rule=None, index=None):
+    """:func:`_simulate` on rows ``X``, ``y`` — the stream itself, or (``index``) a dataset and the order SGD visits
+    it (:func:`regress_widgets.data.stream_order`), which gives the same numbers without gathering the stream."""
     def to(a):
         return xp.asarray(a, dtype=dtype)
 
-    out = simulate(to(stream.X), to(stream.y), stream.batch_sizes, to(theta0), to(lr), loss_scale,
-                   xp=xp, method=method, keep_path=keep_path, rule=rule)
+    out = simulate(to(X), to(y), batch_sizes, to(theta0), to(lr), loss_scale,
+                   xp=xp, method=method, keep_path=keep_path, rule=rule, index=index)
     if xp is not np:
         out = tuple(a.get() for a in out)
     theta, loss, diverged = out

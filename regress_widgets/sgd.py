@@ -39,13 +39,16 @@ def numba_available() -> bool:
 
 
 def simulate(X, y, batch_sizes, theta0, lr, loss_scale, *, xp=np, method="auto", keep_path=True,
-             rule: Rule | None = None):
+             rule: Rule | None = None, index=None):
     """Run SGD (or the update ``rule``: :class:`~regress_widgets.optim.Rule`, default plain SGD) on one stream for
     R runs.
 
     ``X`` (S, d), ``y`` (S,), ``batch_sizes`` (T,), ``theta0`` (R, P), ``lr`` (R, T) — or (1, T), one schedule
     for all runs — all of ``xp`` arrays of one float dtype. Returns ``theta`` (R, T+1, P) — or (R, 2, P), the first
     and last, when ``keep_path`` is false — ``loss`` (R, T) and ``diverged_at`` (R,).
+
+    ``index`` (S,): the stream is rows ``index`` of ``X`` and ``y`` (a dataset in the order SGD visits it); the
+    compiled loop reads the rows in place instead of gathering them first: the same numbers.
     """
     method = resolve_method(method, xp)
     rule = Rule.plain(theta0.shape[0]) if rule is None else rule
@@ -54,7 +57,10 @@ def simulate(X, y, batch_sizes, theta0, lr, loss_scale, *, xp=np, method="auto",
             raise ValueError("the compiled method runs on numpy arrays only")
         from ._compiled import sgd_loop
 
-        return sgd_loop(X, y, batch_sizes, theta0, lr, loss_scale, keep_path, rule)
+        return sgd_loop(X, y, batch_sizes, theta0, lr, loss_scale, keep_path, rule, index)
+    if index is not None:
+        index = xp.asarray(index)
+        X, y = X[index], y[index]
     return _vectorized(xp, X, y, batch_sizes, theta0, lr, loss_scale, keep_path, rule)
 
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .data import initial_theta, make_stream
-from .engine import DTYPES, Run, _simulate, get_xp
+from .data import Stream, batch_sizes, initial_theta, make_dataset, make_stream, stream_order
+from .engine import DTYPES, Run, _simulate_rows, get_xp
 from .memory import check_fits, run_bytes, run_product, state_size
 from .optim import Rule
 from .recipes import SETTINGS, InvalidSetting, Recipe, get_recipe
@@ -139,17 +139,25 @@ def sweep(
     diverged = np.zeros(R, dtype=np.int64)
     losses: list = [None] * R
     runs: list = [None] * R
-    for (seed, *_), members in groups.items():
-        stream = make_stream(recipes[members[0]], seed)
+    datasets: dict = {}
+    for (seed, noise, *_), members in groups.items():
+        first = recipes[members[0]]
+        if keep_path or first.streaming:  # the runs keep their stream (or it is drawn fresh): made as train makes it
+            stream, index = make_stream(first, seed), None
+        else:  # the dataset read in the order SGD visits it: the same numbers, without gathering the stream
+            if (seed, noise) not in datasets:
+                datasets[seed, noise] = make_dataset(first, seed)
+            data, index = datasets[seed, noise], stream_order(first, seed)
+            stream = Stream(data.X, data.y, batch_sizes(first))
         t0 = initial_theta(base, seed)
         schedules = {(recipes[i].lr, recipes[i].gamma, recipes[i].stepsize) for i in members}
         if len(schedules) == 1:  # one schedule for the whole group (e.g. a sweep over momentum): computed once
             lr = recipes[members[0]].learning_rates(stream.steps)[None]
         else:
             lr = np.stack([recipes[i].learning_rates(stream.steps) for i in members])
-        theta, loss, div = _simulate(xp, stream, np.tile(t0, (len(members), 1)), lr,
-                                     base.loss_scale, dtype, method, keep_path,
-                                     rule=Rule.of(recipes[i] for i in members))
+        theta, loss, div = _simulate_rows(xp, stream.X, stream.y, stream.batch_sizes, np.tile(t0, (len(members), 1)),
+                                          lr, base.loss_scale, dtype, method, keep_path,
+                                          rule=Rule.of(recipes[i] for i in members), index=index)
         for j, i in enumerate(members):
             theta0[i], final[i], diverged[i], losses[i] = t0, theta[j, -1], div[j], loss[j]
             if keep_path:

@@ -88,6 +88,25 @@ def path_verdict(theta, lr, diverged_at: int | None, landscape: Landscape, optim
     return Verdict("still moving", f"still moving: loss {last:.4g}, best possible {best:.4g}")
 
 
+def final_kinds(theta0, theta_final, lr_last, diverged_at, landscape: Landscape, optimizer: str = "sgd",
+                momentum: float = 0.0) -> np.ndarray:
+    """The verdict's kind for many runs at once from their first and last θ (R, P), last learning rates (R,) and
+    ``diverged_at`` (R,: 0 or None where a run never diverged): the same rules as :func:`path_verdict`."""
+    lr_max = landscape.lr_limit(optimizer, momentum)
+    first, last = full_loss(landscape, theta0), full_loss(landscape, theta_final)
+    best = landscape.min_loss
+    excess0, excess = first - best, last - best
+    lr_last = np.asarray(lr_last, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        past = np.zeros(len(last), dtype=bool) if lr_max is None else lr_last > lr_max
+        growing = ~np.isfinite(last) | (excess > DIVERGING_FACTOR * np.maximum(excess0, 1e-12))
+        settled = excess <= np.maximum(np.maximum(0.05 * best, 1e-3 * excess0), 1e-12)
+    out = np.where(settled, "converged", "still moving").astype(object)
+    out[past | growing] = "diverging"
+    out[np.asarray([bool(d) for d in diverged_at])] = "diverged"
+    return out.astype(str)
+
+
 def verdict(run, landscape: Landscape | None = None) -> Verdict:
     """The verdict on a :class:`~regress_widgets.engine.Run`, on ``landscape`` (default: the run's own)."""
     return path_verdict(run.theta, run.lr, run.diverged_at, run.landscape if landscape is None else landscape,

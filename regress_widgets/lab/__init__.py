@@ -9,10 +9,12 @@
     readouts.py      the HTML readouts: step, stability limit, θ table and status, pins, messages
     real_run.py      the real framework's shipped recording, ready for the Lab
     side_by_side.py  the three tutorials next to each other
+    stability_map.py StabilityMap: the stability map as a widget, linked to a Lab
 """
 
 from .lab import Lab
 from .side_by_side import SideBySide
+from .stability_map import StabilityMap
 from .state import LabState
 
-__all__ = ["Lab", "LabState", "SideBySide"]
+__all__ = ["Lab", "LabState", "SideBySide", "StabilityMap"]

@@ -219,6 +219,14 @@ class Lab(W.VBox):
     def clear_pins(self) -> None:
         self._change({"pins": ()})
 
+    def stability_map(self, y: str = "batch_size", **kwargs):
+        """A stability map of this Lab's recipe and settings, lr against ``y`` (batch_size, momentum, noise or gamma),
+        linked to the Lab: its setting starred, a click on a cell sets the sliders there
+        (:class:`~regress_widgets.lab.stability_map.StabilityMap`)."""
+        from .stability_map import StabilityMap
+
+        return StabilityMap.for_lab(self, y=y, **kwargs)
+
     def draw(self) -> None:
         """Draw the figure now (the views normally do this for you)."""
         self.figure.canvas.draw()

@@ -10,6 +10,7 @@ import ipywidgets as W
 import numpy as np
 
 from ..panels import STATUS_COLORS, Frame
+from ..stability import limits_for
 from ..verdict import full_loss
 from .state import CONTROLLED
 
@@ -20,6 +21,28 @@ def _cells(pad: str):
     def cells(values) -> str:
         return "".join(f"<td style='text-align:right;padding:{pad}'>{v:.4g}</td>" for v in values)
     return cells
+
+
+def minibatch_note(frame: Frame) -> str:
+    """The second line of the stability note: the mean-square limit of minibatch SGD at this batch size, in words
+    (empty for the full batch, or while the real run is shown: its data are the recording's, not the seed's)."""
+    recipe, run = frame.recipe, frame.run
+    if frame.reference is not None or (not recipe.streaming and recipe.batch_size >= recipe.n_examples):
+        return ""
+    limits = limits_for(recipe, run.seed, quick=True)
+    gd, ms = limits["gradient_descent"], limits["mean_square"]
+    if gd is None or ms is None:
+        return ""
+    batches = f"batches of {recipe.batch_size}" if recipe.batch_size > 1 else "one example a step"
+    if ms >= 0.995 * gd:
+        return (f"<div style='color:#555'>with {batches}, the batch noise lowers no limit: the mean-square limit "
+                f"is gradient descent's</div>")
+    if recipe.lr <= ms:
+        return (f"<div style='color:#555'>with {batches}, expect trouble above <b>≈ {ms:.2g}</b> even though "
+                f"gradient descent is stable up to {gd:.2g} (the mean-square limit of minibatch SGD)</div>")
+    return (f"<div style='color:{WARN_COLOR}'><b>⚠ past ≈ {ms:.2g}</b>, the mean-square limit for {batches}: "
+            f"runs wander, most settle, some blow up — even though gradient descent is stable up to "
+            f"{gd:.2g}</div>")
 
 
 class Readouts:
@@ -67,7 +90,7 @@ class Readouts:
                                   f"limit {name} ≈ {limit:.3g}</b>: expect divergence</span>")
         else:
             self.lr_info.value = (f"<span style='color:#555'>lr can grow <b>×{limit / lr:.3g}</b> before the "
-                                  f"stability limit {name} ≈ <b>{limit:.3g}</b></span>")
+                                  f"stability limit {name} ≈ <b>{limit:.3g}</b></span>" + minibatch_note(frame))
 
     def _show_theta(self, frame: Frame) -> None:
         run, land, recipe, status = frame.run, frame.landscape, frame.recipe, frame.status
