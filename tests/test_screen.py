@@ -138,3 +138,27 @@ def test_the_display_data_carry_a_still_picture_for_where_widgets_cannot_be_draw
     side = rw.SideBySide(display="screen")
     still = Image.open(io.BytesIO(base64.b64decode(side._repr_mimebundle_()["image/png"])))
     assert still.width == sum(lab.view.widget.size[0] for lab in side.labs.values())
+
+
+def test_readouts_follow_the_picture_of_a_drag_once_it_pauses(monkeypatch):
+    import asyncio
+
+    from regress_widgets.lab.lab import READOUTS_AFTER
+
+    reference = rw.Lab("pytorch", display="none")
+    reference.set(lr=0.03)
+
+    async def drag():
+        lab = rw.Lab("pytorch", display="screen")
+        page = Page(lab.view.widget, monkeypatch)
+        page.open()
+        before = lab.readout.value
+        lab.controls["lr"].value = 0.02  # two moves of a drag, on the page
+        lab.controls["lr"].value = 0.03
+        assert len(page.frames) == 3 and lab.readout.value == before  # the pictures went first
+        await asyncio.sleep(READOUTS_AFTER * 3)
+        assert lab.readout.value == reference.readout.value  # then the readouts, once, of the last move
+        lab.set(lr=0.04)  # a change made in code: its readouts at once
+        assert lab.readout.value != reference.readout.value
+
+    asyncio.run(drag())

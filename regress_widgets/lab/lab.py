@@ -19,6 +19,8 @@ come later (ipympl asks for an image when the browser is ready, the PNG view ren
 
 from __future__ import annotations
 
+import asyncio
+
 import ipywidgets as W
 from matplotlib.figure import Figure
 
@@ -103,7 +105,10 @@ class Lab(W.VBox):
         self.panels: Panels | None = None
         self._run_key = None
         self._references: dict = {}
-        self.binding = Binding(self.controls, self.typed, self.state, self.readouts, self._change)
+        self._readouts_due = None  # the readouts waiting for the browser to paint the picture first
+        self._readouts_of: Frame | None = None  # the frame the readouts show
+        self.binding = Binding(self.controls, self.typed, self.state, self.readouts,
+                               lambda values: self._change(values, from_page=True))
         self._listen()
         self._new_tutorial()
         self.state.observe(self.binding.show, names=[n for n in self.state.trait_names() if n != "own"])
@@ -232,8 +237,9 @@ class Lab(W.VBox):
         self.figure.canvas.draw()
 
     # ------------------------------------------------------------------ the controller
-    def _change(self, values: dict) -> None:
-        """Validate ``values`` against the state, compute the frame, then store and show both."""
+    def _change(self, values: dict, from_page: bool = False) -> None:
+        """Validate ``values`` against the state, compute the frame, then store and show both. ``from_page``:
+        a control moved in the browser (its readouts may follow the picture by a moment)."""
         new, recipe, real = resolve(self.state, values, self.frame.recipe if self.frame else None)
         frame, position = self._frame_for(new, recipe, real)
         new["position"] = position
@@ -242,7 +248,7 @@ class Lab(W.VBox):
                 setattr(self.state, name, value)
         if "tutorial" in new:
             self._new_tutorial()
-        self._show(frame, real)
+        self._show(frame, real, from_page)
 
     def _frame_for(self, new: dict, recipe: Recipe, real: RealRun | None) -> tuple[Frame, int]:
         """The frame of the new state: the engine runs only when the recipe, seed or data changed."""
@@ -280,11 +286,25 @@ class Lab(W.VBox):
             self._references[key] = Path.of(real.recording.theta, label)
         return self._references[key]
 
-    def _show(self, frame: Frame, real: RealRun | None) -> None:
-        """Draw the frame on the panels and the readouts, and ask for one redraw."""
-        old, self.frame = self.frame, frame
+    def _show(self, frame: Frame, real: RealRun | None, from_page: bool = False) -> None:
+        """Draw the frame on the panels and send the picture; then the readouts, which for a change made on
+        the page wait a moment (:data:`READOUTS_AFTER` s) so that the browser paints the picture first, and
+        are made once for a burst of changes (a drag)."""
+        self.frame = frame
         self.panels.show(frame)
-        self.view.refresh()  # the picture first: the page shows it before the readouts' messages
+        self.view.refresh()
+        if self._readouts_due is not None:
+            self._readouts_due.cancel()
+            self._readouts_due = None
+        loop = _running_loop() if from_page and self.view.page_shows else None
+        if loop is None:
+            self._show_readouts(frame, real)
+        else:
+            self._readouts_due = loop.call_later(READOUTS_AFTER, self._show_readouts, frame, real)
+
+    def _show_readouts(self, frame: Frame, real: RealRun | None) -> None:
+        self._readouts_due = None
+        old, self._readouts_of = self._readouts_of, frame
         show_steps(self.controls, frame.run.steps, frame.position)
         self.readouts.show(frame)
         if old is not None and frame.run is old.run and frame.pins == old.pins:
@@ -351,6 +371,17 @@ class Lab(W.VBox):
         for old in [k for k in self._dom_classes if k.startswith("rw-lab-")]:
             self.remove_class(old)
         self.add_class(f"rw-lab-{name}")
+
+
+READOUTS_AFTER = 0.04
+"""Seconds the readouts wait after the picture of a change made on the page (the browser paints it first)."""
+
+
+def _running_loop():
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
 
 
 def _check_figsize(figsize) -> tuple[float, float]:

@@ -74,6 +74,11 @@ class Screen(anywidget.AnyWidget):
         png = encode_png(sent.view(np.uint8).reshape(*sent.shape, 4))
         self.send({"type": "frame", "whole": whole}, buffers=[png])
 
+    @property
+    def shown(self) -> bool:
+        """A browser has shown the widget (since then frames go to it as messages)."""
+        return self._shown
+
     def on_click(self, callback: Callable[[float, float], None]) -> None:
         """Call ``callback(x, y)`` on a click on the picture; (x, y) in matplotlib's display coordinates
         (pixels from the figure's lower left corner), ready for ``axes.transData.inverted()``."""

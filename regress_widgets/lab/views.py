@@ -48,6 +48,8 @@ class FigureView:
     """How the figure reaches the screen. ``widget`` is what the Lab shows; ``refresh()`` after changes."""
 
     widget: W.Widget | None = None
+    page_shows = False
+    """True while a browser shows the picture (and paints each frame as it comes)."""
 
     def __init__(self, figure: Figure):
         self.figure = figure
@@ -73,6 +75,10 @@ class ScreenView(FigureView):
         from .screen import Screen
 
         self.widget = Screen(figure, layout=W.Layout(width="100%", min_width="0"))
+
+    @property
+    def page_shows(self) -> bool:
+        return self.widget.shown
 
     def refresh(self) -> None:
         self.widget.show()
