@@ -84,13 +84,15 @@ class Readouts:
     def _show_limit(self, frame: Frame) -> None:
         limit, lr, name = frame.lr_limit, frame.recipe.lr, frame.limit_name
         if limit is None:  # Adam
-            self.lr_info.value = f"<span style='color:#555'>Adam: {html.escape(name)}</span>"
+            text = f"<span style='color:#555'>Adam: {html.escape(name)}</span>"
         elif lr > limit:
-            self.lr_info.value = (f"<span style='color:{STATUS_COLORS['diverged']}'><b>⚠ past the stability "
-                                  f"limit {name} ≈ {limit:.3g}</b>: expect divergence</span>")
+            text = (f"<span style='color:{STATUS_COLORS['diverged']}'><b>⚠ past the stability "
+                    f"limit {name} ≈ {limit:.3g}</b>: expect divergence</span>")
         else:
-            self.lr_info.value = (f"<span style='color:#555'>lr can grow <b>×{limit / lr:.3g}</b> before the "
-                                  f"stability limit {name} ≈ <b>{limit:.3g}</b></span>" + minibatch_note(frame))
+            text = (f"<span style='color:#555'>lr can grow <b>×{limit / lr:.3g}</b> before the "
+                    f"stability limit <span style='white-space:nowrap'>{name} ≈ <b>{limit:.3g}</b>"
+                    f"</span></span>" + minibatch_note(frame))
+        self.lr_info.value = f"<div style='line-height:1.35;margin:2px 0'>{text}</div>"  # not the 28-px rows
 
     def _show_theta(self, frame: Frame) -> None:
         run, land, recipe, status = frame.run, frame.landscape, frame.recipe, frame.status
