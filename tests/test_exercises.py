@@ -291,3 +291,15 @@ def test_exercises_widget_goes_next_and_back():
     assert ex.back() is first and first.classroom.prediction.guess == (1.0, 1.0)  # kept as it was left
     with pytest.raises(InvalidSetting, match=r"index must be an integer in \[0, 1\]"):
         ex.go(2)
+
+
+def test_a_point_prediction_clicked_on_ipympls_canvas():
+    from matplotlib.backend_bases import MouseEvent
+
+    lab = rw.Lab("pytorch", display="ipympl", predict={"kind": "point"})
+    pred, ax = lab.classroom.prediction, lab.panels.contour.ax
+    assert [box.description for box in pred.inputs] == ["k", "m"]  # the plane's parameters
+    x, y = ax.transData.transform((2.0, 4.0))
+    MouseEvent("button_press_event", lab.figure.canvas, x, y, button=1)._process()
+    per_pixel = np.abs(ax.transData.inverted().transform((x + 1, y + 1)) - (2.0, 4.0))
+    assert np.all(np.abs(np.subtract(pred.guess, (2.0, 4.0))) <= per_pixel)  # mpl events come in whole pixels

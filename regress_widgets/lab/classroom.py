@@ -113,14 +113,8 @@ class Classroom:
 
     def attach(self, lab) -> None:
         """Hear clicks on the figure (the Lab's screen, or ipympl's canvas) for a point prediction."""
-        if self.prediction is None:
-            return
-        self.prediction.lab = lab
-        widget = lab.view.widget
-        if hasattr(widget, "on_click"):
-            widget.on_click(self.prediction.clicked)
-        elif lab.display_mode == "ipympl":
-            lab.figure.canvas.mpl_connect("button_press_event", self.prediction.mpl_clicked)
+        if self.prediction is not None:
+            self.prediction.attach(lab)
 
     def check(self, values: dict, state) -> None:
         """Refuse what the rules do not allow, before anything changes."""

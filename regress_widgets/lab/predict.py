@@ -52,6 +52,8 @@ class Question:
     tolerance: float = 0.1
 
     def __post_init__(self):
+        if isinstance(self.choices, list):
+            object.__setattr__(self, "choices", tuple(self.choices))
         check_question(self, "predict")
 
     @classmethod
@@ -143,6 +145,20 @@ class Prediction:
     def pending(self) -> bool:
         return self.result is None
 
+    def attach(self, lab) -> None:
+        """Predict on ``lab``: hear clicks on its figure (the Lab's screen, or ipympl's canvas); the typed boxes are
+        named after the contour plane's parameters."""
+        self.lab = lab
+        widget = lab.view.widget
+        if hasattr(widget, "on_click"):
+            widget.on_click(self.clicked)
+        elif lab.display_mode == "ipympl":
+            lab.figure.canvas.mpl_connect("button_press_event", self.mpl_clicked)
+        if self.question.kind == "point":
+            names = lab.recipe.param_names
+            for box, k in zip(self.inputs, lab.state.pair, strict=True):
+                box.description = names[k]
+
     # ------------------------------------------------------------------ the student's guess
     def _make_inputs(self) -> list:
         q = self.question
@@ -232,9 +248,10 @@ class Prediction:
         self.predict(tuple(ax.transData.inverted().transform((x, y))))
 
     def mpl_clicked(self, event) -> None:
-        """ipympl's canvas: a button press on the contour axes."""
-        if self.lab is not None and event.inaxes is self.lab.panels.contour.ax and event.xdata is not None:
-            self.clicked(*event.inaxes.transData.transform((event.xdata, event.ydata)))
+        """ipympl's canvas: a button press (its x, y are display coordinates too; the contour's legend layer lies
+        over the axes, so ``event.inaxes`` is not asked)."""
+        if event.x is not None and event.y is not None:
+            self.clicked(float(event.x), float(event.y))
 
     # ------------------------------------------------------------------ commit and reveal
     def _commit_clicked(self) -> None:
