@@ -219,7 +219,7 @@ def test_a_point_prediction_clicked_on_the_screen_then_revealed():
     assert contour.path_line.get_visible() and lab.panels.loss.ax.get_visible()
     assert lab.position == lab.run.steps and lab.readout.layout.display is None
     assert not lab.controls["step"].disabled and not lab.controls["zoom"].disabled
-    art = pred._art
+    art = pred.veil._art
     np.testing.assert_allclose(art["link"].get_xydata(), [pred.guess, run.theta[40, [i, j]]])
     click_at(lab, 1.0, 1.0)  # after the commit clicks change nothing
     assert pred.guess == pytest.approx(guess, abs=1e-9)

@@ -12,6 +12,7 @@
     stability_map.py StabilityMap: the stability map as a widget, linked to a Lab
     classroom.py     an exercise's rules on a Lab: fixed settings, hidden controls, the task, the prediction
     predict.py       predict, then reveal: the question and the student's prediction
+    veil.py          what the figure hides until the prediction is committed, then the guess beside the run
     answers.py       what the engine says the prediction should have been
     exercise.py      Exercise, the exercise file (JSON/YAML) and the Exercises widget (back, next)
 """

@@ -15,6 +15,8 @@ Until the student commits, the Lab hides what would give the answer away: the SG
 alarm on the contours, every other panel (losses, parameters, learning rate, fitted line), the readouts (θ,
 status, stability limit) — and the controls that would show it are disabled (play, step, zoom, plane, pins,
 the real run). The contours show the whole basin meanwhile, so a click is never guided by the path's extent.
+The result is kept as committed (settings moved later do not move it); the guess and the line to the actual θ
+are drawn while the contour plane is the one the guess was made in.
 """
 
 from __future__ import annotations
@@ -27,14 +29,13 @@ import ipywidgets as W
 
 from ..recipes import InvalidSetting
 from .answers import NUMBER_ANSWERS, OUTCOMES, number_answer, outcome, point_answer, relative_error
+from .veil import Veil
 
 KINDS = ("point", "choice", "number")
 KEYS = {"point": ("kind", "question", "step"), "choice": ("kind", "question", "choices"),
         "number": ("kind", "question", "answer", "tolerance")}
 LOCKED = ("play", "step", "zoom", "pair", "pin", "clear_pins", "framework")
 """The controls a pending prediction disables: each would show the path or its extent."""
-COVERED = ("path_line", "decay_marks", "now_mark", "step_line", "alarm")
-"""The contour panel's artists hidden until the student commits."""
 DEFAULT_QUESTION = {"point": "Where will θ be after {step} steps? Click on the contours, or type the point.",
                     "choice": "How will this run end?", "number": "What is the first learning rate that diverges?"}
 GOOD, BAD = "#1a7f37", "#b42318"
@@ -126,7 +127,7 @@ class Prediction:
         self.guess = None
         self.result: Result | None = None
         self.lab = None
-        self._art: dict = {}
+        self.veil = Veil()
         self._pushing = False  # the boxes are being set to show the guess: not a student typing
         self.question_box = W.HTML(f"<b>Predict:</b> {html.escape(question.text)}")
         self.question_box.add_class("rw-prediction-question")
@@ -315,58 +316,9 @@ class Prediction:
 
     # ------------------------------------------------------------------ what the Lab shows meanwhile
     def cover(self, panels, frame) -> None:
-        """Before the commit: hide the path and every panel that would tell; after it, show them and the guess."""
-        art = self._artists(panels)
-        hide = self.pending
-        contour = panels.contour
-        for name in COVERED:
-            artist = getattr(contour, name)
-            if hide:
-                artist.set_visible(False)
-            elif name != "alarm":  # the alarm's own update says whether it shows
-                artist.set_visible(True)
-        if art["hidden"] != hide:
-            if hide:
-                art["was"] = [a for a in art["others"] if a.get_visible()]
-            for ax in art["was"]:
-                ax.set_visible(not hide)
-                if hasattr(ax, "invalidate"):
-                    ax.invalidate()
-            art["veil"].set_visible(hide)
-            art["hidden"] = hide
-        self._draw_guess(art, frame)
-
-    def _artists(self, panels) -> dict:
-        if self._art.get("panels") is not panels:  # new panels (a new size): new artists on them
-            ax = panels.contour.ax
-            keep = {id(ax), id(panels.header.ax), id(panels.contour.legend.axes), id(panels.contour.ref_legend.axes)}
-            others = [a for a in panels.figure.axes if id(a) not in keep]
-            boxes = [a.get_position() for a in others if a.get_visible()]
-            x = (min(b.x0 for b in boxes) + max(b.x1 for b in boxes)) / 2 if boxes else 0.75
-            y = (min(b.y0 for b in boxes) + max(b.y1 for b in boxes)) / 2 if boxes else 0.5
-            veil = panels.figure.text(x, y, "hidden until you commit your prediction", ha="center", va="center",
-                                      fontsize=14, color="#555555", visible=False)
-            (guess,) = ax.plot([], [], "P", ms=16, color="#ff7f0e", mec="black", mew=1.2, zorder=12,
-                               label="your prediction")
-            (link,) = ax.plot([], [], "--", color="black", lw=1.8, zorder=11.5)
-            (actual,) = ax.plot([], [], "o", ms=12, mfc="none", mec="#ff7f0e", mew=2.5, zorder=11.8)
-            ax.mark_dynamic(guess, link, actual)
-            self._art = {"panels": panels, "others": others, "veil": veil, "guess": guess, "link": link,
-                         "actual": actual, "hidden": False, "was": []}
-        return self._art
-
-    def _draw_guess(self, art: dict, frame) -> None:
-        empty = ([], [])
-        r = self.result
-        point = self.question.kind == "point" and self.guess is not None
-        same_plane = r is None or r.pair == tuple(frame.pair)
-        art["guess"].set_data(*(([self.guess[0]], [self.guess[1]]) if point and same_plane else empty))
-        if point and r is not None and same_plane and math.isfinite(r.distance):
-            art["actual"].set_data([r.actual[0]], [r.actual[1]])
-            art["link"].set_data([r.guess[0], r.actual[0]], [r.guess[1], r.actual[1]])
-        else:
-            art["actual"].set_data(*empty)
-            art["link"].set_data(*empty)
+        """With each frame, before it is drawn: hide what would tell (pending) or show the guess beside the run."""
+        point = self.guess if self.question.kind == "point" else None
+        self.veil.draw(panels, frame, self.pending, point, self.result)
 
 
 def _number(text: str) -> float | None:
