@@ -303,3 +303,26 @@ def test_a_point_prediction_clicked_on_ipympls_canvas():
     MouseEvent("button_press_event", lab.figure.canvas, x, y, button=1)._process()
     per_pixel = np.abs(ax.transData.inverted().transform((x + 1, y + 1)) - (2.0, 4.0))
     assert np.all(np.abs(np.subtract(pred.guess, (2.0, 4.0))) <= per_pixel)  # mpl events come in whole pixels
+
+
+def test_the_veil_stays_when_the_screen_refits_the_figure():
+    lab = rw.Lab("mxnet", display="screen", predict={"kind": "choice"})
+    old = lab.panels
+    lab.view.widget.width = 900  # the page reports its width: new panels, laid out for it
+    assert lab.panels is not old
+    assert not lab.panels.contour.path_line.get_visible() and not lab.panels.loss.ax.get_visible()
+    with pytest.raises(InvalidSetting, match="pins must be left as it is"):
+        lab.pin()
+    lab.classroom.prediction.predict("diverges")
+    lab.classroom.prediction.commit()
+    assert lab.panels.contour.path_line.get_visible() and lab.panels.loss.ax.get_visible()
+
+
+def test_a_number_prediction_of_the_stability_limit():
+    lab = rw.Lab("caffe2", display="none", predict={"kind": "number", "answer": "stability_limit", "tolerance": 0.05})
+    pred = lab.classroom.prediction
+    limit = lab.landscape.lr_limit()
+    pred.predict(limit * 1.1)
+    result = pred.commit()
+    assert result.actual == limit and result.correct is False and result.distance == pytest.approx(0.1)
+    assert "10 % off" in pred.result_box.value
