@@ -120,7 +120,8 @@ class Result:
 
 class Prediction:
     """The student's prediction for one Lab: the guess, whether it is committed, and the result. It owns that
-    state (nothing else keeps a copy); the Lab calls :meth:`cover` / :meth:`show` with every frame."""
+    state (nothing else keeps a copy). The Lab's :class:`~.classroom.Classroom` attaches it (:meth:`attach`) and
+calls :meth:`cover` with every frame."""
 
     def __init__(self, question: Question):
         self.question = question
@@ -270,6 +271,8 @@ class Prediction:
                                                 "choice": "one of the choices: pick one first",
                                                 "number": "a learning rate: type it first"}[self.question.kind], None)
         lab, q = self.lab, self.question
+        if lab is None:
+            raise ValueError("a prediction is committed on its Lab: make it with Lab(..., predict=...)")
         if q.kind == "point":
             step = lab.run.steps if q.step is None else q.step
             a = point_answer(lab.run, lab.state.pair, step, self.guess)
@@ -304,6 +307,8 @@ class Prediction:
             return (f"<span style='color:{color}'><b>{'Right' if r.correct else 'Not quite'}</b>: you said "
                     f"<b>{r.guess}</b>; the run <b>{r.actual}</b>{shown}.</span>")
         what = "the first diverging lr" if q.answer == "first_diverging_lr" else "the stability limit"
+        if r.actual is None and q.answer == "stability_limit":
+            return f"Adam has no stability limit: its step is about lr whatever the curvature (you said {r.guess:g})."
         if r.actual is None:
             return f"No {what} here: no lr up to 10 diverges with these settings (you said {r.guess:g})."
         color = GOOD if r.correct else BAD
