@@ -14,7 +14,8 @@ from .sweeps import Sweep, sweep
 
 __version__ = "0.1.0"
 
-_WIDGETS = {"Lab": "lab", "SideBySide": "lab", "LabState": "lab", "StabilityMap": "lab", "Panels": "panels",
+_WIDGETS = {"Lab": "lab", "SideBySide": "lab", "LabState": "lab", "StabilityMap": "lab", "Exercise": "lab",
+            "Exercises": "lab", "load_exercises": "lab", "Panels": "panels",
             "save_png": "panels", "map_figure": "panels.stability_panel"}
 
 
@@ -29,8 +30,9 @@ def __getattr__(name):  # the widgets import ipywidgets and matplotlib, framewor
 
 
 __all__ = [
-    "RECIPES", "DataError", "Dataset", "InvalidSetting", "Lab", "Landscape", "OwnData", "Panels", "Recipe", "Recording",
-    "RecordingError", "Replay", "Run", "SideBySide", "Stability", "StabilityGrid", "StabilityMap", "Stream", "Sweep",
-    "datasets", "from_data", "get_recipe", "initial_theta", "make_dataset", "make_stream", "map_figure", "read_csv",
-    "replay", "save_png", "stability_map", "standardized", "sweep", "train",
+    "RECIPES", "DataError", "Dataset", "Exercise", "Exercises", "InvalidSetting", "Lab", "Landscape", "OwnData",
+    "Panels", "Recipe", "Recording", "RecordingError", "Replay", "Run", "SideBySide", "Stability", "StabilityGrid",
+    "StabilityMap", "Stream", "Sweep", "datasets", "from_data", "get_recipe", "initial_theta", "load_exercises",
+    "make_dataset", "make_stream", "map_figure", "read_csv", "replay", "save_png", "stability_map", "standardized",
+    "sweep", "train",
 ]

@@ -10,11 +10,17 @@
     real_run.py      the real framework's shipped recording, ready for the Lab
     side_by_side.py  the three tutorials next to each other
     stability_map.py StabilityMap: the stability map as a widget, linked to a Lab
+    classroom.py     an exercise's rules on a Lab: fixed settings, hidden controls, the task, the prediction
+    predict.py       predict, then reveal: the question and the student's prediction
+    veil.py          what the figure hides until the prediction is committed, then the guess beside the run
+    answers.py       what the engine says the prediction should have been
+    exercise.py      Exercise, the exercise file (JSON/YAML) and the Exercises widget (back, next)
 """
 
+from .exercise import Exercise, Exercises, load_exercises
 from .lab import Lab
 from .side_by_side import SideBySide
 from .stability_map import StabilityMap
 from .state import LabState
 
-__all__ = ["Lab", "LabState", "SideBySide", "StabilityMap"]
+__all__ = ["Exercise", "Exercises", "Lab", "LabState", "SideBySide", "StabilityMap", "load_exercises"]

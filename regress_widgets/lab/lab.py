@@ -35,6 +35,7 @@ from ..settings import TABLE, check_seed
 from ..verdict import full_loss
 from .binding import Binding
 from .changes import resolve
+from .classroom import Classroom
 from .compute import Runner
 from .controls import configure, make_controls, make_typed, show_steps
 from .layout import FIRST_WIDTH, SCREEN_DPI, arrange
@@ -55,6 +56,8 @@ class Lab(W.VBox):
     ``display``: "auto" (ipympl in a kernel that has it, else a PNG image; nothing outside a kernel),
     "ipympl", "png" or "none". ``pair``: the two parameters of the contour plane, e.g. (0, 2) for w0–b.
     ``zoom``: "follow" (the path) or "basin".
+    ``fixed``, ``hidden``, ``task``, ``predict``: a teacher's exercise — settings fixed, controls hidden, the task
+    above the figure, a prediction to commit before the run is revealed (:mod:`.classroom`, :mod:`.predict`).
 
     Attributes: ``state`` (the :class:`~.state.LabState`: every setting and view choice), ``controls`` (dict of
     widgets by name: lr, gamma, stepsize, batch_size, noise, steps, epochs, seed, recipe, reset, play, step,
@@ -70,9 +73,11 @@ class Lab(W.VBox):
 
     def __init__(self, recipe: str | Recipe = "caffe2", *, seed: int = 0, display: str = "auto", pair=None,
                  zoom: str = "follow", layout: str = "full", figsize=None, dpi: float | None = None,
-                 show_recipe: bool = True, show_seed: bool = True, **overrides):
+                 show_recipe: bool = True, show_seed: bool = True, fixed=None, hidden=None, task=None, predict=None,
+                 **overrides):
         tutorial = get_recipe(recipe)
-        seed = check_seed(seed)
+        self.classroom = Classroom(tutorial, fixed, hidden, task, predict)  # an exercise's rules: classroom.py
+        seed, zoom, overrides = self.classroom.start(check_seed(seed), zoom, overrides)
         start = tutorial.with_settings(**overrides)  # refuse bad arguments before building anything
         if layout not in LAYOUTS:
             raise ValueError(f"layout must be one of {', '.join(LAYOUTS)}, got {layout!r}")
@@ -115,8 +120,9 @@ class Lab(W.VBox):
         self._change({})
         children, self.more = arrange(self.controls, self.typed, self.view.widget, self.readouts,
                                       compact=layout == "compact", show_recipe=show_recipe, show_seed=show_seed)
-        super().__init__(children=children, layout=W.Layout(width="100%"))
+        super().__init__(children=[*self.classroom.widgets, *children], layout=W.Layout(width="100%"))
         self._mark(tutorial.name)
+        self.classroom.attach(self)
 
     # ------------------------------------------------------------------ what is on show
     @property
@@ -202,6 +208,7 @@ class Lab(W.VBox):
         """Back to the tutorial's values (the seed stays; with the real run shown, its lr, γ and stepsize)."""
         tutorial = self.state.tutorial
         names = FREE if self.state.real else [k for k in CONTROLLED if getattr(tutorial, k) is not None]
+        names = [k for k in names if k not in self.classroom.fixed]
         back = {k: getattr(tutorial, k) for k in names}
         if tutorial.data is not None and not self.state.real:
             back["standardize"] = tutorial.data.standardize
@@ -240,6 +247,7 @@ class Lab(W.VBox):
     def _change(self, values: dict, from_page: bool = False) -> None:
         """Validate ``values`` against the state, compute the frame, then store and show both. ``from_page``:
         a control moved in the browser (its readouts may follow the picture by a moment)."""
+        self.classroom.check(values, self.state)
         new, recipe, real = resolve(self.state, values, self.frame.recipe if self.frame else None)
         frame, position = self._frame_for(new, recipe, real)
         new["position"] = position
@@ -292,6 +300,7 @@ class Lab(W.VBox):
         are made once for a burst of changes (a drag)."""
         self.frame = frame
         self.panels.show(frame)
+        self.classroom.cover(self, frame)  # a pending prediction hides the path
         self.view.refresh()
         if self._readouts_due is not None:
             self._readouts_due.cancel()
@@ -307,6 +316,7 @@ class Lab(W.VBox):
         old, self._readouts_of = self._readouts_of, frame
         show_steps(self.controls, frame.run.steps, frame.position)
         self.readouts.show(frame)
+        self.classroom.show(self)
         if old is not None and frame.run is old.run and frame.pins == old.pins:
             return  # the step shown or the view changed: the pins and the real run's gap did not
         self.readouts.show_pins([pin.row for pin in self.state.pins])

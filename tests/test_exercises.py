@@ -1,0 +1,328 @@
+"""Exercises (issue 16, items 2 and 3): fixed and hidden controls, the task, the exercise file, and predict-then-reveal
+driven headless (a click on the Lab's screen, the commit, the distance the readout shows)."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+import regress_widgets as rw  # noqa: E402
+from regress_widgets.lab.answers import first_diverging_lr, outcome  # noqa: E402
+from regress_widgets.lab.exercise import EXAMPLES, Exercise, Exercises, load_exercises  # noqa: E402
+from regress_widgets.recipes import InvalidSetting  # noqa: E402
+
+pytestmark = pytest.mark.filterwarnings("error")
+
+EXERCISE = {"title": "t", "recipe": "pytorch", "task": "Find the largest lr that converges.", "seed": 1,
+            "settings": {"lr": 0.05}, "fixed": {"noise": 0.5}, "hidden": ["gamma", "stepsize"],
+            "predict": {"kind": "number", "answer": "first_diverging_lr", "tolerance": 0.1}}
+
+
+def write(tmp_path, data, name="ex.json") -> str:
+    path = tmp_path / name
+    path.write_text(data if isinstance(data, str) else json.dumps(data), encoding="utf-8")
+    return str(path)
+
+
+def with_change(where: str, value):
+    """EXERCISE in a file, with the field at ``where`` (dotted path) set to ``value`` (None: removed)."""
+    data = json.loads(json.dumps(EXERCISE))
+    *parents, last = where.split(".")
+    node = data
+    for key in parents:
+        node = node[key]
+    if value is None:
+        del node[last]
+    else:
+        node[last] = value
+    return {"exercises": [data]}
+
+
+# ---------------------------------------------------------------------------------------------- the file
+def test_the_shipped_examples_load_and_make_labs():
+    assert {"largest_lr", "predict_tour"} <= {p.stem for p in EXAMPLES.glob("*.json")}
+    (ex,) = load_exercises("largest_lr")
+    assert ex.recipe == "pytorch" and ex.fixed == {"noise": 0.5} and ex.hidden == ("gamma", "stepsize")
+    assert ex.predict.kind == "number" and ex.predict.answer == "first_diverging_lr"
+    tour = rw.Exercises("predict_tour", display="none")
+    assert [e.predict.kind for e in tour.exercises] == ["point", "choice"]
+
+
+def test_the_examples_ship_as_package_data():
+    from pathlib import Path
+
+    pyproject = (Path(__file__).parents[1] / "pyproject.toml").read_text()
+    assert re.search(r'^"regress_widgets" = \["exercises/\*\.json"\]', pyproject, re.M)
+
+
+def test_a_valid_file_round_trips(tmp_path):
+    (ex,) = load_exercises(write(tmp_path, {"title": "x", "exercises": [EXERCISE]}))
+    assert ex.seed == 1 and ex.settings == {"lr": 0.05} and ex.task == EXERCISE["task"]
+    (single,) = load_exercises(write(tmp_path, EXERCISE, "one.json"))  # a file may be one exercise
+    assert single == ex
+
+
+def test_yaml_files_are_read_when_pyyaml_is_there(tmp_path):
+    yaml = pytest.importorskip("yaml")
+    (ex,) = load_exercises(write(tmp_path, yaml.safe_dump({"exercises": [EXERCISE]}), "ex.yaml"))
+    assert ex.fixed == {"noise": 0.5}
+
+
+BAD = [
+    ("nosie", "exercises[0].nosie", {"nosie": 1}),  # an unknown key of an exercise
+    ("recipe", "exercises[0].recipe", "keras"),
+    ("task", "exercises[0].task", None),  # required
+    ("seed", "exercises[0].seed", -1),
+    ("fixed.nosie", "exercises[0].fixed.nosie", 0.5),
+    ("fixed.noise", "exercises[0].fixed.noise", "a lot"),
+    ("fixed.noise", "exercises[0].fixed.noise", 1000.0),
+    ("fixed.batch_size", "exercises[0].fixed.batch_size", 51),  # the dataset has 50 examples
+    ("settings.lr", "exercises[0].settings.lr", 0),
+    ("settings.noise", "exercises[0].settings.noise", 0.7),  # noise is fixed
+    ("settings.momentum", "exercises[0].settings.momentum", 1.0),
+    ("hidden", "exercises[0].hidden[1]", ["gamma", "gama"]),
+    ("hidden", "exercises[0].hidden", "gamma"),
+    ("predict.kind", "exercises[0].predict.kind", "guess"),
+    ("predict.answer", "exercises[0].predict.answer", "lr_max"),
+    ("predict.tolerance", "exercises[0].predict.tolerance", 0),
+    ("predict.tolerance", "exercises[0].predict.tolerance", 2),
+    ("predict.choices", "exercises[0].predict.choices", ["converges"]),  # not a choice question
+]
+
+
+@pytest.mark.parametrize("where, named, value", BAD)
+def test_a_wrong_key_or_value_is_an_error_naming_it(tmp_path, where, named, value):
+    with pytest.raises(InvalidSetting) as err:
+        load_exercises(write(tmp_path, with_change(where, value)))
+    assert str(err.value).startswith(f"ex.json: {named} must be "), str(err.value)
+
+
+@pytest.mark.parametrize("predict, named", [
+    ({"kind": "choice", "choices": ["converges", "wobbles"]}, "predict.choices"),
+    ({"kind": "choice", "choices": ["diverges", "diverges"]}, "predict.choices"),
+    ({"kind": "point", "step": 10_000}, "predict.step"),  # pytorch runs 175 steps
+    ({"kind": "point", "step": 2.5}, "predict.step"),
+    ({"kind": "point", "tolerance": 0.1}, "predict.tolerance"),  # a number question's key
+])
+def test_wrong_questions_are_named(tmp_path, predict, named):
+    with pytest.raises(InvalidSetting, match=re.escape(f"exercises[0].{named} must be")):
+        load_exercises(write(tmp_path, with_change("predict", predict)))
+
+
+def test_file_level_errors(tmp_path):
+    with pytest.raises(InvalidSetting, match=r"ex.json: exercise must be"):
+        load_exercises(write(tmp_path, [EXERCISE]))  # a bare list: not a file of exercises
+    with pytest.raises(InvalidSetting, match=r"ex.json: titel must be left out"):
+        load_exercises(write(tmp_path, {"titel": "x", "exercises": [EXERCISE]}))
+    with pytest.raises(InvalidSetting, match=r"ex.json: exercises must be a list of one or more"):
+        load_exercises(write(tmp_path, {"exercises": []}))
+    with pytest.raises(ValueError, match=r"ex.json: not valid JSON at line 1"):
+        load_exercises(write(tmp_path, '{"exercises": [}'))
+    with pytest.raises(ValueError, match=r"the key 'task' appears twice"):
+        load_exercises(write(tmp_path, '{"recipe": "pytorch", "task": "a", "task": "b"}'))
+    with pytest.raises(ValueError, match=r"ends in .json, .yaml, .yml"):
+        load_exercises(write(tmp_path, "{}", "ex.txt"))
+    with pytest.raises(FileNotFoundError, match="largest_lr"):
+        load_exercises(tmp_path / "missing.json")
+
+
+def test_an_exercise_made_in_python_is_checked_too():
+    with pytest.raises(InvalidSetting, match=r"Exercise.fixed.noise must be a number in \[0, 100\]"):
+        Exercise(recipe="pytorch", task="t", fixed={"noise": -1})
+    with pytest.raises(InvalidSetting, match=r"Exercise.hidden\[0\] must be one of"):
+        Exercise(recipe="pytorch", task="t", hidden=["nothing"])
+
+
+# ---------------------------------------------------------------------------------------------- fixed, hidden, task
+def test_fixed_settings_run_show_disabled_and_refuse_changes():
+    lab = rw.Lab("pytorch", display="none", fixed={"noise": 0.5}, hidden=["gamma", "stepsize"], task="Do it.")
+    assert lab.recipe.noise == 0.5 and lab.run.recipe.noise == 0.5
+    assert lab.controls["noise"].disabled and lab.typed["noise"].disabled
+    assert "fixed by the exercise" in lab.readouts.notes["noise"].value
+    assert "0.5" in lab.readouts.notes["noise"].value
+    with pytest.raises(InvalidSetting, match=r"noise must be 0.5: fixed by the exercise, got 0.7"):
+        lab.set(noise=0.7)
+    assert lab.recipe.noise == 0.5
+    lab.controls["noise"].value = 0.9  # a widget pushed anyway: put back, the reason under its row
+    assert lab.recipe.noise == 0.5 and lab.controls["noise"].value == 0.5
+    assert "fixed by the exercise" in lab.readouts.notes["noise"].value and "Refused" in lab.message
+    lab.set(lr=0.02)  # what is not fixed moves
+    lab.reset()  # back to the tutorial's values, the fixed ones staying
+    assert lab.recipe.lr == rw.RECIPES["pytorch"].lr and lab.recipe.noise == 0.5
+    with pytest.raises(InvalidSetting, match="recipe must be pytorch: fixed"):
+        lab.set(recipe="mxnet")
+    with pytest.raises(InvalidSetting, match="real must be False"):
+        lab.set(real=True)
+    for name in ("gamma", "stepsize"):
+        assert lab.controls[name].layout.display == "none"
+    assert lab.controls["lr"].layout.display != "none"
+    assert "Do it." in lab.classroom.task_box.value and lab.children[0] is lab.classroom.task_box
+
+
+def test_hidden_rows_stay_hidden_when_the_lab_would_show_them():
+    lab = rw.Lab("caffe2", display="none", hidden=["momentum"])
+    lab.set(optimizer="nesterov", momentum=0.5)  # nesterov uses momentum: the Lab would show its row
+    assert lab.controls["momentum"].layout.display == "none"
+
+
+def test_a_fixed_value_given_twice_must_agree():
+    with pytest.raises(InvalidSetting, match="noise must be 0.5: fixed"):
+        rw.Lab("pytorch", display="none", fixed={"noise": 0.5}, noise=0.7)
+    with pytest.raises(InvalidSetting, match=r"fixed.nosie must be left out"):
+        rw.Lab("pytorch", display="none", fixed={"nosie": 0.5})
+    lab = rw.Lab("pytorch", display="none", fixed={"seed": 3, "lr": 0.02})
+    assert lab.seed == 3 and lab.controls["seed"].disabled and lab.recipe.lr == 0.02
+
+
+# ---------------------------------------------------------------------------------------------- predict, then reveal
+def click_at(lab, x, y):
+    """A click on the Lab's screen at data point (x, y) of the contour panel, as the browser sends it."""
+    screen = lab.view.widget
+    dx, dy = lab.panels.contour.ax.transData.transform((x, y))
+    screen._heard(screen, {"type": "click", "x": dx, "y": lab.figure.bbox.height - dy}, [])
+
+
+def test_a_point_prediction_clicked_on_the_screen_then_revealed():
+    lab = rw.Lab("pytorch", display="screen", seed=2, lr=0.02, predict={"kind": "point", "step": 40})
+    pred, contour = lab.classroom.prediction, lab.panels.contour
+    assert pred.pending and lab.state.zoom == "basin"
+    assert not contour.path_line.get_visible() and not contour.now_mark.get_visible()
+    assert not lab.panels.loss.ax.get_visible()  # every other panel waits too
+    assert lab.readout.layout.display == "none" and lab.lr_info.layout.display == "none"
+    for name in ("play", "step", "zoom", "pair", "pin"):
+        assert lab.controls[name].disabled, name
+    with pytest.raises(InvalidSetting, match="zoom must be left as it is until you commit"):
+        lab.set(zoom="follow")
+    with pytest.raises(InvalidSetting, match="prediction must be a point"):
+        pred.commit()  # nothing predicted yet
+    x0, x1 = contour.ax.get_xlim()
+    click_at(lab, x1 + (x1 - x0), 0.0)  # outside the contour axes: ignored
+    assert pred.guess is None
+    guess = (2.0, 4.0)
+    click_at(lab, *guess)
+    assert pred.guess == pytest.approx(guess, abs=1e-9)
+    assert float(pred.inputs[0].value) == pytest.approx(2.0, rel=1e-3)
+    result = pred.commit()
+    run = rw.train("pytorch", seed=2, lr=0.02)  # the engine, on its own
+    i, j = lab.state.pair
+    expected = math.hypot(run.theta[40, i] - pred.guess[0], run.theta[40, j] - pred.guess[1])
+    assert result.distance == pytest.approx(expected, rel=1e-12)
+    assert f"Distance {expected:.4g}" in pred.result_box.value
+    assert contour.path_line.get_visible() and lab.panels.loss.ax.get_visible()
+    assert lab.position == lab.run.steps and lab.readout.layout.display is None
+    assert not lab.controls["step"].disabled and not lab.controls["zoom"].disabled
+    art = pred.veil._art
+    np.testing.assert_allclose(art["link"].get_xydata(), [pred.guess, run.theta[40, [i, j]]])
+    click_at(lab, 1.0, 1.0)  # after the commit clicks change nothing
+    assert pred.guess == pytest.approx(guess, abs=1e-9)
+    lab.set(zoom="follow")  # and the view is the student's again
+
+
+def test_a_point_prediction_typed_without_clicks():
+    lab = rw.Lab("pytorch", display="none", predict={"kind": "point"})
+    pred = lab.classroom.prediction
+    pred.inputs[0].value = "2.5"
+    assert pred.guess is None  # one coordinate is not a point
+    pred.inputs[1].value = "−1"  # the minus sign a widget may send
+    assert pred.guess == (2.5, -1.0)
+    pred.inputs[1].value = "abc"
+    assert "Refused" in pred.result_box.value and pred.guess == (2.5, -1.0)
+    pred.commit_button.click()
+    i, j = lab.state.pair
+    last = lab.run.theta[-1]
+    assert pred.result.step == lab.run.steps
+    assert pred.result.distance == pytest.approx(math.hypot(last[i] - 2.5, last[j] + 1.0))
+
+
+def test_a_choice_prediction():
+    lab = rw.Lab("pytorch", display="none", fixed={"lr": 0.5},
+                 predict={"kind": "choice", "choices": ["converges", "oscillates", "diverges"]})
+    pred = lab.classroom.prediction
+    pred.inputs[0].value = "converges"
+    result = pred.commit()
+    assert result.actual == "diverges" == outcome(lab.run, lab.landscape) and result.correct is False
+    assert "Not quite" in pred.result_box.value
+    lab2 = rw.Lab("pytorch", display="none", lr=0.01, predict={"kind": "choice"})
+    lab2.classroom.prediction.predict("converges")
+    assert lab2.classroom.prediction.commit().correct == (outcome(lab2.run, lab2.landscape) == "converges")
+
+
+def test_outcomes_follow_the_verdict_and_the_limit():
+    land = rw.Landscape.for_recipe("caffe2", 0)
+    limit = land.lr_limit()
+    assert outcome(rw.train("caffe2", lr=0.05, gamma=1.0), land) == "converges"
+    assert outcome(rw.train("caffe2", lr=0.8 * limit, gamma=1.0), land) == "oscillates"
+    assert outcome(rw.train("caffe2", lr=1.5 * limit, gamma=1.0), land) == "diverges"
+
+
+def test_the_first_diverging_lr_is_the_engines():
+    recipe = rw.get_recipe("pytorch").with_settings(noise=0.5)
+    land = rw.Landscape.for_recipe(recipe, 0)
+    lr = first_diverging_lr(recipe, 0, land)
+    verdict_at = {x: rw.train(recipe, seed=0, lr=x).status.kind for x in (lr, lr / 1.011)}
+    assert verdict_at[lr] in ("diverging", "diverged")
+    assert verdict_at[lr / 1.011] not in ("diverging", "diverged")
+    lab = load_exercises("largest_lr")[0].lab(display="none")
+    pred = lab.classroom.prediction
+    pred.inputs[0].value = repr(lr * 1.05)
+    result = pred.commit()
+    expected = first_diverging_lr(lab.recipe, lab.seed, lab.landscape)
+    assert result.actual == expected and result.correct and result.distance == pytest.approx(
+        abs(lr * 1.05 - expected) / expected)
+    assert f"{expected:.3g}" in pred.result_box.value
+
+
+def test_exercises_widget_goes_next_and_back():
+    ex = Exercises("predict_tour", display="none")
+    first = ex.lab
+    assert ex.back_button.disabled and not ex.next_button.disabled and "Exercise 1 of 2" in ex.heading.value
+    first.classroom.prediction.predict((1.0, 1.0))
+    second = ex.next()
+    assert second is not first and ex.children[1] is second and ex.next_button.disabled
+    assert second.recipe.lr == 0.25
+    assert ex.back() is first and first.classroom.prediction.guess == (1.0, 1.0)  # kept as it was left
+    with pytest.raises(InvalidSetting, match=r"index must be an integer in \[0, 1\]"):
+        ex.go(2)
+
+
+def test_a_point_prediction_clicked_on_ipympls_canvas():
+    from matplotlib.backend_bases import MouseEvent
+
+    lab = rw.Lab("pytorch", display="ipympl", predict={"kind": "point"})
+    pred, ax = lab.classroom.prediction, lab.panels.contour.ax
+    assert [box.description for box in pred.inputs] == ["k", "m"]  # the plane's parameters
+    x, y = ax.transData.transform((2.0, 4.0))
+    MouseEvent("button_press_event", lab.figure.canvas, x, y, button=1)._process()
+    per_pixel = np.abs(ax.transData.inverted().transform((x + 1, y + 1)) - (2.0, 4.0))
+    assert np.all(np.abs(np.subtract(pred.guess, (2.0, 4.0))) <= per_pixel)  # mpl events come in whole pixels
+
+
+def test_the_veil_stays_when_the_screen_refits_the_figure():
+    lab = rw.Lab("mxnet", display="screen", predict={"kind": "choice"})
+    old = lab.panels
+    lab.view.widget.width = 900  # the page reports its width: new panels, laid out for it
+    assert lab.panels is not old
+    assert not lab.panels.contour.path_line.get_visible() and not lab.panels.loss.ax.get_visible()
+    with pytest.raises(InvalidSetting, match="pins must be left as it is"):
+        lab.pin()
+    lab.classroom.prediction.predict("diverges")
+    lab.classroom.prediction.commit()
+    assert lab.panels.contour.path_line.get_visible() and lab.panels.loss.ax.get_visible()
+
+
+def test_a_number_prediction_of_the_stability_limit():
+    lab = rw.Lab("caffe2", display="none", predict={"kind": "number", "answer": "stability_limit", "tolerance": 0.05})
+    pred = lab.classroom.prediction
+    limit = lab.landscape.lr_limit()
+    pred.predict(limit * 1.1)
+    result = pred.commit()
+    assert result.actual == limit and result.correct is False and result.distance == pytest.approx(0.1)
+    assert "10 % off" in pred.result_box.value
