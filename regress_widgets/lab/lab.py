@@ -19,8 +19,6 @@ come later (ipympl asks for an image when the browser is ready, the PNG view ren
 
 from __future__ import annotations
 
-import asyncio
-
 import ipywidgets as W
 from matplotlib.figure import Figure
 
@@ -38,12 +36,12 @@ from .changes import resolve
 from .classroom import Classroom
 from .compute import Runner
 from .controls import configure, make_controls, make_typed, show_steps
-from .layout import FIRST_WIDTH, SCREEN_DPI, arrange
+from .layout import FIRST_WIDTH, SCREEN_DPI, arrange, check_figsize
 from .readouts import WARN_COLOR, Readouts
 from .real_run import FREE, RealRun, available, real_run
 from .sliders import shown_text
 from .state import CONTROLLED, LabState, Pin
-from .views import choose_display, make_view, with_still
+from .views import choose_display, make_view, running_loop, with_still
 
 MAX_PINS = len(GHOST_COLORS)
 
@@ -89,7 +87,7 @@ class Lab(W.VBox):
         if self.display_mode == "screen" and figsize is None and dpi is None:
             self.fitted = fit(FIRST_WIDTH[layout])
             figsize, dpi = self.fitted.figsize, FIT_DPI
-        figsize = _check_figsize(figsize or LAYOUTS[layout].figsize)
+        figsize = check_figsize(figsize or LAYOUTS[layout].figsize)
         if dpi is None:  # on screen the full figure shares the width with the control column
             dpi = SCREEN_DPI if layout == "full" and self.display_mode != "none" else 100
         if isinstance(dpi, bool) or not isinstance(dpi, (int, float)) or not 10 <= dpi <= 600:
@@ -305,7 +303,7 @@ class Lab(W.VBox):
         if self._readouts_due is not None:
             self._readouts_due.cancel()
             self._readouts_due = None
-        loop = _running_loop() if from_page and self.view.page_shows else None
+        loop = running_loop() if from_page and self.view.page_shows else None
         if loop is None:
             self._show_readouts(frame, real)
         else:
@@ -385,20 +383,3 @@ class Lab(W.VBox):
 
 READOUTS_AFTER = 0.04
 """Seconds the readouts wait after the picture of a change made on the page (the browser paints it first)."""
-
-
-def _running_loop():
-    try:
-        return asyncio.get_running_loop()
-    except RuntimeError:
-        return None
-
-
-def _check_figsize(figsize) -> tuple[float, float]:
-    try:
-        w, h = (float(v) for v in figsize)
-    except (TypeError, ValueError):
-        raise ValueError(f"figsize must be (width, height) in inches, got {figsize!r}") from None
-    if not (1 <= w <= 40 and 1 <= h <= 40):
-        raise ValueError(f"figsize must be (width, height), each in [1, 40] inches, got {figsize!r}")
-    return w, h

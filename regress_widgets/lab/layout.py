@@ -113,3 +113,14 @@ def arrange(c: dict, typed: dict, figure, r, *, compact: bool, show_recipe: bool
     bottom = W.HBox([r.readout, W.VBox([_row(c["pin"], c["clear_pins"]), r.pins_table])],
                     layout=W.Layout(flex_flow="row wrap", grid_gap="32px"))
     return [top, view, bottom], None
+
+
+def check_figsize(figsize) -> tuple[float, float]:
+    """A figure size asked for (inches), checked."""
+    try:
+        w, h = (float(v) for v in figsize)
+    except (TypeError, ValueError):
+        raise ValueError(f"figsize must be (width, height) in inches, got {figsize!r}") from None
+    if not (1 <= w <= 40 and 1 <= h <= 40):
+        raise ValueError(f"figsize must be (width, height), each in [1, 40] inches, got {figsize!r}")
+    return w, h

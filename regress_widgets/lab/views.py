@@ -22,6 +22,14 @@ def in_kernel() -> bool:
     return shell is not None and getattr(shell, "kernel", None) is not None
 
 
+def running_loop() -> asyncio.AbstractEventLoop | None:
+    """The event loop running now (a kernel's), or None (a script, a test)."""
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
 def ipympl_available() -> bool:
     try:
         import ipympl.backend_nbagg  # noqa: F401
@@ -135,10 +143,7 @@ class PngView(FigureView):
         self._last = 0.0
 
     def refresh(self) -> None:
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            loop = None
+        loop = running_loop()
         if loop is None:
             self.render()
             return
