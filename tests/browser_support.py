@@ -449,6 +449,13 @@ def evidence_on_failure(page, path: Path, console: Console | None = None):
         raise
 
 
+def notebooks_copy(tmp_path: Path) -> Path:
+    """A copy of the repository's notebooks to serve (the server may autosave: never the originals)."""
+    root = tmp_path / "notebooks"
+    shutil.copytree(ROOT / "notebooks", root, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    return root
+
+
 def artifact_dir(name: str) -> Path:
     folder = ARTIFACTS / name
     folder.mkdir(parents=True, exist_ok=True)

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import math
 import re
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -38,6 +37,7 @@ from browser_support import (
     frames,
     free_port,
     jupyterlab,
+    notebooks_copy,
     parse_number,
     pixels_changed,
     readout_changed_at,
@@ -252,11 +252,10 @@ def move_and_check(page, col, rect, index, tag, act, want_lr, shots, timings):
 # ------------------------------------------------------------------------------------------ JupyterLab
 def test_side_by_side_in_jupyterlab(tmp_path):
     exe = require_browser()
-    require_module("jupyterlab", "pip install -e \".[lab]\"")
+    require_module("jupyterlab", "pip install -e \".[test]\"")
     start = time.monotonic()
     shots = artifact_dir("browser")
-    root = tmp_path / "notebooks"
-    shutil.copytree(NOTEBOOKS, root, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    root = notebooks_copy(tmp_path)
     index = list(rw.RECIPES).index(TARGET)
     timings: dict[str, float] = {}
 

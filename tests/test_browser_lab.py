@@ -17,7 +17,6 @@ Timings are reported (``timings.json``, printed with ``-s``), never asserted: th
 from __future__ import annotations
 
 import re
-import shutil
 import statistics
 import time
 from pathlib import Path
@@ -33,6 +32,7 @@ from browser_support import (
     evidence_on_failure,
     frames,
     jupyterlab,
+    notebooks_copy,
     now,
     pixels_changed,
     report,
@@ -46,7 +46,7 @@ from browser_support import (
     wait_for_frame_after,
     wait_for_quiet,
 )
-from test_browser import BENIGN, LR_LABEL, NOTEBOOKS, assert_tracks
+from test_browser import BENIGN, LR_LABEL, assert_tracks
 
 import regress_widgets as rw
 
@@ -101,8 +101,7 @@ def test_a_lab_in_jupyterlab(tmp_path):
     require_module("jupyterlab", "pip install -e \".[test]\"")
     start = time.monotonic()
     shots = artifact_dir("browser")
-    root = tmp_path / "notebooks"
-    shutil.copytree(NOTEBOOKS, root, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    root = notebooks_copy(tmp_path)
     write_lab_notebook(root / "lab.ipynb")
     timings: dict = {}
     samples: dict = {}

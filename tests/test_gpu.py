@@ -4,26 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from gpu_support import CUPY, needs_gpu
 
 import regress_widgets as rw
 
-
-def _cupy_state():
-    try:
-        import cupy
-    except ImportError:
-        return None, "cupy is not installed (pip install .[gpu])"
-    try:
-        available = cupy.is_available()
-    except Exception as err:  # a broken CUDA set-up must skip, not error
-        return None, f"cupy.is_available() failed: {err}"
-    if not available:
-        return None, "cupy.is_available() is False: no usable CUDA GPU"
-    return cupy, ""
-
-
-CUPY, REASON = _cupy_state()
-needs_gpu = pytest.mark.skipif(CUPY is None, reason=REASON)
 pytestmark = pytest.mark.gpu
 
 

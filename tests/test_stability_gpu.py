@@ -4,25 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from gpu_support import CUPY, needs_gpu
 
 import regress_widgets as rw
 from regress_widgets.stability_map import stability_map
 
-
-def _cupy_state():
-    try:
-        import cupy
-    except ImportError:
-        return None, "cupy is not installed (pip install .[gpu])"
-    try:
-        available = cupy.is_available()
-    except Exception as err:  # a broken CUDA set-up must skip, not error
-        return None, f"cupy.is_available() failed: {err}"
-    return (cupy, "") if available else (None, "cupy.is_available() is False: no usable CUDA GPU")
-
-
-CUPY, REASON = _cupy_state()
-needs_gpu = pytest.mark.skipif(CUPY is None, reason=REASON)
 pytestmark = pytest.mark.gpu
 
 
