@@ -19,6 +19,8 @@ come later (ipympl asks for an image when the browser is ready, the PNG view ren
 
 from __future__ import annotations
 
+import os
+
 import ipywidgets as W
 from matplotlib.figure import Figure
 
@@ -31,6 +33,7 @@ from ..panels.style import GHOST_COLORS, Layout
 from ..recipes import RECIPES, Recipe, get_recipe
 from ..settings import TABLE, check_seed
 from ..verdict import full_loss
+from . import export, state_io, url_state
 from .binding import Binding
 from .changes import resolve
 from .compute import Runner
@@ -212,7 +215,8 @@ class Lab(W.VBox):
         run, color = self.run, GHOST_COLORS[len(pins)]
         final = float(full_loss(self.landscape, run.last_theta[None])[0])
         path = Path.of(run.theta, f"pin {len(pins) + 1}", color, self.frame.max_points)
-        pin = Pin(path, len(pins) + 1, dict(run.recipe.settings), run.seed, final, self.status.kind)
+        pin = Pin(path, len(pins) + 1, dict(run.recipe.settings), run.seed, final, self.status.kind,
+                  self.state.real, self.state.standardize)
         self._change({"pins": (*pins, pin)})
         return color
 
@@ -226,6 +230,27 @@ class Lab(W.VBox):
         from .stability_map import StabilityMap
 
         return StabilityMap.for_lab(self, y=y, **kwargs)
+
+    # ------------------------------------------------------------------ sharing it, and slides
+    state_dict = state_io.state_dict
+    save_state = state_io.save_state
+    from_state = classmethod(state_io.from_state)
+    load_state = classmethod(state_io.load_state)
+    from_url = classmethod(url_state.from_url)
+    save = export.save
+    save_animation = export.animate
+
+    def _export(self) -> None:
+        """The export button: a PNG for slides in the current folder, a new name each time; the readout says where."""
+        n = 1
+        while os.path.exists(name := f"lab-{self.state.tutorial.name}-{n:02d}.png"):
+            n += 1
+        try:
+            where = self.save(name).resolve()
+        except (OSError, ValueError) as err:
+            self.readouts.say(f"Could not export: {err}", color=WARN_COLOR)
+            return
+        self.readouts.say(f"saved {where}", color="#2a6e2a")
 
     def draw(self) -> None:
         """Draw the figure now (the views normally do this for you)."""
@@ -345,6 +370,7 @@ class Lab(W.VBox):
         c["reset"].on_click(lambda _b: self.reset())
         c["pin"].on_click(lambda _b: self.pin())
         c["clear_pins"].on_click(lambda _b: self.clear_pins())
+        c["export"].on_click(lambda _b: self._export())
 
     def _mark(self, name: str) -> None:
         """The CSS class ``rw-lab-<recipe>`` on the Lab (for pages and tests to find it)."""
