@@ -192,7 +192,7 @@ def test_save_and_load_state(tmp_path):
     ({"recipe": "keras"}, "recipe"), ({"seed": -3}, "seed"), ({"pins": "none"}, "pins"), ({"zoom": "in"}, None),
     ({"pins": [{"settings": {}, "seed": 0}]}, "pins[0]"), ({"steps": 10}, "steps"), ({"format": 2}, "format"),
     ({"pins": [{"settings": {"lr": 0}, "seed": 0, "real": False, "standardize": False}]}, "pins[0].lr"),
-    ({"hidden": ["nothing"]}, "hide"), ({"real": "yes"}, "real"), ({"data": {}}, "data"),
+    ({"hidden": ["nothing"]}, "hidden"), ({"real": "yes"}, "real"), ({"data": {}}, "data"),
 ])
 def test_a_wrong_state_is_refused_naming_the_key(change, field):
     state = {**Lab("pytorch", display="none").state_dict(), **change}
@@ -259,3 +259,11 @@ def test_hidden_controls_stay_hidden_and_come_back():
     with pytest.raises(InvalidSetting) as err:
         hide_controls(lab, ["everything"])
     assert err.value.field == "hide"
+
+
+def test_a_recipe_made_by_hand_has_no_state():
+    from dataclasses import replace
+
+    lab = Lab(replace(rw.RECIPES["pytorch"], title="my own variant", w_true=(2.0,)), display="none")
+    with pytest.raises(ValueError, match="made by hand"):
+        lab.state_dict()

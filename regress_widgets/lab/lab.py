@@ -63,6 +63,10 @@ class Lab(W.VBox):
     ``recipe`` (the recipe with the current settings), ``status``, ``figure``, ``panels``, ``pins`` (pinned
     runs), ``message`` (the last warning or refusal, "" when none).
 
+    Sharing and slides: ``state_dict()`` (``state`` as a plain JSON-serialisable dict), ``Lab.from_state(d)``,
+    ``save_state(path)``, ``Lab.load_state(path)``, ``Lab.from_url()`` (a link's query string, in Voilà),
+    ``save("fig.png" | ".svg" | ".pdf")``, ``save_animation("run.gif" | ".mp4")``, and the "export" button.
+
     ``controls["framework"]`` ("real MXNet 1.9.1 run"): train on the data the real framework drew (its
     shipped recording: examples, batches, θ₀) with the current lr, γ, stepsize, and draw its recorded path
     beside the engine's; ``real`` is then that recording (:class:`~.real_run.RealRun`) and

@@ -185,7 +185,10 @@ def rebuild(lab, state: dict) -> None:
     if view:
         lab.set(**view)
     if state.get("hidden"):
-        hide_controls(lab, state["hidden"])
+        try:
+            hide_controls(lab, state["hidden"])
+        except InvalidSetting as err:
+            raise InvalidSetting("hidden", err.allowed, err.value) from None
 
 
 def _reach(lab, settings: dict, seed, real, standardize, before: dict | None = None) -> None:
