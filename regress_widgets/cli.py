@@ -140,6 +140,24 @@ def check_png(path: str) -> str:
     return path
 
 
+def _check_gif(args) -> None:
+    """``--gif FILE`` a writable .gif; ``--frames`` and ``--fps`` only with it (their ranges checked here, the
+    frames' upper bound, one per step, once the run is known)."""
+    from .lab.export import ANIMATIONS, MAX_FPS, MAX_FRAMES, check_path
+
+    if args.gif is None:
+        for name in ("frames", "fps"):
+            if getattr(args, name) is not None:
+                raise InvalidSetting(name, "given only with --gif FILE", getattr(args, name))
+        return
+    check_path(args.gif, ANIMATIONS[:1], option="gif")
+    if args.frames is not None and not 2 <= args.frames <= MAX_FRAMES:
+        raise InvalidSetting("frames", f"an integer in [2, {MAX_FRAMES}] (at most one a step)", args.frames)
+    if args.fps is not None and not 1 <= args.fps <= MAX_FPS:
+        raise InvalidSetting("fps", f"a number in [1, {MAX_FPS}]", args.fps)
+    args.fps = 15 if args.fps is None else args.fps
+
+
 def _recipe_of(args, overrides: dict):
     """The recipe named, or the CSV file's (``--csv --x --y``), with the overrides."""
     own = {"--x": args.x, "--y": args.y, "--like": args.like}
@@ -169,6 +187,7 @@ def _cmd_run(args) -> int:
     overrides = settings_from(args)
     if args.png is not None:
         check_png(args.png)
+    _check_gif(args)
     recipe, overrides = _recipe_of(args, overrides)
     run = train(recipe, seed=args.seed, backend=args.backend, dtype=args.dtype, **overrides)
     summary = run_summary(run)
@@ -182,12 +201,26 @@ def _cmd_run(args) -> int:
                   file=sys.stderr)
             return 2
         summary["png"] = args.png
+    if args.gif is not None:
+        from .lab.export import save_animation
+        from .panels import make_frame
+
+        try:
+            save_animation(run.recipe, make_frame(run, run.landscape), args.gif, frames=args.frames, fps=args.fps,
+                           progress=not args.json)
+        except OSError as err:
+            print(f"regress-widgets run: error: --gif: cannot write {args.gif}: {err.strerror or err}",
+                  file=sys.stderr)
+            return 2
+        summary["gif"] = args.gif
     if args.json:
         print(dumps(summary))
     else:
         _print_run(summary)
         if summary.get("png"):
             print(f"  panels written to {summary['png']}")
+        if summary.get("gif"):
+            print(f"  animation written to {summary['gif']}")
     return 0
 
 
@@ -250,6 +283,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dtype", default="float64", help="float64 or float32")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--png", metavar="FILE", help="write the panels (1280×720 PNG) to FILE")
+    p.add_argument("--gif", metavar="FILE", help="write the run as an animated GIF to FILE: the path growing over "
+                   "the contours, the loss curve with it")
+    p.add_argument("--frames", type=int, metavar="N", help="with --gif: pictures in it (default 60; at most one a "
+                   "step)")
+    p.add_argument("--fps", type=float, metavar="N", help="with --gif: pictures a second (default 15)")
     p.set_defaults(func=_cmd_run)
 
     p = sub.add_parser("replay", help="replay a framework recording with the engine")

@@ -35,7 +35,8 @@ def resolve(s: LabState, values: dict, current: Recipe | None = None) -> tuple[d
         wanted = get_recipe(values["recipe"])
         if wanted.name != tutorial.name or wanted is not tutorial and wanted != tutorial:
             tutorial = new["tutorial"] = wanted
-            settings, own = {k: v for k, v in wanted.settings.items() if k in CONTROLLED}, {}
+            every = {**wanted.settings, **wanted.optimizer_settings}  # its optimizer too, defaults included
+            settings, own = {k: v for k, v in every.items() if k in CONTROLLED}, {}
             scaled = wanted.data is not None and wanted.data.standardize
             new["pins"] = ()
             if not _valid_pair(s.pair, wanted):

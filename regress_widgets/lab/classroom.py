@@ -25,6 +25,7 @@ from ..recipes import InvalidSetting, Recipe, get_recipe
 from ..settings import TABLE
 from .predict import LOCKED, Prediction, Question
 from .state import CONTROLLED
+from .url_state import hide_controls
 
 FIXABLE = (*CONTROLLED, "seed")
 HIDEABLE = (*CONTROLLED, "seed", "standardize", "recipe", "reset", "framework", "play", "step", "pair", "zoom",
@@ -62,14 +63,6 @@ def check_hidden(hidden, where: str = "hidden") -> tuple:
         if name not in HIDEABLE:
             raise InvalidSetting(f"{where}[{k}]", f"one of {', '.join(HIDEABLE)}", name)
     return hidden
-
-
-def hide_controls(lab, names) -> None:
-    """Take the controls ``names`` (and the rows they sit in) off the page."""
-    for name in names:
-        lab.controls[name].layout.display = "none"
-        if name in lab.typed:
-            lab.typed[name].layout.display = "none"
 
 
 class Classroom:
@@ -156,7 +149,9 @@ class Classroom:
             c["recipe"].disabled = True
         if self.fixed:
             c["framework"].disabled = True
-        hide_controls(lab, self.hidden)
+        shown = [name for name in self.hidden if name not in getattr(lab, "hidden", ())]
+        if shown:  # one way of hiding for exercises and links (url_state): the hidden stay hidden
+            hide_controls(lab, (*getattr(lab, "hidden", ()), *shown))
         if self.prediction is None:
             return
         pending = self.pending

@@ -90,6 +90,8 @@ def make_controls() -> dict[str, W.Widget]:
     c["pin"] = W.Button(description="pin this run", icon="thumb-tack", layout=W.Layout(width="auto"),
                         tooltip="keep this run as a faded ghost path to compare with")
     c["clear_pins"] = W.Button(description="clear pins", icon="trash", layout=W.Layout(width="auto"))
+    c["export"] = W.Button(description="export", icon="download", layout=W.Layout(width="auto"),
+                           tooltip="save the figure as a PNG for slides (1920 × 1080) in the current folder")
     c["pair"] = W.Dropdown(description="plane", style={"description_width": "45px"}, layout=W.Layout(width="150px"))
     c["zoom"] = W.ToggleButtons(options=ZOOM_LABELS, value="follow", style={"button_width": "125px"})
     c["standardize"] = W.Checkbox(value=False, description="standardize features", indent=False,

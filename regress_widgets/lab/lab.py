@@ -31,6 +31,7 @@ from ..panels.style import GHOST_COLORS, Layout
 from ..recipes import RECIPES, Recipe, get_recipe
 from ..settings import TABLE, check_seed
 from ..verdict import full_loss
+from . import export, state_io, url_state
 from .binding import Binding
 from .changes import resolve
 from .classroom import Classroom
@@ -62,6 +63,10 @@ class Lab(W.VBox):
     pin, clear_pins, pair, zoom, framework), ``frame`` (what the panels show), ``run``, ``landscape``,
     ``recipe`` (the recipe with the current settings), ``status``, ``figure``, ``panels``, ``pins`` (pinned
     runs), ``message`` (the last warning or refusal, "" when none).
+
+    Sharing and slides: ``state_dict()`` (``state`` as a plain JSON-serialisable dict), ``Lab.from_state(d)``,
+    ``save_state(path)``, ``Lab.load_state(path)``, ``Lab.from_url()`` (a link's query string, in Voilà),
+    ``save("fig.png" | ".svg" | ".pdf")``, ``save_animation("run.gif" | ".mp4")``, and the "export" button.
 
     ``controls["framework"]`` ("real MXNet 1.9.1 run"): train on the data the real framework drew (its
     shipped recording: examples, batches, θ₀) with the current lr, γ, stepsize, and draw its recorded path
@@ -222,7 +227,8 @@ class Lab(W.VBox):
         run, color = self.run, GHOST_COLORS[len(pins)]
         final = float(full_loss(self.landscape, run.last_theta[None])[0])
         path = Path.of(run.theta, f"pin {len(pins) + 1}", color, self.frame.max_points)
-        pin = Pin(path, len(pins) + 1, dict(run.recipe.settings), run.seed, final, self.status.kind)
+        pin = Pin(path, len(pins) + 1, dict(run.recipe.settings), run.seed, final, self.status.kind,
+                  self.state.real, self.state.standardize)
         self._change({"pins": (*pins, pin)})
         return color
 
@@ -236,6 +242,15 @@ class Lab(W.VBox):
         from .stability_map import StabilityMap
 
         return StabilityMap.for_lab(self, y=y, **kwargs)
+
+    # ------------------------------------------------------------------ sharing it, and slides
+    state_dict = state_io.state_dict
+    save_state = state_io.save_state
+    from_state = classmethod(state_io.from_state)
+    load_state = classmethod(state_io.load_state)
+    from_url = classmethod(url_state.from_url)
+    save = export.save
+    save_animation = export.animate
 
     def draw(self) -> None:
         """Draw the figure now (the views normally do this for you)."""
@@ -373,6 +388,7 @@ class Lab(W.VBox):
         c["reset"].on_click(lambda _b: self.reset())
         c["pin"].on_click(lambda _b: self.pin())
         c["clear_pins"].on_click(lambda _b: self.clear_pins())
+        c["export"].on_click(lambda _b: export.button(self))
 
     def _mark(self, name: str) -> None:
         """The CSS class ``rw-lab-<recipe>`` on the Lab (for pages and tests to find it)."""

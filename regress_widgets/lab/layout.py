@@ -90,7 +90,7 @@ def arrange(c: dict, typed: dict, figure, r, *, compact: bool, show_recipe: bool
         more = W.VBox([*recipe, *rows(("gamma", "stepsize", "noise", "steps", "epochs", "seed", "standardize")),
                        *rows(("optimizer", "momentum", "beta1", "beta2", "eps", "weight_decay")),
                        _row(c["play"], r.step_info), c["step"], c["pair"], c["zoom"], _row(c["pin"], c["clear_pins"]),
-                       r.pins_table, c["reset"], c["framework"], r.framework_info])
+                       r.pins_table, _row(c["reset"], c["export"]), c["framework"], r.framework_info])
         c["step"].style.description_width = COMPACT["label"]
         c["step"].description = "step"
         folded = Folded("more settings", more)
@@ -101,7 +101,8 @@ def arrange(c: dict, typed: dict, figure, r, *, compact: bool, show_recipe: bool
         groups.append(_heading(title))
         for name in names:
             groups += rows((name,)) + ([r.lr_info] if name == "lr" else [])
-    column = W.VBox([*recipe, *groups, r.message_box, c["reset"], c["framework"], r.framework_info],
+    column = W.VBox([*recipe, *groups, r.message_box, _row(c["reset"], c["export"]), c["framework"],
+                     r.framework_info],
                     layout=W.Layout(width=COLUMN, min_width=COLUMN))
     for widget in figure:  # the screen takes the width the column leaves (whatever its picture's width now)
         if not getattr(widget, "follows_width", False):

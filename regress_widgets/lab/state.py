@@ -31,6 +31,10 @@ class Pin:
     seed: int
     final_loss: float
     status: str
+    real: bool = False
+    """Pinned while the real framework's run was shown (its data)."""
+    standardize: bool = False
+    """Pinned while your own data was trained standardized."""
 
     @property
     def row(self) -> dict:
