@@ -128,7 +128,7 @@ def test_a_lab_in_jupyterlab(tmp_path):
         lr_slider = slider(page, LR_LABEL).first
         run_all_cells(page, until=lr_slider)
         page.wait_for_function("() => (window.__frames || []).some(f => f.n === 0)", timeout=30_000)
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while not all_cells_ran(page) and time.monotonic() < deadline:
             page.wait_for_timeout(200)
         wait_for_quiet(page, 0)
