@@ -75,7 +75,8 @@ class ContourPanel:
         ax.set_title("Loss contours, SGD path" if L.compact else "Loss contours and the SGD path",
                      fontsize=L.title + 1, fontweight="bold")
         self.rings = LineCollection([], cmap=RING_CMAP, linewidths=1.3, alpha=0.85, zorder=1,
-                                    label="contours: loss gap ×2 per ring")
+                                    label="rings: loss gap ×2 each" if L.short_header else
+                                    "contours: loss gap ×2 per ring")  # (a narrow figure: a shorter line)
         ax.add_collection(self.rings)
         (self.path_line,) = ax.plot([], [], "-", color=PATH_COLOR, lw=2.2, marker="o", ms=3.5 * m, zorder=4,
                                     label="SGD path")
