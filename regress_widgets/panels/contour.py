@@ -169,7 +169,8 @@ class ContourPanel:
         self.ax.set_xlabel(names[i] + (" (standardized)" if scaled and i < recipe.dim else ""),
                            fontsize=self.layout.label + 2, labelpad=1)
         self.ax.set_ylabel(names[j] + (" (standardized)" if scaled and j < recipe.dim else ""),
-                           fontsize=self.layout.label + 2, rotation=90 if compact or scaled else 0,
+                           fontsize=self.layout.label + 2,
+                           rotation=90 if compact or scaled or len(names[j]) > 3 else 0,  # a column's long name
                            labelpad=2 if compact else 4)
         held = [k for k in range(len(names)) if k not in (i, j)]
         self.held_text.set_text("\n".join(f"{names[k]} held at {opt[k]:.3g} (least squares); path projected"
