@@ -86,3 +86,19 @@ def test_the_labs_note_gives_both_limits_for_the_batch_size():
     assert "past the stability limit 2/λmax ≈ 0.989" in lab.lr_info.value
     torch_lab = rw.Lab("pytorch", display="none")  # shuffled epochs of 50: batches of 8 lower no limit
     assert "the mean-square limit is gradient descent's" in torch_lab.lr_info.value
+
+
+def test_a_click_on_the_screen_widget_sets_the_labs_sliders():
+    """In a kernel the map is drawn on the Lab's screen widget: its clicks come in display coordinates."""
+    lab = rw.Lab("pytorch", display="none")
+    smap = rw.StabilityMap.for_lab(lab, display="screen", background=False, seeds=1, x_values=[0.005, 0.05, 0.3],
+                                   y_values=[2, 8, 25])
+    screen = smap.view.widget
+    screen.send = lambda *args, **kwargs: None
+    screen._heard(screen, {"type": "ready"}, [])
+    x, y = smap.panel.ax.transData.transform((0.3, 25))
+    height = smap.figure.bbox.height
+    screen._heard(screen, {"type": "click", "x": x, "y": height - y}, [])  # the page's y runs down
+    assert lab.state.lr == 0.3 and lab.state.batch_size == 25
+    screen._heard(screen, {"type": "click", "x": 1, "y": 1}, [])  # the figure's corner, outside the map
+    assert lab.state.lr == 0.3

@@ -12,6 +12,7 @@ in a background thread, so the cancel button can be pressed; elsewhere at once.
 from __future__ import annotations
 
 import threading
+from types import SimpleNamespace
 
 import ipywidgets as W
 from matplotlib.figure import Figure
@@ -44,7 +45,9 @@ class StabilityMap(W.VBox):
         self.figure = Figure(figsize=figsize, dpi=100)
         self.panel = StabilityPanel(self.figure)
         self.view = make_view(self.figure, self.display_mode, toolbar=False)
-        self.figure.canvas.mpl_connect("button_press_event", self._on_click)
+        self.figure.canvas.mpl_connect("button_press_event", self._on_click)  # ipympl's canvas
+        if hasattr(self.view.widget, "on_click"):  # the Lab's screen: clicks come in display coordinates
+            self.view.widget.on_click(self._on_screen_click)
         self.progress = W.IntProgress(value=0, min=0, max=1, description="computing", bar_style="info")
         self.cancel_button = W.Button(description="cancel", icon="stop", layout=W.Layout(width="90px"))
         self.cancel_button.on_click(lambda _b: self.cancel())
@@ -137,6 +140,12 @@ class StabilityMap(W.VBox):
         if self.lab is not None:
             self.lab.set(**settings)
         return settings
+
+    def _on_screen_click(self, x: float, y: float) -> None:
+        ax = self.panel.ax
+        if ax.bbox.contains(x, y):
+            xdata, ydata = ax.transData.inverted().transform((x, y))
+            self._on_click(SimpleNamespace(inaxes=ax, xdata=float(xdata), ydata=float(ydata)))
 
     def _on_click(self, event) -> None:
         if self.grid is None or event.inaxes is not self.panel.ax or event.xdata is None:
