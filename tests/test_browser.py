@@ -38,6 +38,7 @@ from browser_support import (
     free_port,
     jupyterlab,
     notebooks_copy,
+    now,
     parse_number,
     pixels_changed,
     readout_changed_at,
@@ -348,6 +349,17 @@ def test_side_by_side_in_jupyterlab(tmp_path):
         assert parse_number(typed_box(col, "lr").input_value()) == 0.05
         timings["typed -1: message shown"] = note.inner_text().strip()
         timings["frames painted"] = len(frames(page))
+
+        # 5. Play (the shared play button): frames painted per second in each column, reported
+        play = page.locator(".widget-play button").first
+        play.scroll_into_view_if_needed()
+        n0, t0 = len(frames(page)), now(page)
+        play.click()
+        page.wait_for_timeout(3000)
+        n1, t1 = len(frames(page)), now(page)
+        page.locator(".widget-play button").nth(1).click()  # pause
+        timings["play: frames painted per second, each column"] = round((n1 - n0) / 3 / ((t1 - t0) / 1000), 1)
+        wait_for_quiet(page)
         errors = console.errors()
         for text, why in console.allowed:
             print(f"allowed console message ({why}): {text}")
