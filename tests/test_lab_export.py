@@ -11,8 +11,8 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib import animation  # noqa: E402
 from PIL import Image  # noqa: E402
+from test_cli import call  # noqa: E402  (cli.main in this process: exit code, stdout, stderr)
 
-from regress_widgets import cli  # noqa: E402
 from regress_widgets.lab import Lab  # noqa: E402
 from regress_widgets.recipes import InvalidSetting  # noqa: E402
 
@@ -97,18 +97,9 @@ def test_export_button_writes_a_png_here_and_says_where(lab, tmp_path, monkeypat
     assert "saved" in lab.message and "lab-pytorch-02.png" in lab.message
 
 
-def _call(argv, capsys):
-    try:
-        code = cli.main(argv)
-    except SystemExit as stop:  # argparse's own refusals
-        code = stop.code
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 def test_cli_gif(tmp_path, capsys):
     path = tmp_path / "run.gif"
-    code, out, err = _call(["run", "pytorch", "--epochs", "1", "--gif", str(path), "--frames", "4", "--fps", "5",
+    code, out, err = call(["run", "pytorch", "--epochs", "1", "--gif", str(path), "--frames", "4", "--fps", "5",
                             "--json"], capsys)
     assert code == 0, err
     assert '"gif"' in out and len(_frames(path)) == 4
@@ -121,5 +112,5 @@ def test_cli_gif(tmp_path, capsys):
 ])
 def test_cli_gif_refuses_bad_input_in_one_line(tmp_path, capsys, monkeypatch, args, flag):
     monkeypatch.chdir(tmp_path)
-    code, _, err = _call(["run", "pytorch", "--epochs", "1", *args], capsys)
+    code, _, err = call(["run", "pytorch", "--epochs", "1", *args], capsys)
     assert code == 2 and flag in err and len(err.strip().splitlines()) == 1

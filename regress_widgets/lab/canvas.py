@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 from ipympl.backend_nbagg import Canvas
 
-from .png import encode_png
+from .png import next_frame
 
 
 class LiveCanvas(Canvas):
@@ -34,11 +34,8 @@ class LiveCanvas(Canvas):
         if not self._png_is_old:
             return None
         pixels = np.asarray(self.get_renderer().buffer_rgba())
-        frame = pixels.view(np.uint32)[..., 0]  # one number a pixel: compare whole pixels at once
-        whole = self._force_full or frame.shape != self._last_buff.shape or bool((pixels[..., 3] != 255).any())
+        whole, self._last_buff, png = next_frame(pixels, self._last_buff, force=self._force_full)
         self.set_image_mode("full" if whole else "diff")
-        sent = frame if whole else np.where(frame != self._last_buff, frame, 0)
-        self._last_buff = frame.copy()
         self._force_full = False
         self._png_is_old = False
-        return encode_png(sent.view(np.uint8).reshape(*sent.shape, 4))
+        return png

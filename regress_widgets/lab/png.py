@@ -29,3 +29,16 @@ def encode_png(rgba: np.ndarray, level: int = PNG_LEVEL) -> bytes:
 
 def _chunk(kind: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def next_frame(pixels: np.ndarray, last: np.ndarray | None, force: bool = False) -> tuple[bool, np.ndarray, bytes]:
+    """The frame after ``last`` for a browser that paints changed pixels over the picture it has.
+
+    ``pixels``: the RGBA buffer (height, width, 4); ``last``: the previous frame (one uint32 a pixel) or None.
+    Returns (whole, this frame to keep as the next ``last``, its PNG): the whole picture when it must be (no
+    last frame, a new size, transparent pixels, ``force``), else only the pixels that changed (the rest 0:
+    transparent)."""
+    frame = pixels.view(np.uint32)[..., 0]  # one number a pixel: whole pixels compared at once
+    whole = force or last is None or last.shape != frame.shape or bool((pixels[..., 3] != 255).any())
+    sent = frame if whole else np.where(frame != last, frame, 0)
+    return whole, frame.copy(), encode_png(sent.view(np.uint8).reshape(*sent.shape, 4))

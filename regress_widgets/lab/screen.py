@@ -27,7 +27,7 @@ import traitlets as T
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from .png import encode_png
+from .png import encode_png, next_frame
 
 
 class Screen(anywidget.AnyWidget):
@@ -59,19 +59,15 @@ class Screen(anywidget.AnyWidget):
         """Draw the figure and send it to the page."""
         self.canvas.draw()
         pixels = np.asarray(self.canvas.buffer_rgba())
-        frame = pixels.view(np.uint32)[..., 0]  # one number a pixel: whole pixels compared at once
         ratio = self.pixel_ratio if self.pixel_ratio > 0 else 1.0
-        size = [round(frame.shape[1] / ratio), round(frame.shape[0] / ratio)]
+        size = [round(pixels.shape[1] / ratio), round(pixels.shape[0] / ratio)]
         if size != self.size:
             self.size = size
         self.frames += 1
         if not self._shown:  # kept whole in the widget's state; a view's first frame is whole anyway
             self.picture = encode_png(pixels)
             return
-        whole = self._last is None or self._last.shape != frame.shape or bool((pixels[..., 3] != 255).any())
-        sent = frame if whole else np.where(frame != self._last, frame, 0)
-        self._last = frame.copy()
-        png = encode_png(sent.view(np.uint8).reshape(*sent.shape, 4))
+        whole, self._last, png = next_frame(pixels, self._last)
         self.send({"type": "frame", "whole": whole}, buffers=[png])
 
     @property
