@@ -30,14 +30,6 @@ def running_loop() -> asyncio.AbstractEventLoop | None:
         return None
 
 
-def ipympl_available() -> bool:
-    try:
-        import ipympl.backend_nbagg  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 DISPLAYS = ("auto", "screen", "ipympl", "png", "none")
 
 
