@@ -291,9 +291,11 @@ class Lab(W.VBox):
         with self.state.hold_trait_notifications():
             for name, value in new.items():
                 setattr(self.state, name, value)
-        if "tutorial" in new:
+            if "tutorial" not in new:  # the picture leaves first, then the controls show the state
+                self._show(frame, real, from_page)
+        if "tutorial" in new:  # a new recipe: its controls and panels first
             self._new_tutorial()
-        self._show(frame, real, from_page)
+            self._show(frame, real, from_page)
 
     def _frame_for(self, new: dict, recipe: Recipe, real: RealRun | None) -> tuple[Frame, int]:
         """The frame of the new state: the engine runs only when the recipe, seed or data changed."""
