@@ -381,3 +381,28 @@ def test_try_again_for_a_choice_and_a_number():
     assert pred.inputs[0].value == "" and "Refused" not in pred.result_box.value and pred.guess is None
     pred.inputs[0].value = repr(lab.landscape.lr_limit())
     assert pred.commit().correct is True
+
+
+def test_an_exported_picture_shows_the_prediction_as_the_lab_does(tmp_path):
+    from regress_widgets.lab import export
+
+    lab = rw.Lab("pytorch", display="none", predict={"kind": "point", "step": 40})
+    pred = lab.classroom.prediction
+    seen = {}
+
+    def keep(panels, frame):
+        pred.drawn_on(panels, frame)
+        seen["panels"] = panels
+
+    export.save_picture(lab.state.tutorial, lab.frame, tmp_path / "pending.png", cover=keep)
+    assert not seen["panels"].contour.path_line.get_visible()  # pending: the slide does not give it away
+    pred.predict((2.0, 4.0))
+    pred.commit()
+    export.save_picture(lab.state.tutorial, lab.frame, tmp_path / "revealed.png", cover=keep)
+    ax = seen["panels"].contour.ax
+    guesses = [line for line in ax.lines if line.get_label() == "your prediction"]
+    assert len(guesses) == 1 and tuple(guesses[0].get_xydata()[0]) == pytest.approx((2.0, 4.0))
+    assert seen["panels"].contour.path_line.get_visible()
+    own = [line for line in lab.panels.contour.ax.lines if line.get_label() == "your prediction"]
+    assert len(own) == 1  # the Lab's own figure keeps its one guess marker
+    assert lab.save(tmp_path / "lab.png").stat().st_size > 0

@@ -364,6 +364,11 @@ calls :meth:`cover` with every frame."""
         point = self.guess if self.question.kind == "point" else None
         self.veil.draw(panels, frame, self.pending, point, self.result)
 
+    def drawn_on(self, panels, frame) -> None:
+        """The prediction as the Lab shows it, on other panels (an exported picture): a veil of their own."""
+        point = self.guess if self.question.kind == "point" else None
+        Veil().draw(panels, frame, self.pending, point, self.result)
+
 
 def _number(text: str) -> float | None:
     try:
