@@ -40,6 +40,7 @@ from browser_support import (
     sandbox_env,
     slider,
     slider_position,
+    slider_step,
     snapshot,
     typed_box,
     wait_for_frame_after,
@@ -50,6 +51,7 @@ from test_browser import BENIGN, LR_LABEL, column, expected_theta, wait_for_read
 from test_browser_lab import contour_box
 
 import regress_widgets as rw
+from regress_widgets.lab.sliders import LR_DIGITS
 
 SEED, LR, STEP = 2, 0.02, 40
 LAB_CELL = ("import regress_widgets as rw\n"
@@ -207,27 +209,34 @@ def test_a_teachers_link_opens_the_voila_app_with_its_settings(tmp_path):
             page.wait_for_function("i => (window.__frames || []).some(f => f.n === i)", arg=index, timeout=30_000)
             wait_for_quiet(page)
             timings["app drawn (s)"] = round(time.monotonic() - start, 1)
-            lr = float(f"{10.0 ** slider_position(lr_slider):.6g}")
-            assert lr == 0.3, f"the PyTorch column's lr slider shows {lr}, the link says 0.3"
-            assert typed_box(col, "lr").input_value() == "0.3"
+            handle, step = slider_position(lr_slider), slider_step(lr_slider)  # a log slider: exponents
+            assert abs(handle - math.log10(0.3)) <= step, \
+                f"the PyTorch column's lr slider is at {10 ** handle:.4g}, the link says 0.3"
+            typed = typed_box(col, "lr").input_value()
+            timings["the link's lr 0.3: typed box shows / slider handle at"] = f"{typed} / {10 ** handle:.{LR_DIGITS}g}"
+            assert typed == "0.3", f"the PyTorch column's lr box shows {typed}, the link says 0.3"
             want = expected_theta("pytorch", 0.3)
             seen = wait_for_readout(page, col, want)
             assert seen == want, f"the PyTorch column's θ readout shows {seen}, the engine gives {want} at lr 0.3"
             for name in ("caffe2", "mxnet"):  # the other columns: their tutorial's lr
                 other = typed_box(column(page, name), "lr").input_value()
                 assert float(other) == rw.RECIPES[name].lr, f"the {name} column's lr is {other}"
+            page.evaluate("() => document.querySelector('.widget-gridbox').scrollIntoView({block: 'start'})")
+            page.wait_for_timeout(300)
+            page.screenshot(path=str(shots / "classroom-voila-columns.png"))
             # hidden in every column: batch size (on show under lr), noise (under "more settings", opened)
             col.get_by_text("more settings").first.click()
-            gamma = slider(page, "γ (decay)", scope=col)
+            gamma = typed_box(col, "gamma")
             gamma.wait_for(state="visible", timeout=10_000)
             page.wait_for_timeout(300)
             page.screenshot(path=str(shots / "classroom-voila-link.png"))
             for name in rw.RECIPES:
-                for label in ("batch size", "noise σ"):
-                    shown = slider(page, label, scope=column(page, name))
-                    visible = [k for k in range(shown.count()) if shown.nth(k).is_visible()]
-                    assert not visible, f"the {name} column shows the hidden control {label!r}"
-                assert slider(page, "lr (α)", scope=column(page, name)).is_visible()
+                for hidden in ("batch_size", "noise"):  # each row is on the page, hidden (its typed box too)
+                    boxes = typed_box(column(page, name), hidden)
+                    assert boxes.count() >= 1, f"the {name} column has no {hidden} control at all"
+                    visible = [k for k in range(boxes.count()) if boxes.nth(k).is_visible()]
+                    assert not visible, f"the {name} column shows the hidden control {hidden!r}"
+                assert typed_box(column(page, name), "lr").is_visible()
             timings["link"] = LINK
             errors = console.errors()
     finally:

@@ -75,3 +75,16 @@ def test_real_runs_from_a_link():
 def test_a_wrong_link_is_an_error_naming_the_key(query, named):
     with pytest.raises(InvalidSetting, match=named):
         rw.SideBySide.from_url(query, display="none")
+
+
+def test_the_browsers_echo_of_a_linked_value_is_not_a_move():
+    """The browser's slider sends back the step-grid point it draws a value at: lr 0.3 must stay 0.3."""
+    app = rw.SideBySide.from_url("recipe=pytorch&lr=0.3&batch_size=20", display="none")
+    lab = app.labs["pytorch"]
+    lab.controls["lr"].set_state({"value": 10 ** -0.523})  # the handle's place for 0.3 (a 0.001 exponent grid)
+    lab.controls["batch_size"].set_state({"value": 16.0})  # 20 on the doubling scale's grid
+    assert lab.recipe.lr == 0.3 and lab.recipe.batch_size == 20 and lab.message == ""
+    lab.controls["lr"].set_state({"value": 10 ** -0.522})  # one step: a student's move
+    assert lab.recipe.lr == 0.3006
+    lab.controls["batch_size"].set_state({"value": 32.0})
+    assert lab.recipe.batch_size == 32
