@@ -6,7 +6,7 @@
   1920×1080 PNG beside the notebook; "try again" hides the run again (the picture is the one before the guess).
 * Voilà (``regress-widgets app``) opened with a teacher's link ``?recipe=pytorch&lr=0.3&hide=noise,batch_size``:
   the PyTorch column's lr slider shows 0.3 and its θ readout the engine's run, the other columns their tutorial's
-  lr, and the hidden controls are absent from every column.
+  lr, and the hidden controls are absent from every column; a wrong link (``lr=abc``) shows the error naming it.
 
 Screenshots go to ``test-artifacts/browser/classroom-*.png``; timings to ``timings.json``.
 """
@@ -239,6 +239,12 @@ def test_a_teachers_link_opens_the_voila_app_with_its_settings(tmp_path):
                 assert typed_box(column(page, name), "lr").is_visible()
             timings["link"] = LINK
             errors = console.errors()
+            # a wrong link: the app says which key is wrong, and why
+            page.goto(f"{base}/?recipe=pytorch&lr=abc")
+            said = page.get_by_text("The link is wrong: lr must be a number in (0, 10], got 'abc'.").first
+            said.wait_for(timeout=60_000)
+            assert page.get_by_text("Traceback").count() == 0, "a wrong link shows a traceback, not one line"
+            page.screenshot(path=str(shots / "classroom-voila-bad-link.png"))
     finally:
         server.stop()
     timings["whole test (s)"] = round(time.monotonic() - start, 1)

@@ -88,3 +88,15 @@ def test_the_browsers_echo_of_a_linked_value_is_not_a_move():
     assert lab.recipe.lr == 0.3006
     lab.controls["batch_size"].set_state({"value": 32.0})
     assert lab.recipe.batch_size == 32
+
+
+def test_a_wrong_link_shows_in_a_notebook_as_one_line():
+    from regress_widgets.lab.url_state import LinkError
+
+    for make in (rw.SideBySide.from_url, rw.Lab.from_url):
+        with pytest.raises(LinkError) as caught:
+            make("recipe=pytorch&lr=abc", display="none")
+        lines = caught.value._render_traceback_()  # what IPython (and so Voilà) shows instead of a traceback
+        assert lines[0] == "The link is wrong: lr must be a number in (0, 10], got 'abc'." and len(lines) == 2
+    with pytest.raises(LinkError, match="noise must be"):
+        rw.SideBySide.from_url("noise=-1", display="none")  # a value the columns refuse, after the parsing

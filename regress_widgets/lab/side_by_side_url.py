@@ -24,7 +24,7 @@ import os
 
 from ..panels import check_pair
 from ..recipes import RECIPES, InvalidSetting
-from .url_state import HIDDEN, hide_controls, settings_from_query
+from .url_state import HIDDEN, hide_controls, link_error, settings_from_query
 
 NOT_HERE = {"position": "left out of a side-by-side link: its progress slider is shared by the three columns",
             "layout": "left out of a side-by-side link: its columns are always the compact layout"}
@@ -32,7 +32,15 @@ NOT_HERE = {"position": "left out of a side-by-side link: its progress slider is
 
 def from_url(cls, query: str | None = None, *, recipes=tuple(RECIPES), **kwargs):
     """``SideBySide.from_url()``: the side-by-side app a link's query string describes (default: Voilà's
-    ``QUERY_STRING``); ``kwargs`` as ``SideBySide`` takes them. See the module docstring."""
+    ``QUERY_STRING``); ``kwargs`` as ``SideBySide`` takes them. See the module docstring. A wrong key or value:
+    :class:`~.url_state.LinkError` (an InvalidSetting naming it, shown in a notebook as one line)."""
+    try:
+        return _from_url(cls, query, recipes, kwargs)
+    except InvalidSetting as err:
+        raise link_error(err) from None
+
+
+def _from_url(cls, query, recipes, kwargs):
     query = os.environ.get("QUERY_STRING", "") if query is None else query
     link = settings_from_query(query)
     for key, allowed in NOT_HERE.items():
