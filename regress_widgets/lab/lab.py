@@ -32,6 +32,7 @@ from ..recipes import RECIPES, Recipe, get_recipe
 from ..settings import TABLE, check_seed
 from ..verdict import full_loss
 from . import export, state_io, url_state
+from .ahead import Ahead
 from .binding import Binding
 from .changes import resolve
 from .classroom import Classroom
@@ -41,6 +42,7 @@ from .layout import FIRST_WIDTH, SCREEN_DPI, arrange, check_figsize
 from .player import Player, stride
 from .readouts import WARN_COLOR, Readouts
 from .real_run import FREE, RealRun, available, real_run
+from .shelf import Shelf
 from .sliders import shown_text
 from .state import CONTROLLED, LabState, Pin
 from .views import choose_display, make_view, running_loop, with_still
@@ -101,6 +103,8 @@ class Lab(W.VBox):
         self.layout_name = layout
         self.figure = Figure(figsize=figsize, dpi=dpi)
         self.view = make_view(self.figure, self.display_mode, toolbar=layout == "full")
+        self.shelf = Shelf(self.figure)
+        self.ahead = Ahead(self, offered=show_recipe)
         if self.fitted is not None:
             self.view.widget.observe(self._fit, names=["width", "pixel_ratio"])
         self.controls = make_controls()
@@ -333,6 +337,7 @@ class Lab(W.VBox):
         self.classroom.cover(self, frame)  # a pending prediction hides the path
         self.view.refresh()
         self._readouts_next = (frame, real)
+        self.ahead.poke()
         loop = running_loop() if from_page and self.view.page_shows else None
         if loop is None:
             if self._readouts_due is not None:
@@ -372,8 +377,7 @@ class Lab(W.VBox):
             self.binding.show({"name": name, "new": getattr(self.state, name)})
         self.binding.show({"name": "tutorial", "new": tutorial})
         self.frame = None
-        self.figure.clear()
-        self.panels = Panels(tutorial, self.figure, layout=self.fitted or self.layout_name)
+        self.panels = self.shelf.use(tutorial, self.fitted or self.layout_name)
         box = self.controls["framework"]
         ok = available(tutorial)
         box.description = f"real {real_run(tutorial.name).title} run" if ok else "real run (none recorded)"
@@ -385,6 +389,7 @@ class Lab(W.VBox):
     def _fit(self, _change=None) -> None:
         """The page gave the figure a new width (or the screen a new pixel ratio): lay the panels out for it."""
         screen = self.view.widget
+        self.ahead.poke()  # a page shows the Lab: it may lay out the other recipes once it is idle
         if screen.width <= 0:
             return
         fitted = fit(screen.width)
@@ -394,8 +399,7 @@ class Lab(W.VBox):
         self.fitted = fitted
         self.figure.set_dpi(dpi)
         self.figure.set_size_inches(fitted.figsize, forward=False)
-        self.figure.clear()
-        self.panels = Panels(self.state.tutorial, self.figure, layout=fitted)
+        self.panels = self.shelf.use(self.state.tutorial, fitted)
         frame, self.frame = self.frame, None
         self._show(frame, self.real)
 
