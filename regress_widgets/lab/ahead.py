@@ -49,7 +49,13 @@ class Ahead:
                 or HIDDEN in menu._dom_classes:
             return None
         layout = lab.fitted or lab.layout_name
-        return next((r for name, r in RECIPES.items() if not lab.shelf.has(r, layout)), None)
+        return next((r for r in RECIPES.values()
+                     if r is not lab.state.tutorial and not lab.shelf.ready(r, layout, self._view())), None)
+
+    def _view(self) -> tuple:
+        """What a switch shows besides the recipe's own settings: the seed, the real run or not, the zoom."""
+        s = self.lab.state
+        return s.seed, s.real, s.zoom
 
     def _work(self) -> None:
         self._timer = None
@@ -61,6 +67,6 @@ class Ahead:
         run, landscape = lab.runner.run(run_recipe, new.get("seed", lab.state.seed), real)
         frame = make_frame(run, landscape, position=run.steps, pair=new.get("pair", lab.state.pair),
                            zoom=lab.state.zoom, max_points=lab.panels.max_points)
-        lab.shelf.prepare(recipe, lab.fitted or lab.layout_name, frame)
+        lab.shelf.prepare(recipe, lab.fitted or lab.layout_name, frame, drawn=self._view())
         self._idle = IDLE
         self.poke()

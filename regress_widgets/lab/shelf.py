@@ -27,6 +27,7 @@ class Shelf:
         self.keep = keep
         self._sets: dict[tuple, tuple[Recipe, Panels, list]] = {}  # key → (recipe, panels, their axes)
         self._on: tuple | None = None
+        self._drawn: dict[tuple, object] = {}  # key → what prepare() drew the set for
         self.built = 0
         """Sets laid out since the start (a switch to a kept set lays out none)."""
 
@@ -54,16 +55,28 @@ class Shelf:
         self._trim(key)
         return self._sets[key][1]
 
-    def prepare(self, recipe: Recipe, layout: Layout | str, frame: Frame) -> None:
-        """Lay out the panels of ``recipe`` off the figure, with ``frame`` drawn on them once (their bitmaps
-        cached); then the panels on the figure go back on it (the canvas's pixels are the prepared ones until
-        the next draw: whoever shows the figure draws it first)."""
+    def ready(self, recipe: Recipe, layout: Layout | str, drawn) -> bool:
+        """The panels of ``recipe`` in ``layout`` are kept, drawn for ``drawn`` (what :meth:`prepare` was told)."""
+        return self._drawn.get(self._key(recipe, layout), None) == drawn
+
+    def prepare(self, recipe: Recipe, layout: Layout | str, frame: Frame, drawn=None) -> None:
+        """Lay out the panels of ``recipe`` off the figure (or take the kept ones), with ``frame`` drawn on them
+        once (their bitmaps cached; ``drawn`` says for what, see :meth:`ready`); then the panels on the
+        figure go back on it (the canvas's pixels are the prepared ones until the next draw: whoever shows
+        the figure draws it first)."""
         key = self._key(recipe, layout)
-        if key in self._sets:
+        if key == self._on:
             return
         on = self._on
         self._take_off()
-        panels = self._build(key, recipe, layout)
+        if key in self._sets:
+            _, panels, axes = self._sets[key]
+            for a in axes:
+                self.figure.add_axes(a)
+            self._on = key
+        else:
+            panels = self._build(key, recipe, layout)
+        self._drawn[key] = drawn
         panels.show(frame)
         self.figure.canvas.draw()  # alone on the figure: each panel caches its own pixels, nothing else's
         self._take_off()
@@ -92,6 +105,7 @@ class Shelf:
         """Forget the sets used longest ago, beyond :attr:`keep`; never those in ``keep``."""
         for old in [k for k in self._sets if k not in keep][:max(0, len(self._sets) - self.keep)]:
             del self._sets[old]
+            self._drawn.pop(old, None)
 
     def _key(self, recipe: Recipe, layout: Layout | str) -> tuple:
         fig = self.figure
