@@ -10,8 +10,11 @@ import math
 
 import numba
 import numpy as np
+from numba.np.random.generator_core import next_uint32, next_uint64
 
+from .data import _rng, batch_sizes
 from .optim import Rule
+from .recipes import Recipe
 
 
 @numba.njit(cache=True, nogil=True)
@@ -101,7 +104,7 @@ def _loop(X, y, index, offsets, theta0, lr, loss_scale, keep_path, path, loss, d
                             v = beta * vel[j] + (gd + lam * th[j])
                     vel[j] = v
             for j in range(P):
-                finite = finite and math.isfinite(th[j])
+                finite &= math.isfinite(th[j])  # no branch per coordinate
             if not finite:
                 stop = t + 1
                 break
@@ -147,3 +150,46 @@ def sgd_loop(X, y, batch_sizes, theta0, lr, loss_scale, keep_path, rule: Rule | 
           np.ascontiguousarray(rule.eps, dtype=np.float64), rule.lr_in_velocity, rule.velocity_decay_after_step,
           rule.adam_step_offset, rule.adam_eps_corrected)
     return path, loss, diverged
+
+
+@numba.njit(cache=True, nogil=True)
+def _permutations(rng, n, epochs, total):
+    """``numpy.concatenate([rng.permutation(n) for _ in range(epochs)])[:total]``, draw for draw: numpy's shuffle
+    (Fisher–Yates from the end, each index by masked rejection: ``random_interval`` of numpy's distributions.c)
+    on the Generator's own bit generator, without numpy's per-call overhead."""
+    bitgen = rng.bit_generator
+    out = np.empty(epochs * n, dtype=np.int64)
+    for e in range(epochs):
+        a = out[e * n:(e + 1) * n]
+        for i in range(n):
+            a[i] = i
+        for i in range(n - 1, 0, -1):
+            top = np.uint64(i)
+            mask = top
+            mask |= mask >> np.uint64(1)
+            mask |= mask >> np.uint64(2)
+            mask |= mask >> np.uint64(4)
+            mask |= mask >> np.uint64(8)
+            mask |= mask >> np.uint64(16)
+            mask |= mask >> np.uint64(32)
+            if top <= np.uint64(0xFFFFFFFF):
+                value = np.uint64(next_uint32(bitgen)) & mask
+                while value > top:
+                    value = np.uint64(next_uint32(bitgen)) & mask
+            else:
+                value = next_uint64(bitgen) & mask
+                while value > top:
+                    value = next_uint64(bitgen) & mask
+            j = np.int64(value)
+            if j != i:
+                a[i], a[j] = a[j], a[i]
+    return out[:total]
+
+
+def stream_order(recipe: Recipe, seed: int, sizes: np.ndarray | None = None) -> np.ndarray:
+    """:func:`regress_widgets.data.stream_order` (a fixed dataset's indices in the order SGD visits them, for the
+    steps' batch ``sizes``: :func:`~regress_widgets.data.batch_sizes` of the recipe), the same numbers drawn by
+    compiled code, without numpy's overhead per epoch and without the GIL."""
+    total = int((batch_sizes(recipe) if sizes is None else sizes).sum())
+    epochs = -(-total // recipe.n_examples)
+    return _permutations(_rng(seed, "order"), recipe.n_examples, epochs, total)
