@@ -146,9 +146,21 @@ def sweep(
                f"= {R:,} runs", R * RUN_OVERHEAD)
     combos = [{**fixed, **dict(zip(axes, values, strict=True))} for values in itertools.product(*axes.values())]
     recipes = []
+    made: dict = {}  # runs that differ only by seed share one (frozen) recipe: each set of overrides checked once
     for combo in combos:
         combo["seed"] = check_seed(combo["seed"])
-        recipes.append(base.with_settings(**{k: v for k, v in combo.items() if k != "seed"}))
+        overrides = {k: v for k, v in combo.items() if k != "seed"}
+        try:
+            key = tuple((k, type(v), v) for k, v in overrides.items())
+            hash(key)
+        except TypeError:  # a value that cannot be a key: checked on its own
+            key = None
+        recipe = None if key is None else made.get(key)
+        if recipe is None:
+            recipe = base.with_settings(**overrides)
+            if key is not None:
+                made[key] = recipe
+        recipes.append(recipe)
     groups: dict[tuple, list[int]] = {}
     for i, (combo, r) in enumerate(zip(combos, recipes, strict=True)):
         key = (combo["seed"], r.noise, r.batch_size, r.total_steps, r.optimizer)

@@ -20,11 +20,13 @@ def test_compiled_visiting_order_is_numpys(name, settings):
         np.testing.assert_array_equal(_compiled.stream_order(recipe, seed), data.stream_order(recipe, seed))
 
 
+@pytest.mark.parametrize("bits", [np.random.PCG64, np.random.Philox])
 @pytest.mark.parametrize("n, epochs", [(1, 3), (2, 5), (10, 4), (1000, 3), (65537, 1)])
-def test_compiled_permutations_draw_what_numpy_draws(n, epochs):
+def test_compiled_permutations_draw_what_numpy_draws(bits, n, epochs):
     """The same permutations, and the generator left where numpy leaves it (the same draws consumed)."""
-    ours, theirs = np.random.default_rng(7), np.random.default_rng(7)
-    got = _compiled._permutations(ours, n, epochs, n * epochs - 1)
+    ours, theirs = np.random.Generator(bits(7)), np.random.Generator(bits(7))
+    ours.integers(2**31), theirs.integers(2**31)  # a 32-bit half kept for the next draw
+    got = _compiled.permutations(ours, n, epochs, n * epochs - 1)
     want = np.concatenate([theirs.permutation(n) for _ in range(epochs)])[:n * epochs - 1]
     np.testing.assert_array_equal(got, want)
     # the half-used 32-bit word too (numpy keeps the other half of a 64-bit draw for the next 32-bit one)
