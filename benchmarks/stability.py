@@ -11,8 +11,9 @@ every core, so its times are wall-clock time (CPU time and the load average prin
   (target ≤ 5 s): the grid of runs, the two limit curves, and the whole ``stability_map`` call, against the same
   cells as single ``train`` calls in a loop (all of them for PyTorch; for MXNet a sample of cells, scaled up);
 * a sweep of 1,000 seeds × 25,000 MXNet steps, each its own dataset (target ≤ 3 s of wall-clock time on the
-  machine's cores): ``rw.sweep`` on every core and on one, against numpy's shuffles on one thread (how sweeps ran
-  before) and gathering every stream first (before that), each with its wall and CPU time and the load average;
+  machine's cores): ``rw.sweep`` on every core and on one, against the same sweep with numpy's shuffles on one
+  thread (how it ran before) and gathering every stream first (before that), each with its wall and CPU time and
+  the load average; on a busy machine read the one-thread CPU time a seed;
 * with cupy and a GPU: the maps on the GPU against the CPU (target ≥ 10×); otherwise the reason it is skipped.
 """
 
@@ -30,7 +31,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import regress_widgets as rw  # noqa: E402
-from regress_widgets.data import batch_sizes, initial_theta, make_dataset, make_stream, stream_order  # noqa: E402
+from regress_widgets import _compiled  # noqa: E402
+from regress_widgets.data import batch_sizes, initial_theta, make_stream, stream_order  # noqa: E402
 from regress_widgets.engine import _simulate_rows  # noqa: E402
 
 sm = importlib.import_module("regress_widgets.stability_map")  # the module (rw.stability_map is its function)
@@ -98,15 +100,15 @@ def gathered_sweep(seeds) -> None:
                        "float64", "compiled", False)
 
 
-def numpy_order_sweep(seeds) -> None:
-    """How a sweep of seeds ran before it had threads: one thread, numpy's shuffles (data.stream_order), the
-    compiled loop reading each dataset through that order."""
-    recipe = rw.RECIPES["mxnet"]
-    lr = recipe.learning_rates()[None]
-    for seed in seeds:
-        d = make_dataset(recipe, seed)
-        _simulate_rows(np, d.X, d.y, batch_sizes(recipe), initial_theta(recipe, seed)[None], lr, 1.0,
-                       "float64", "compiled", False, index=stream_order(recipe, seed))
+def numpy_shuffle_sweep(seeds) -> None:
+    """``rw.sweep`` as it ran before its seeds had threads: one thread, each visiting order drawn by numpy's
+    shuffles (data.stream_order) instead of the compiled ones (the same numbers), everything else the same code."""
+    compiled = _compiled.stream_order
+    _compiled.stream_order = lambda recipe, seed, sizes=None: stream_order(recipe, seed)
+    try:
+        rw.sweep("mxnet", seed=seeds, threads=1)
+    finally:
+        _compiled.stream_order = compiled
 
 
 def load() -> float:
@@ -137,15 +139,14 @@ def bench_seeds(runs: int, repeats: int) -> None:
           f"is wall time on {cores} cores), medians of {repeats}; the load average (1 min, the highest seen) beside")
     rw.sweep("mxnet", seed=range(2))
     scale = 1000 / runs
-    rows = [("streams gathered first (make_stream), 1 thread", lambda: gathered_sweep(range(runs))),
-            ("before: numpy's shuffles, datasets read through them, 1 thread",
-             lambda: numpy_order_sweep(range(runs))),
+    rows = [("before: rw.sweep, numpy's shuffles, 1 thread", lambda: numpy_shuffle_sweep(range(runs))),
             ("rw.sweep(threads=1): compiled shuffles, 1 thread", lambda: rw.sweep("mxnet", seed=range(runs),
                                                                                     threads=1)),
-            (f"rw.sweep(): compiled shuffles, {cores} threads", lambda: rw.sweep("mxnet", seed=range(runs)))]
+            (f"rw.sweep(): compiled shuffles, {cores} threads", lambda: rw.sweep("mxnet", seed=range(runs))),
+            ("each stream gathered first (make_stream), 1 thread", lambda: gathered_sweep(range(runs)))]
     measured = [(name, *times) for (name, _), times in zip(rows, wall_times([fn for _, fn in rows], repeats),
                                                             strict=True)]
-    before = measured[1][1]
+    before = measured[0][1]
     for name, wall, cpu, avg in measured:
         wall, cpu = wall * scale, cpu * scale
         note = f"{before * scale / wall:5.2f}× before; CPU {cpu:5.2f} s; load {avg:4.2f}"
