@@ -73,3 +73,19 @@ def test_bad_threads_name_the_field(threads):
     with pytest.raises(rw.InvalidSetting) as err:
         rw.sweep("mxnet", seed=range(2), threads=threads)
     assert err.value.field == "threads"
+
+
+def test_threads_share_memory_only_where_it_fits(monkeypatch):
+    """Groups computed at once each hold their state: where two would not fit, one at a time (the same numbers)."""
+    from regress_widgets import memory, sweeps
+
+    recipes = [rw.RECIPES["mxnet"]] * 2
+    groups = {(0,): [0], (1,): [1]}
+    kw = dict(method="compiled", dtype="float64", keep_path=True)
+    group = memory.run_bytes(recipes[0], 1, **kw)
+    kept = 2 * 8 * (2 * recipes[0].total_steps + (recipes[0].total_steps + 1) * 3)
+    monkeypatch.setattr(sweeps, "memory_limit", lambda: kept + 2 * group)
+    assert sweeps._check_sweep_memory(recipes, groups, workers=2, **kw) == 2
+    monkeypatch.setattr(sweeps, "memory_limit", lambda: kept + 2 * group - 1)
+    assert sweeps._check_sweep_memory(recipes, groups, workers=2, **kw) == 1
+    assert sweeps._check_sweep_memory(recipes, groups, workers=1, **kw) == 1
