@@ -89,3 +89,33 @@ def test_threads_share_memory_only_where_it_fits(monkeypatch):
     monkeypatch.setattr(sweeps, "memory_limit", lambda: kept + 2 * group - 1)
     assert sweeps._check_sweep_memory(recipes, groups, workers=2, **kw) == 1
     assert sweeps._check_sweep_memory(recipes, groups, workers=1, **kw) == 1
+
+
+@pytest.mark.parametrize("d, dtype", [(1, np.float64), (2, np.float64), (2, np.float32), (4, np.float64)])
+@pytest.mark.parametrize("kind", ["sgd", "momentum", "nesterov", "adam"])
+def test_loop_compiled_for_thetas_length_equals_the_general_one(monkeypatch, d, dtype, kind):
+    """Short θ: a loop compiled for its length (unrolled); long θ: one loop for any length. The same numbers."""
+    from regress_widgets.optim import Rule
+
+    rng = np.random.default_rng(d)
+    X = rng.normal(size=(60, d)).astype(dtype)
+    y = (X @ rng.normal(size=d) + 0.3 + 0.1 * rng.normal(size=60)).astype(dtype)
+    sizes = np.array([4] * 15 * 10)
+    index = np.concatenate([rng.permutation(60) for _ in range(10)])
+    theta0 = rng.normal(size=(3, d + 1)).astype(dtype)
+    lr = np.stack([np.full(150, v) for v in (0.01, 0.2, 100.0)]).astype(dtype)  # the last one diverges
+    zero, one = np.zeros(3), np.ones(3)
+    rule = {"sgd": Rule("sgd", zero, zero, zero, zero, one),
+            "momentum": Rule("sgd", np.full(3, 0.9), np.full(3, 0.01), zero, zero, one, lr_in_velocity=True),
+            "nesterov": Rule("nesterov", np.full(3, 0.5), zero, zero, zero, one, velocity_decay_after_step=True),
+            "adam": Rule("adam", zero, np.full(3, 0.01), np.full(3, 0.9), np.full(3, 0.999), np.full(3, 1e-8))}[kind]
+    for keep_path in (True, False):
+        short = _compiled.sgd_loop(X, y, sizes, theta0, lr, 1.0, keep_path, rule, index)
+        monkeypatch.setattr(_compiled, "UNROLLED", 0)
+        general = _compiled.sgd_loop(X, y, sizes, theta0, lr, 1.0, keep_path, rule, index)
+        monkeypatch.undo()
+        for a, b in zip(short, general, strict=True):
+            np.testing.assert_array_equal(a, b)
+        assert np.isfinite(short[1][0]).all()
+        if kind == "sgd":
+            assert short[2][2] > 0  # a run that diverged, and where
