@@ -174,6 +174,7 @@ def sweep(
     diverged = np.zeros(R, dtype=np.int64)
     losses: list = [None] * R
     runs: list = [None] * R
+
     def order(recipe, seed, sizes):
         return stream_order(recipe, seed)
 
