@@ -175,12 +175,11 @@ def _mask(top):
 
 
 @numba.njit(cache=True, nogil=True)
-def _permutations(rng, n, epochs, total):
+def _permutations(rng, n, epochs, total, out):
     """``numpy.concatenate([rng.permutation(n) for _ in range(epochs)])[:total]``, draw for draw: numpy's shuffle
     (Fisher–Yates from the end, each index by masked rejection as ``random_interval`` of numpy's distributions.c
     draws it) on the Generator's own bit generator (its next_uint32/next_uint64), without numpy's overhead."""
     bitgen = rng.bit_generator
-    out = np.empty(epochs * n, dtype=np.int64)
     for e in range(epochs):
         a = out[e * n:(e + 1) * n]
         for i in range(n):
@@ -202,17 +201,22 @@ def _permutations(rng, n, epochs, total):
     return out[:total]
 
 
-def permutations(rng: np.random.Generator, n: int, epochs: int, total: int) -> np.ndarray:
+def permutations(rng: np.random.Generator, n: int, epochs: int, total: int, out: np.ndarray | None = None
+                 ) -> np.ndarray:
     """``numpy.concatenate([rng.permutation(n) for _ in range(epochs)])[:total]``: the same numbers, and the
     generator left in the same state, computed by compiled code without the GIL (about half numpy's time for many
-    small epochs; the cost left is the draws and their rejections)."""
-    return _permutations(rng, n, epochs, total)
+    small epochs; the cost left is the draws and their rejections). ``out``: an int64 array of at least
+    ``epochs · n`` to write them in (a sweep reuses one: no fresh memory for every seed)."""
+    if out is None or out.dtype != np.int64 or out.ndim != 1 or len(out) < epochs * n:
+        out = np.empty(epochs * n, dtype=np.int64)
+    return _permutations(rng, n, epochs, total, out)
 
 
-def stream_order(recipe: Recipe, seed: int, sizes: np.ndarray | None = None) -> np.ndarray:
+def stream_order(recipe: Recipe, seed: int, sizes: np.ndarray | None = None, out: np.ndarray | None = None
+                 ) -> np.ndarray:
     """:func:`regress_widgets.data.stream_order` (a fixed dataset's indices in the order SGD visits them, for the
     steps' batch ``sizes``: :func:`~regress_widgets.data.batch_sizes` of the recipe), the same numbers drawn by
-    compiled code, without numpy's overhead per epoch and without the GIL."""
+    compiled code, without numpy's overhead per epoch and without the GIL (``out``: see :func:`permutations`)."""
     total = int((batch_sizes(recipe) if sizes is None else sizes).sum())
     epochs = -(-total // recipe.n_examples)
-    return permutations(_rng(seed, "order"), recipe.n_examples, epochs, total)
+    return permutations(_rng(seed, "order"), recipe.n_examples, epochs, total, out)

@@ -175,7 +175,7 @@ def sweep(
     losses: list = [None] * R
     runs: list = [None] * R
 
-    def order(recipe, seed, sizes):
+    def order(recipe, seed, sizes, out):
         return stream_order(recipe, seed)
 
     if method == "compiled":  # the same visiting order, drawn by compiled code (without the GIL)
@@ -184,7 +184,15 @@ def sweep(
     for key, members in groups.items():
         sizes_of.setdefault(key[2:4], batch_sizes(recipes[members[0]]))
 
-    def run_group(key, members, datasets):
+    schedules_of: dict[tuple, np.ndarray] = {}  # one learning-rate schedule (1, T) shared by the groups that have it
+
+    def schedule(recipe, steps):
+        key = (recipe.lr, recipe.gamma, recipe.stepsize, steps)
+        if key not in schedules_of:
+            schedules_of[key] = recipe.learning_rates(steps)[None]
+        return schedules_of[key]
+
+    def run_group(key, members, datasets, buffer):
         seed, noise = key[0], key[1]
         first = recipes[members[0]]
         if keep_path or first.streaming:  # the runs keep their stream (or it is drawn fresh): made as train makes it
@@ -193,12 +201,13 @@ def sweep(
             if (seed, noise) not in datasets:
                 datasets[seed, noise] = make_dataset(first, seed)
             sizes = sizes_of[key[2:4]]
-            data, index = datasets[seed, noise], order(first, seed, sizes)
+            data, index = datasets[seed, noise], order(first, seed, sizes, buffer)
+            buffer = index.base if index.base is not None else index
             stream = Stream(data.X, data.y, sizes)
         t0 = initial_theta(base, seed)
         schedules = {(recipes[i].lr, recipes[i].gamma, recipes[i].stepsize) for i in members}
         if len(schedules) == 1:  # one schedule for the whole group (e.g. a sweep over momentum): computed once
-            lr = recipes[members[0]].learning_rates(stream.steps)[None]
+            lr = schedule(recipes[members[0]], stream.steps)
         else:
             lr = np.stack([recipes[i].learning_rates(stream.steps) for i in members])
         theta, loss, div = _simulate_rows(xp, stream.X, stream.y, stream.batch_sizes, np.tile(t0, (len(members), 1)),
@@ -209,11 +218,13 @@ def sweep(
             if keep_path:
                 runs[i] = Run(recipes[i], seed, theta[j], loss[j], lr[j if len(lr) > 1 else 0], int(div[j]) or None,
                               stream, backend, dtype)
+        return buffer
 
     def run_data(tasks):  # groups sharing one dataset, in order (each its own rows of the result)
         datasets: dict = {}
+        buffer = None  # the visiting order's memory, reused from one dataset to the next (read only while a group runs)
         for key, members in tasks:
-            run_group(key, members, datasets)
+            buffer = run_group(key, members, datasets, buffer)
             if len(datasets) > 1:
                 datasets.pop(next(iter(datasets)))
 

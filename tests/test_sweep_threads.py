@@ -29,6 +29,10 @@ def test_compiled_permutations_draw_what_numpy_draws(bits, n, epochs):
     got = _compiled.permutations(ours, n, epochs, n * epochs - 1)
     want = np.concatenate([theirs.permutation(n) for _ in range(epochs)])[:n * epochs - 1]
     np.testing.assert_array_equal(got, want)
+    again = np.random.Generator(bits(7))
+    again.integers(2**31)
+    buffer = np.full(n * epochs + 5, -1, dtype=np.int64)  # a reused buffer: what it held before does not matter
+    np.testing.assert_array_equal(_compiled.permutations(again, n, epochs, n * epochs - 1, out=buffer), want)
     # the half-used 32-bit word too (numpy keeps the other half of a 64-bit draw for the next 32-bit one)
     np.testing.assert_array_equal(ours.integers(2**31, size=3), theirs.integers(2**31, size=3))
     assert ours.integers(2**63) == theirs.integers(2**63)
