@@ -1,6 +1,6 @@
 """Stability-map benchmarks (issue 15): every time and ratio is measured in this one run, on this machine.
 
-    python benchmarks/stability.py [--quick] [--repeats 3]
+    python benchmarks/stability.py [--quick] [--repeats 3] [--only maps|seeds|gpu]
 
 Rows (medians of repeats after a warm-up that loads numba's cached machine code; the map's cache is cleared
 before each timed call). The maps' times are this process's CPU time (``time.process_time``; they run on one
