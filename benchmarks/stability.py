@@ -104,7 +104,7 @@ def numpy_shuffle_sweep(seeds) -> None:
     """``rw.sweep`` as it ran before its seeds had threads: one thread, each visiting order drawn by numpy's
     shuffles (data.stream_order) instead of the compiled ones (the same numbers), everything else the same code."""
     compiled = _compiled.stream_order
-    _compiled.stream_order = lambda recipe, seed, sizes=None: stream_order(recipe, seed)
+    _compiled.stream_order = lambda recipe, seed, sizes=None, out=None: stream_order(recipe, seed)
     try:
         rw.sweep("mxnet", seed=seeds, threads=1)
     finally:
