@@ -15,8 +15,8 @@ from ..panels import Frame, Panels
 from ..panels.style import Layout
 from ..recipes import Recipe
 
-KEEP = 4
-"""Sets of panels kept (the three tutorials and your own data); the one used longest ago goes first."""
+KEEP = 6
+"""Sets of panels kept (the three tutorials at two widths); the one used longest ago goes first."""
 
 
 class Shelf:
