@@ -47,11 +47,8 @@ class Shelf:
         if key not in self._sets:
             self._build(key, recipe, layout)
         else:
-            _, panels, axes = self._sets.pop(key)
-            for a in axes:
-                self.figure.add_axes(a)
-            self._sets[key] = (recipe, panels, axes)  # now the one used last
-        self._on = key
+            self._sets[key] = self._sets.pop(key)  # now the one used last
+            self._put_on(key)
         self._trim(key)
         return self._sets[key][1]
 
@@ -70,10 +67,7 @@ class Shelf:
         on = self._on
         self._take_off()
         if key in self._sets:
-            _, panels, axes = self._sets[key]
-            for a in axes:
-                self.figure.add_axes(a)
-            self._on = key
+            panels = self._put_on(key)
         else:
             panels = self._build(key, recipe, layout)
         self._drawn[key] = drawn
@@ -81,11 +75,15 @@ class Shelf:
         self.figure.canvas.draw()  # alone on the figure: each panel caches its own pixels, nothing else's
         self._take_off()
         if on in self._sets:
-            _, _, axes = self._sets[on]
-            for a in axes:
-                self.figure.add_axes(a)
-            self._on = on
+            self._put_on(on)
         self._trim(on, key)
+
+    def _put_on(self, key: tuple) -> Panels:
+        _, panels, axes = self._sets[key]
+        for a in axes:
+            self.figure.add_axes(a)
+        self._on = key
+        return panels
 
     def _take_off(self) -> None:
         if self._on in self._sets:
