@@ -335,6 +335,16 @@ def test_side_by_side_in_jupyterlab(tmp_path):
         # A teacher on a projector may hide the file browser: how does it look then? (reported, not asserted)
         page.locator(".jp-SideBar.jp-mod-left .lm-TabBar-tab.lm-mod-current").click()  # collapses it
         page.wait_for_timeout(500)
+        filled = """() => Array.from(document.querySelectorAll('.widget-gridbox > .widget-vbox')).every(col => {
+            const c = col.querySelector('canvas.rw-screen-canvas');
+            return c && c.getBoundingClientRect().width >= col.getBoundingClientRect().width - 4; })"""
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+        try:  # each column's figure is laid out again for its wider column
+            page.wait_for_function(filled, timeout=20_000)
+        except PlaywrightTimeout:
+            raise AssertionError("with the file browser hidden, the figures did not grow into their columns:\n"
+                                 + "\n".join(layout_report(page))) from None
         wait_for_quiet(page, quiet_ms=300)
         layout += ["with the file browser hidden:", *layout_report(page)]
         scroll_to_top_of(page, ".widget-gridbox")

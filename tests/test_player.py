@@ -19,6 +19,8 @@ class Page:
         screen._heard(screen, {"type": "ready"}, [])
 
     def _send(self, content, buffers=None):
+        if not content["ack"]:  # nobody waits: the page says nothing back
+            return
         self.numbers.append(content["number"])
         if self.keeps_up:
             asyncio.get_running_loop().call_soon(self.paint)

@@ -21,6 +21,7 @@ class Page:
 
     def __init__(self, screen: Screen, monkeypatch):
         self.frames: list[tuple[bool, list]] = []
+        self.acks: list[bool] = []
         monkeypatch.setattr(screen, "send", self._send)
         self.screen = screen
 
@@ -30,6 +31,7 @@ class Page:
         parts = [(x, y, np.frombuffer(zlib.decompress(data), dtype=np.uint8).reshape(h, w, 4))
                  for (x, y, w, h), data in zip(content["at"], buffers, strict=True)]
         self.frames.append((content["whole"], parts))
+        self.acks.append(content["ack"])
 
     def open(self):
         self.screen._heard(self.screen, {"type": "ready"}, [])
@@ -198,12 +200,15 @@ def test_the_page_says_what_it_painted(monkeypatch):
     page.open()
     heard = []
     screen.on_painted(lambda: heard.append(screen.unpainted))
+    lab.set(lr=0.015)  # nobody waits for the page: it is not asked to say it painted
+    assert screen.unpainted == 0 and page.acks[-1] is False
+    screen.watchers = 1  # a player waits
     lab.set(lr=0.02)
     lab.set(lr=0.03)
-    assert screen.sent == 3 and screen.unpainted == 3
-    screen._heard(screen, {"type": "painted", "number": 2}, [])
+    assert screen.sent == 4 and screen.unpainted == 2 and page.acks[-2:] == [True, True]
+    screen._heard(screen, {"type": "painted", "number": 3}, [])
     assert screen.unpainted == 1 and heard == [1]
     lab.set(lr=0.03)  # nothing changed on the picture: nothing is sent
-    assert screen.sent == 3
+    assert screen.sent == 4
     page.open()  # a new view: what went before is forgotten, it gets a whole frame
     assert screen.unpainted == 1 and page.frames[-1][0] is True

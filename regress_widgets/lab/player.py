@@ -63,6 +63,7 @@ class Player:
         self._timer = None
         self._waiting = False  # a frame is due, and the page has not painted enough
         self._heard: set[int] = set()
+        self._watched: list = []  # the screens this play waits on
 
     @property
     def playing(self) -> bool:
@@ -86,7 +87,9 @@ class Player:
                 self.frames += 1
             self.stop()
             return
-        for screen in self.screens():
+        self._watched = list(self.screens())
+        for screen in self._watched:
+            screen.watchers += 1
             if id(screen) not in self._heard:
                 self._heard.add(id(screen))
                 screen.on_painted(self._painted)
@@ -94,6 +97,9 @@ class Player:
         self._timer = loop.call_soon(self._tick)
 
     def _halt(self) -> None:
+        for screen in self._watched:
+            screen.watchers -= 1
+        self._watched = []
         self._due = None
         self._waiting = False
         if self._timer is not None:
@@ -104,7 +110,7 @@ class Player:
         self._timer = None
         if self._due is None:
             return
-        if any(screen.unpainted >= AHEAD for screen in self.screens() if screen.shown):
+        if any(screen.unpainted >= AHEAD for screen in self._watched if screen.shown):
             self._waiting = True  # go on when the page has painted (_painted)
             return
         if self._waiting:  # the page has caught up: the clock starts again from now

@@ -2,8 +2,9 @@
 // tells the kernel the width it has, the screen's pixel ratio, and where the figure was clicked.
 // A frame is one or more boxes of RGBA pixels, zlib-deflated: the whole picture ("whole"), or the boxes
 // around what changed (unchanged pixels transparent), each at its [x, y, width, height]. They are inflated
-// here (DecompressionStream: no wait for the image decoder's thread) and all painted together; then the
-// page tells the kernel it painted the frame. The saved picture (a PNG in the widget's state) is decoded once.
+// here (DecompressionStream: no wait for the image decoder's thread) and all painted together; then, if the
+// kernel asks (a player waits), the page tells it it painted the frame. The saved picture (a PNG in the
+// widget's state) is decoded once.
 
 async function inflate(buffer) {
   const bytes = buffer instanceof ArrayBuffer ? new Uint8Array(buffer)
@@ -81,7 +82,7 @@ function render({ model, el }) {
       const size = model.get("size"); // set by the kernel just before it sent this frame
       queue = queue.then(() => paint(canvas, context, scratch, buffers, message.at, message.whole, size))
         .catch(console.error)
-        .then(() => model.send({ type: "painted", number: message.number }));
+        .then(() => { if (message.ack) model.send({ type: "painted", number: message.number }); });
     }
   }
   model.on("msg:custom", heard);

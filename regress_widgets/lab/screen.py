@@ -57,6 +57,8 @@ class Screen(anywidget.AnyWidget):
         """Frames sent to the page as messages (numbered 1, 2, …)."""
         self.painted = 0
         """The number of the last frame a browser said it painted."""
+        self.watchers = 0
+        """Players waiting on this screen: while there are any, the page says when it painted each frame."""
         self._painted: list[Callable[[], None]] = []
         self._last: np.ndarray | None = None
         self._shown = False  # a browser has shown the widget
@@ -79,8 +81,11 @@ class Screen(anywidget.AnyWidget):
         if not parts:  # nothing on the picture changed
             return
         self.sent += 1
-        self.send({"type": "frame", "whole": whole, "number": self.sent, "at": [list(box) for *box, _ in parts]},
-                  buffers=[data for *_, data in parts])
+        ack = self.watchers > 0
+        if not ack:  # nobody waits for this one: counted as painted (no message back, less traffic)
+            self.painted = self.sent
+        self.send({"type": "frame", "whole": whole, "number": self.sent, "ack": ack,
+                   "at": [list(box) for *box, _ in parts]}, buffers=[data for *_, data in parts])
 
     @property
     def unpainted(self) -> int:
@@ -88,7 +93,8 @@ class Screen(anywidget.AnyWidget):
         return self.sent - self.painted
 
     def on_painted(self, callback: Callable[[], None]) -> None:
-        """Call ``callback()`` each time the browser says it painted a frame."""
+        """Call ``callback()`` each time the browser says it painted a frame (it says so while :attr:`watchers`
+        is above 0)."""
         self._painted.append(callback)
 
     @property
