@@ -31,6 +31,7 @@ from ..panels.style import GHOST_COLORS, Layout
 from ..recipes import RECIPES, Recipe, get_recipe
 from ..settings import TABLE, check_seed
 from ..verdict import full_loss
+from ..words import Words, language_or_default
 from . import export, state_io, url_state
 from .binding import Binding
 from .changes import resolve
@@ -55,6 +56,8 @@ class Lab(W.VBox):
     ``display``: "auto" (ipympl in a kernel that has it, else a PNG image; nothing outside a kernel),
     "ipympl", "png" or "none". ``pair``: the two parameters of the contour plane, e.g. (0, 2) for w0–b.
     ``zoom``: "follow" (the path) or "basin".
+    ``language``: "en", "zh-Hans" (简体中文) or "zh-Hant" (繁體中文) for every label, tooltip, message and the
+    figure's texts (default: ``$REGRESS_WIDGETS_LANGUAGE``, else "en"; :mod:`regress_widgets.words`).
     ``fixed``, ``hidden``, ``task``, ``predict``: a teacher's exercise — settings fixed, controls hidden, the task
     above the figure, a prediction to commit before the run is revealed (:mod:`.classroom`, :mod:`.predict`).
 
@@ -77,7 +80,10 @@ class Lab(W.VBox):
     def __init__(self, recipe: str | Recipe = "caffe2", *, seed: int = 0, display: str = "auto", pair=None,
                  zoom: str = "follow", layout: str = "full", figsize=None, dpi: float | None = None,
                  show_recipe: bool = True, show_seed: bool = True, fixed=None, hidden=None, task=None, predict=None,
-                 **overrides):
+                 language: str | None = None, **overrides):
+        language = language_or_default(language)
+        self.words = Words(language)
+        """Every text the Lab shows, in its language: ``lab.words("pin this run")``."""
         tutorial = get_recipe(recipe)
         self.classroom = Classroom(tutorial, fixed, hidden, task, predict)  # an exercise's rules: classroom.py
         seed, zoom, overrides = self.classroom.start(check_seed(seed), zoom, overrides)
@@ -102,10 +108,10 @@ class Lab(W.VBox):
         self.view = make_view(self.figure, self.display_mode, toolbar=layout == "full")
         if self.fitted is not None:
             self.view.widget.observe(self._fit, names=["width", "pixel_ratio"])
-        self.controls = make_controls()
+        self.controls = make_controls(self.words)
         self.typed = make_typed()
-        self.readouts = Readouts(compact=layout == "compact")
-        self.state = LabState(tutorial=tutorial, seed=seed, pair=pair, zoom=zoom,
+        self.readouts = Readouts(compact=layout == "compact", w=self.words)
+        self.state = LabState(tutorial=tutorial, seed=seed, pair=pair, zoom=zoom, language=language,
                               standardize=tutorial.data is not None and tutorial.data.standardize,
                               **{k: v for k, v in start.settings.items() if k in CONTROLLED})
         self.runner = Runner()
@@ -222,7 +228,8 @@ class Lab(W.VBox):
         """Keep the current run as a faded ghost path; returns its colour."""
         pins = self.state.pins
         if len(pins) >= MAX_PINS:
-            self.readouts.say(f"At most {MAX_PINS} pinned runs: clear the pins to pin more.", color=WARN_COLOR)
+            self.readouts.say(self.words("At most {n} pinned runs: clear the pins to pin more.", n=MAX_PINS),
+                              color=WARN_COLOR)
             return ""
         run, color = self.run, GHOST_COLORS[len(pins)]
         final = float(full_loss(self.landscape, run.last_theta[None])[0])
@@ -336,8 +343,9 @@ class Lab(W.VBox):
         if real is None:
             self.readouts.show_real("")
         else:
-            note = ("<div style='color:#555'>batch size, noise, seed and run length are fixed: they are the "
-                    "recording's (the data the real framework drew)</div>")
+            note = ("<div style='color:#555'>" + self.words("batch size, noise, seed and run length are fixed: they "
+                                                            "are the recording's (the data the real framework "
+                                                            "drew)") + "</div>")
             self.readouts.show_real(real.readout(frame.recipe, frame.run.theta) + note)
 
     def _new_tutorial(self) -> None:
@@ -355,10 +363,12 @@ class Lab(W.VBox):
         self.binding.show({"name": "tutorial", "new": tutorial})
         self.frame = None
         self.figure.clear()
-        self.panels = Panels(tutorial, self.figure, layout=self.fitted or self.layout_name)
+        self.panels = Panels(tutorial, self.figure, layout=self.fitted or self.layout_name,
+                             language=self.state.language)
         box = self.controls["framework"]
         ok = available(tutorial)
-        box.description = f"real {real_run(tutorial.name).title} run" if ok else "real run (none recorded)"
+        box.description = (self.words("real {framework} run", framework=real_run(tutorial.name).title) if ok
+                           else self.words("real run (none recorded)"))
         box.disabled = not ok
         self.controls["recipe"].value = tutorial.name if tutorial.name in RECIPES else None
         if hasattr(self, "_dom_classes"):
@@ -377,7 +387,7 @@ class Lab(W.VBox):
         self.figure.set_dpi(dpi)
         self.figure.set_size_inches(fitted.figsize, forward=False)
         self.figure.clear()
-        self.panels = Panels(self.state.tutorial, self.figure, layout=fitted)
+        self.panels = Panels(self.state.tutorial, self.figure, layout=fitted, language=self.state.language)
         frame, self.frame = self.frame, None
         self._show(frame, self.real)
 
