@@ -4,7 +4,8 @@ there in all three languages, and no user-facing English literal in the Lab's wi
 The texts asked for are found by reading the code: every call ``w("…")``, ``L.w("…")``, ``self.w("…")``,
 ``self.words("…")``, ``lab.words("…")``, ``self.layout.w("…")`` with a literal (or a literal chosen by ``… if … else
 …``), plus the texts given by name (the settings table's labels, help lines and units; the verdict's kinds; the
-zoom choices; Adam's limit).
+zoom choices; Adam's limit; the control groups' titles and the compact Lab's short names; the predicted outcomes;
+SideBySide's update rules).
 """
 
 from __future__ import annotations
@@ -17,7 +18,10 @@ from pathlib import Path
 import pytest
 
 from regress_widgets import words
+from regress_widgets.lab.answers import OUTCOMES
 from regress_widgets.lab.controls import ZOOM_LABELS
+from regress_widgets.lab.layout import COMPACT, GROUPS
+from regress_widgets.lab.side_by_side import SHARED_OPTIMIZERS
 from regress_widgets.landscape import limit_formula
 from regress_widgets.settings import OPTIMIZERS, TABLE, InvalidSetting
 from regress_widgets.verdict import KINDS
@@ -53,6 +57,8 @@ def asked_in_code() -> dict[str, str]:
 def asked_by_name() -> set[str]:
     texts = {t for s in TABLE.values() for t in (s.label, s.help, s.unit) if t}
     texts |= set(KINDS) | {text for text, _value in ZOOM_LABELS} | {limit_formula("adam")}
+    texts |= {title for title, _names in GROUPS} | set(COMPACT["names"].values()) | set(OUTCOMES)
+    texts |= {text for text, _value in SHARED_OPTIMIZERS}
     return texts
 
 

@@ -85,7 +85,7 @@ class Lab(W.VBox):
         self.words = Words(language)
         """Every text the Lab shows, in its language: ``lab.words("pin this run")``."""
         tutorial = get_recipe(recipe)
-        self.classroom = Classroom(tutorial, fixed, hidden, task, predict)  # an exercise's rules: classroom.py
+        self.classroom = Classroom(tutorial, fixed, hidden, task, predict, self.words)  # an exercise: classroom.py
         seed, zoom, overrides = self.classroom.start(check_seed(seed), zoom, overrides)
         start = tutorial.with_settings(**overrides)  # refuse bad arguments before building anything
         if layout not in LAYOUTS:
@@ -308,7 +308,8 @@ class Lab(W.VBox):
         """The real framework's recorded path, labelled for ``recipe`` (made once per label)."""
         if real is None:
             return None
-        label = real.label(recipe, compact=self.layout_name == "compact")
+        w = self.panels.layout.w  # the figure's language (English where no font draws Chinese)
+        label = real.label(recipe, compact=self.layout_name == "compact", w=w)
         key = (real.recording.meta.get("framework"), label)
         if key not in self._references:
             self._references[key] = Path.of(real.recording.theta, label)
@@ -346,7 +347,7 @@ class Lab(W.VBox):
             note = ("<div style='color:#555'>" + self.words("batch size, noise, seed and run length are fixed: they "
                                                             "are the recording's (the data the real framework "
                                                             "drew)") + "</div>")
-            self.readouts.show_real(real.readout(frame.recipe, frame.run.theta) + note)
+            self.readouts.show_real(real.readout(frame.recipe, frame.run.theta, self.words) + note)
 
     def _new_tutorial(self) -> None:
         """A new recipe: the controls show the state's values in the recipe's ranges; a fresh set of panels."""

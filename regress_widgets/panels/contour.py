@@ -99,7 +99,7 @@ class ContourPanel:
                              fontweight="bold", color="white", zorder=20, visible=False,
                              bbox=dict(boxstyle="round,pad=0.4", fc=STATUS_COLORS["diverged"], ec="none"))
         (self.ref_path,) = ax.plot([], [], "-", color=REFERENCE_COLOR, lw=5.5 * max(m, 0.8), alpha=0.55,
-                                   zorder=3.5, solid_capstyle="round", label="reference")
+                                   zorder=3.5, solid_capstyle="round", label=L.w("reference"))
         ax.mark_dynamic(self.path_line, self.decay_marks, self.start_mark, self.now_mark, self.step_line,
                         self.truth_mark, self.opt_mark, self.held_text, self.alarm, self.ref_path)
         handles = [self.truth_mark, self.opt_mark, self.start_mark, self.path_line, self.now_mark,
