@@ -63,7 +63,8 @@ def _widget_texts(widget) -> list[str]:
 
 
 def _figure_texts(figure) -> list[str]:
-    return [t.get_text() for t in figure.findobj(Text) if t.get_text() and t.get_visible()]
+    return [t.get_text() for t in figure.findobj(Text)
+            if t.get_text() and t.get_visible() and not t.get_text().startswith("$")]  # not a mathtext tick
 
 
 @pytest.mark.parametrize("language", ["zh-Hans", "zh-Hant"])
@@ -172,3 +173,17 @@ def test_side_by_side_and_exercises_in_chinese():
     assert not {t: e for t, e in found.items() if e}, "English left in SideBySide"
     ex = rw.Exercises(rw.Exercise(recipe="caffe2", task="找出最大的稳定学习率"), display="none", language="zh-Hans")
     assert ex.lab.state.language == "zh-Hans" and ex.next_button.description == "下一个"
+
+
+def test_a_stability_map_of_a_chinese_lab_is_in_chinese(tmp_path):
+    family = _need_font("zh-Hans")
+    before = dict(matplotlib.rcParams)
+    lab = rw.Lab("caffe2", display="none", language="zh-Hans")
+    smap = lab.stability_map(n=6, seeds=2, background=False)
+    assert smap.progress.description == words.word("zh-Hans", "done")
+    smap.figure.savefig(tmp_path / "map.png")  # every glyph drawn: warnings are errors
+    assert smap.panel.ax.title.get_fontfamily() == [font.LATIN, family]
+    allowed = {w for w in re.findall(r"[A-Za-z]+", lab.state.tutorial.title)}
+    found = {t: _english(t, allowed) for t in _figure_texts(smap.figure) + _widget_texts(smap)}
+    assert not {t: e for t, e in found.items() if e}, "English left in the stability map"
+    assert dict(matplotlib.rcParams) == before
