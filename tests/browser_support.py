@@ -194,16 +194,20 @@ def jupyterlab(root_dir: Path, home: Path, log: Path):
 # --------------------------------------------------------------------------------- the browser
 # Records every frame painted onto a visible figure canvas: the Lab's screen (canvas.rw-screen-canvas) or
 # ipympl's (the first <canvas> of its canvas div; the second is the rubber-band overlay):
-# window.__frames = [{t: performance.now(), n: canvas index among CANVAS}].
+# window.__frames = [{t: performance.now(), n: canvas index among CANVAS}]. The drawImage calls on one canvas
+# in one task are one frame (the screen paints a frame's parts, one drawImage each, together).
 FRAME_HOOK = """
 (() => {
   window.__frames = [];
   const selector = '.jupyter-matplotlib-canvas-div > canvas:first-child, canvas.rw-screen-canvas';
   const draw = CanvasRenderingContext2D.prototype.drawImage;
+  const marked = new Set();
   CanvasRenderingContext2D.prototype.drawImage = function (...args) {
     const result = draw.apply(this, args);
     const canvas = this.canvas;
-    if (canvas && canvas.isConnected && canvas.matches(selector)) {
+    if (canvas && canvas.isConnected && canvas.matches(selector) && !marked.has(canvas)) {
+      marked.add(canvas);
+      queueMicrotask(() => marked.delete(canvas));
       const all = Array.from(document.querySelectorAll(selector));
       window.__frames.push({t: performance.now(), n: all.indexOf(canvas)});
     }

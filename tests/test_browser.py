@@ -351,13 +351,13 @@ def test_side_by_side_in_jupyterlab(tmp_path):
         timings["frames painted"] = len(frames(page))
 
         # 5. Play (the shared play button): frames painted per second in each column, reported
-        play = page.locator(".widget-play button").first
+        play = page.locator("button.rw-play").first
         play.scroll_into_view_if_needed()
         n0, t0 = len(frames(page)), now(page)
         play.click()
         page.wait_for_timeout(3000)
         n1, t1 = len(frames(page)), now(page)
-        page.locator(".widget-play button").nth(1).click()  # pause
+        play.click()  # pause
         timings["play: frames painted per second, each column"] = round((n1 - n0) / 3 / ((t1 - t0) / 1000), 1)
         wait_for_quiet(page)
         errors = console.errors()

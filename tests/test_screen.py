@@ -15,16 +15,20 @@ from regress_widgets.panels.fit import arrangement, fit
 
 
 class Page:
-    """What a browser would receive: the screen's custom messages and their PNGs."""
+    """What a browser would receive: the screen's custom messages and their PNGs. ``frames`` holds (whole,
+    [(x, y, rgba), …]) a frame."""
 
     def __init__(self, screen: Screen, monkeypatch):
-        self.frames: list[tuple[bool, np.ndarray]] = []
+        self.frames: list[tuple[bool, list]] = []
         monkeypatch.setattr(screen, "send", self._send)
         self.screen = screen
 
     def _send(self, content, buffers=None):
-        assert content["type"] == "frame"
-        self.frames.append((content["whole"], np.asarray(Image.open(io.BytesIO(buffers[0])).convert("RGBA"))))
+        assert content["type"] == "frame" and content["number"] == len(self.frames) + 1
+        assert len(buffers) == len(content["at"]) >= 1
+        parts = [(x, y, np.asarray(Image.open(io.BytesIO(png)).convert("RGBA")))
+                 for (x, y), png in zip(content["at"], buffers, strict=True)]
+        self.frames.append((content["whole"], parts))
 
     def open(self):
         self.screen._heard(self.screen, {"type": "ready"}, [])
@@ -32,13 +36,16 @@ class Page:
     def picture(self) -> np.ndarray:
         """The canvas as the browser paints it: a whole frame, then changed pixels drawn over it."""
         canvas = None
-        for whole, rgba in self.frames:
+        for whole, parts in self.frames:
             if whole or canvas is None:
-                assert whole, "the first frame a view gets must be whole"
-                canvas = rgba.copy()
+                assert whole and len(parts) == 1, "the first frame a view gets must be whole, in one part"
+                canvas = parts[0][2].copy()
             else:
-                changed = rgba[..., 3] > 0
-                canvas[changed] = rgba[changed]
+                for x, y, rgba in parts:
+                    h, w = rgba.shape[:2]
+                    region = canvas[y:y + h, x:x + w]
+                    changed = rgba[..., 3] > 0
+                    region[changed] = rgba[changed]
         return canvas
 
 
@@ -65,8 +72,9 @@ def test_frames_after_ready_are_changed_pixels_that_add_up_to_the_figure(monkeyp
     for lr in (0.02, 0.05, 0.2):
         lab.set(lr=lr)
     assert [whole for whole, _ in page.frames] == [True, False, False, False]
-    _, last = page.frames[-1]
-    assert 0 < (last[..., 3] > 0).mean() < 0.5  # a slider move changes a part of the picture
+    _, parts = page.frames[-1]
+    area = sum(rgba.shape[0] * rgba.shape[1] for *_, rgba in parts)
+    assert 0 < area < 0.8 * page.picture().shape[0] * page.picture().shape[1]  # only boxes around the changes
     np.testing.assert_array_equal(page.picture(), figure_pixels(lab))
     page.open()  # a second view (a reloaded page) gets a whole frame again
     assert page.frames[-1][0] is True
@@ -94,7 +102,7 @@ def test_a_hidpi_screen_gets_a_sharper_picture_of_the_same_size(monkeypatch):
     screen.width = 600
     screen.pixel_ratio = 2
     assert screen.size == [600, round(fit(600).figsize[1] * 100)]
-    assert page.frames[-1][1].shape[1] == 1200
+    assert page.frames[-1][1][0][2].shape[1] == 1200
 
 
 def test_fitted_text_is_at_least_11_px():
@@ -162,3 +170,39 @@ def test_readouts_follow_the_picture_of_a_drag_once_it_pauses(monkeypatch):
         assert lab.readout.value != reference.readout.value
 
     asyncio.run(drag())
+
+
+def test_changed_boxes_hold_every_changed_pixel_and_do_not_overlap():
+    from regress_widgets.lab.png import changed_boxes
+
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        changed = np.zeros((120, 200), dtype=bool)
+        for _ in range(rng.integers(1, 6)):  # a few changed patches, as a frame has
+            r, c = rng.integers(0, 110), rng.integers(0, 190)
+            changed[r:r + rng.integers(1, 10), c:c + rng.integers(1, 10)] = rng.random() < 0.9
+        changed[rng.integers(0, 120, 3), rng.integers(0, 200, 3)] = True
+        covered = np.zeros_like(changed, dtype=int)
+        for r0, r1, c0, c1 in changed_boxes(changed, gap=8):
+            assert changed[r0:r1, c0:c1].any()
+            covered[r0:r1, c0:c1] += 1
+        assert covered.max() == 1 and (covered[changed] == 1).all()
+    assert changed_boxes(np.zeros((5, 5), dtype=bool)) == []
+
+
+def test_the_page_says_what_it_painted(monkeypatch):
+    lab = rw.Lab("pytorch", display="screen")
+    screen = lab.view.widget
+    page = Page(screen, monkeypatch)
+    page.open()
+    heard = []
+    screen.on_painted(lambda: heard.append(screen.unpainted))
+    lab.set(lr=0.02)
+    lab.set(lr=0.03)
+    assert screen.sent == 3 and screen.unpainted == 3
+    screen._heard(screen, {"type": "painted", "number": 2}, [])
+    assert screen.unpainted == 1 and heard == [1]
+    lab.set(lr=0.03)  # nothing changed on the picture: nothing is sent
+    assert screen.sent == 3
+    page.open()  # a new view: what went before is forgotten, it gets a whole frame
+    assert screen.unpainted == 1 and page.frames[-1][0] is True

@@ -107,8 +107,10 @@ def test_play_and_scrub(lab):
     lab.position = 20
     assert lab.panels.position == 20 and lab.controls["step"].value == 20
     assert_shows(lab)
-    lab.controls["play"].value = 30  # the Play widget drives the same slider
-    assert lab.panels.position == 30
+    lab.controls["play"].value = True  # play, with no event loop to keep time by: straight to the end
+    assert lab.panels.position == lab.run.steps and lab.controls["play"].value is False
+    assert lab.player.frames == -(-(lab.run.steps - 20) // -(-lab.run.steps // 200))
+    lab.position = 30
     lab.controls["lr"].value = 0.02  # a paused position is kept for the new run
     assert lab.position == 30
     assert_shows(lab)
@@ -221,8 +223,8 @@ def test_side_by_side_shares_seed_and_play_position():
         assert_shows(lab)
     sbs.labs["pytorch"].controls["lr"].value = 0.02
     assert sbs.runs["pytorch"].recipe.lr == 0.02 and sbs.runs["caffe2"].recipe.lr == 0.1
-    sbs.play.value = 200
-    assert all(lab.position == lab.run.steps for lab in sbs.labs.values())
+    sbs.play.value = True  # no event loop here: the play goes straight to the end
+    assert all(lab.position == lab.run.steps for lab in sbs.labs.values()) and sbs.player.frames == 100
 
 
 def test_a_failing_recompute_is_reported_and_the_lab_keeps_working(monkeypatch):

@@ -14,6 +14,7 @@ import ipywidgets as W
 from ..recipes import RECIPES, Recipe
 from ..settings import TABLE
 from ..words import ENGLISH, Words
+from .player import play_button
 from .sliders import BatchSlider, FloatSlider, IntSlider, LogSlider, show_value, typed_box
 from .state import CONTROLLED
 
@@ -85,10 +86,9 @@ def make_controls(w: Words = ENGLISH) -> dict[str, W.Widget]:
     c["reset"] = W.Button(description=w("back to the tutorial's values"), icon="undo",
                           tooltip=w("every slider back to the tutorial's setting (the seed stays)"),
                           layout=W.Layout(width="auto"))
-    c["play"] = W.Play(min=0, max=100, step=1, interval=40, description=w("play"))  # 25 frames a second
+    c["play"] = play_button(w)  # the Lab's Player plays the run with it, in the kernel
     c["step"] = W.IntSlider(min=0, max=100, value=100, description=w("show step"), continuous_update=True,
                             style={"description_width": "70px"}, layout=W.Layout(width="100%", max_width="420px"))
-    W.link((c["play"], "value"), (c["step"], "value"))
     c["pin"] = W.Button(description=w("pin this run"), icon="thumb-tack", layout=W.Layout(width="auto"),
                         tooltip=w("keep this run as a faded ghost path to compare with"))
     c["clear_pins"] = W.Button(description=w("clear pins"), icon="trash", layout=W.Layout(width="auto"))
@@ -144,11 +144,9 @@ def configure(controls: dict, tutorial: Recipe, shown: dict) -> None:
 
 
 def show_steps(controls: dict, steps: int, position: int) -> None:
-    """The play and step controls span the run (0 … steps) and stand at ``position``."""
-    for name in ("step", "play"):  # both ranges first: the two are linked
-        controls[name].max = max(steps, controls[name].max)
-    for name in ("step", "play"):
-        controls[name].value = position
-        controls[name].max = steps
-    controls["play"].step = max(1, math.ceil(steps / 200))
+    """The step slider spans the run (0 … steps) and stands at ``position``."""
+    step = controls["step"]
+    step.max = max(steps, step.max)
+    step.value = position
+    step.max = steps
 

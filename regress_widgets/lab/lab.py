@@ -39,6 +39,7 @@ from .classroom import Classroom
 from .compute import Runner
 from .controls import configure, make_controls, make_typed, show_steps
 from .layout import FIRST_WIDTH, SCREEN_DPI, arrange, check_figsize
+from .player import Player, stride
 from .readouts import WARN_COLOR, Readouts
 from .real_run import FREE, RealRun, available, real_run
 from .sliders import shown_text
@@ -120,10 +121,14 @@ class Lab(W.VBox):
         self._run_key = None
         self._references: dict = {}
         self._readouts_due = None  # the readouts waiting for the browser to paint the picture first
+        self._readouts_next = None  # (frame, real) they will show
         self._readouts_of: Frame | None = None  # the frame the readouts show
         self.binding = Binding(self.controls, self.typed, self.state, self.readouts,
                                lambda values: self._change(values, from_page=True))
         self._listen()
+        self.player = Player(self.controls["play"], self._play_frame, at_end=lambda: self.position >= self.run.steps,
+                             restart=lambda: self.show_step(0, playing=True), screens=lambda: self.view.screens,
+                             w=self.words)
         self._new_tutorial()
         self.state.observe(self.binding.show, names=[n for n in self.state.trait_names() if n != "own"])
         self._change({})
@@ -168,6 +173,19 @@ class Lab(W.VBox):
     @position.setter
     def position(self, step: int) -> None:
         self.set(position=int(min(max(step, 0), self.run.steps)))
+
+    def show_step(self, step: int, *, playing: bool = False) -> None:
+        """Show the run up to ``step`` (clipped to 0 … steps). ``playing``: a frame of an animation (the play
+        button, the side-by-side progress): while a browser shows the Lab, its readouts follow a moment later."""
+        self._change({"position": int(min(max(step, 0), self.run.steps))}, from_page=playing)
+
+    def _play_frame(self) -> bool:
+        """The play button's next frame: ⌈steps / 200⌉ steps on (False at the end)."""
+        steps = self.run.steps
+        if self.position >= steps:
+            return False
+        self.show_step(self.position + stride(steps), playing=True)
+        return True
 
     @property
     def real(self) -> RealRun | None:
@@ -317,23 +335,24 @@ class Lab(W.VBox):
 
     def _show(self, frame: Frame, real: RealRun | None, from_page: bool = False) -> None:
         """Draw the frame on the panels and send the picture; then the readouts, which for a change made on
-        the page wait a moment (:data:`READOUTS_AFTER` s) so that the browser paints the picture first, and
-        are made once for a burst of changes (a drag)."""
+        the page wait a moment (:data:`READOUTS_AFTER` s) so that the browser paints the picture first: during
+        a burst of changes (a drag, a play) they show the latest frame at most once every READOUTS_AFTER s."""
         self.frame = frame
         self.panels.show(frame)
         self.classroom.cover(self, frame)  # a pending prediction hides the path
         self.view.refresh()
-        if self._readouts_due is not None:
-            self._readouts_due.cancel()
-            self._readouts_due = None
+        self._readouts_next = (frame, real)
         loop = running_loop() if from_page and self.view.page_shows else None
         if loop is None:
-            self._show_readouts(frame, real)
-        else:
-            self._readouts_due = loop.call_later(READOUTS_AFTER, self._show_readouts, frame, real)
+            if self._readouts_due is not None:
+                self._readouts_due.cancel()
+            self._show_readouts()
+        elif self._readouts_due is None:  # the first change of a burst: the readouts of its latest frame follow
+            self._readouts_due = loop.call_later(READOUTS_AFTER, self._show_readouts)
 
-    def _show_readouts(self, frame: Frame, real: RealRun | None) -> None:
+    def _show_readouts(self) -> None:
         self._readouts_due = None
+        frame, real = self._readouts_next
         old, self._readouts_of = self._readouts_of, frame
         show_steps(self.controls, frame.run.steps, frame.position)
         self.readouts.show(frame)

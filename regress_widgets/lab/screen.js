@@ -1,10 +1,16 @@
 // The Lab's figure in the browser (see screen.py): paints the frames the kernel sends, in order, and
 // tells the kernel the width it has, the screen's pixel ratio, and where the figure was clicked.
-// A frame is a PNG: "whole", or "changed" (only the pixels that changed; the others transparent).
+// A frame is one PNG ("whole") or several (the boxes around what changed, unchanged pixels transparent),
+// each placed at its (x, y); all of a frame's parts show together. The page says when it painted a frame.
 
-function paint(canvas, context, buffer, whole, size) {
-  return createImageBitmap(new Blob([buffer], { type: "image/png" })).then((bitmap) => {
+function decode(buffer) {
+  return createImageBitmap(new Blob([buffer], { type: "image/png" }));
+}
+
+function paint(canvas, context, buffers, at, whole, size) {
+  return Promise.all(buffers.map(decode)).then((bitmaps) => {
     if (whole) { // a new size shows with its own picture, never the old one stretched
+      const bitmap = bitmaps[0];
       if (canvas.width !== bitmap.width || canvas.height !== bitmap.height) {
         canvas.width = bitmap.width;
         canvas.height = bitmap.height;
@@ -14,8 +20,11 @@ function paint(canvas, context, buffer, whole, size) {
       canvas.style.aspectRatio = `${width} / ${height}`;
       context.clearRect(0, 0, canvas.width, canvas.height);
     }
-    context.drawImage(bitmap, 0, 0);
-    bitmap.close();
+    bitmaps.forEach((bitmap, k) => {
+      const [x, y] = at[k] || [0, 0];
+      context.drawImage(bitmap, x, y);
+      bitmap.close();
+    });
   });
 }
 
@@ -33,14 +42,16 @@ function render({ model, el }) {
   function heard(message, buffers) {
     if (message.type === "frame") {
       const size = model.get("size"); // set by the kernel just before it sent this frame
-      queue = queue.then(() => paint(canvas, context, buffers[0], message.whole, size)).catch(console.error);
+      queue = queue.then(() => paint(canvas, context, buffers, message.at, message.whole, size))
+        .catch(console.error)
+        .then(() => model.send({ type: "painted", number: message.number }));
     }
   }
   model.on("msg:custom", heard);
   const saved = model.get("picture"); // the last whole frame the kernel kept (saved widget state)
   if (saved && saved.byteLength) {
     const size = model.get("size");
-    queue = queue.then(() => paint(canvas, context, saved, true, size));
+    queue = queue.then(() => paint(canvas, context, [saved], [[0, 0]], true, size));
   }
 
   // The width, once it has settled (a side panel sliding shut reports a new width every frame)

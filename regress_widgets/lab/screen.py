@@ -5,9 +5,11 @@ ipympl's canvas waits for the browser to ask for each picture (``draw_idle`` →
 Chromium for the Lab's figure, measured) to keep a copy for the notebook file. It cannot know how wide its
 place on the page is. This widget does three things, no more:
 
-* :meth:`Screen.show` draws the figure (Agg) and sends the picture at once, from the change handler: only
-  the pixels that changed since the last frame (the rest transparent) as a quickly compressed PNG, or the
-  whole picture for a new view, a new size, or before any browser has shown it;
+* :meth:`Screen.show` draws the figure (Agg) and sends the picture at once, from the change handler: the
+  boxes around the pixels that changed since the last frame (in each, the unchanged pixels transparent) as
+  quickly compressed PNGs placed over the picture the browser has, or the whole picture for a new view, a
+  new size, or before any browser has shown it; the browser says when it has painted each frame
+  (:attr:`Screen.unpainted`, :meth:`Screen.on_painted`), so that a player never runs ahead of the page;
 * the browser reports the width the widget has on the page (``width``, CSS pixels; a ResizeObserver) and
   the screen's pixel ratio, so that the Lab can fit its figure to them;
 * a click on the picture reaches :meth:`Screen.on_click` callbacks in matplotlib's display coordinates.
@@ -27,7 +29,7 @@ import traitlets as T
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from .png import encode_png, next_frame
+from .png import encode_png, next_parts
 
 
 class Screen(anywidget.AnyWidget):
@@ -50,6 +52,11 @@ class Screen(anywidget.AnyWidget):
         self.figure = figure
         self.canvas = FigureCanvasAgg(figure)
         self.frames = 0
+        self.sent = 0
+        """Frames sent to the page as messages (numbered 1, 2, …)."""
+        self.painted = 0
+        """The number of the last frame a browser said it painted."""
+        self._painted: list[Callable[[], None]] = []
         self._last: np.ndarray | None = None
         self._shown = False  # a browser has shown the widget
         self._clicks: list[Callable[[float, float], None]] = []
@@ -67,8 +74,21 @@ class Screen(anywidget.AnyWidget):
         if not self._shown:  # kept whole in the widget's state; a view's first frame is whole anyway
             self.picture = encode_png(pixels)
             return
-        whole, self._last, png = next_frame(pixels, self._last)
-        self.send({"type": "frame", "whole": whole}, buffers=[png])
+        whole, self._last, parts = next_parts(pixels, self._last)
+        if not parts:  # nothing on the picture changed
+            return
+        self.sent += 1
+        self.send({"type": "frame", "whole": whole, "number": self.sent, "at": [[x, y] for x, y, _ in parts]},
+                  buffers=[png for *_, png in parts])
+
+    @property
+    def unpainted(self) -> int:
+        """Frames sent that no browser has said it painted yet."""
+        return self.sent - self.painted
+
+    def on_painted(self, callback: Callable[[], None]) -> None:
+        """Call ``callback()`` each time the browser says it painted a frame."""
+        self._painted.append(callback)
 
     @property
     def shown(self) -> bool:
@@ -85,7 +105,12 @@ class Screen(anywidget.AnyWidget):
         if kind == "ready":  # a new view (a page opened or reloaded): it gets the whole picture
             self._shown = True
             self._last = None
+            self.painted = self.sent  # what was sent before went to views that are gone, or that say so
             self.show()
+        elif kind == "painted":
+            self.painted = max(self.painted, min(int(content.get("number", 0)), self.sent))
+            for callback in self._painted:
+                callback()
         elif kind == "click" and self.size[0] > 0:
             scale = self._last.shape[1] / self.size[0] if self._last is not None else 1.0
             x = float(content["x"]) * scale

@@ -11,11 +11,14 @@ from ..recipes import RECIPES
 from ..settings import check_seed
 from ..words import Words, language_or_default
 from .lab import Lab
+from .player import Player, play_button
 from .views import choose_display, with_still
 
 SHARED_OPTIMIZERS = (("plain SGD (the tutorials')", ("sgd", 0.0)), ("heavy-ball momentum, β 0.9", ("sgd", 0.9)),
                      ("Nesterov, β 0.9", ("nesterov", 0.9)), ("Adam", ("adam", 0.0)))
 """The shared choice of update rule: each sets the optimizer and its momentum together (Nesterov needs β > 0)."""
+PLAY_STRIDE = 0.005
+"""The shared progress a frame of play moves (a whole run in 200 frames)."""
 
 
 class SideBySide(W.VBox):
@@ -44,9 +47,10 @@ class SideBySide(W.VBox):
                                      style={"description_width": "90px"}, layout=W.Layout(width="220px"))
         self.progress = W.FloatSlider(min=0, max=1, step=0.005, value=1, description=w("progress"),
                                       readout_format=".0%", layout=W.Layout(width="480px"))
-        self.play = W.Play(min=0, max=200, step=1, interval=60, value=200)
-        W.link((self.play, "value"), (self.progress, "value"),
-               transform=(lambda v: v / 200, lambda f: round(f * 200)))
+        self.player = Player(play_button(w), self._play_frame, at_end=lambda: self.progress.value >= 1,
+                             restart=lambda: setattr(self.progress, "value", 0.0), w=w,
+                             screens=lambda: [s for lab in self.labs.values() for s in lab.view.screens])
+        self.play = self.player.button
         self.reset_all = W.Button(description=w("all back to the tutorials"), icon="undo",
                                   layout=W.Layout(width="220px"))
         self.real = W.Checkbox(value=False, description=w("the real frameworks' runs"), indent=False,
@@ -105,7 +109,14 @@ class SideBySide(W.VBox):
 
     def _on_progress(self, change) -> None:
         for lab in self.labs.values():
-            lab.position = round(change["new"] * lab.run.steps)
+            lab.show_step(round(change["new"] * lab.run.steps), playing=True)
+
+    def _play_frame(self) -> bool:
+        """The play button's next frame: 1/200 of each run on (False at the end)."""
+        if self.progress.value >= 1:
+            return False
+        self.progress.value = min(1.0, round(self.progress.value + PLAY_STRIDE, 3))
+        return True
 
     def _on_real(self, change) -> None:
         for lab in self.labs.values():

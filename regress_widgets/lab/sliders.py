@@ -71,7 +71,7 @@ def show_value(widget, value) -> None:
     if value is None:
         return
     log = getattr(widget, "base", None)
-    if hasattr(widget, "max") and not isinstance(widget, W.Play):
+    if hasattr(widget, "max"):
         position = math.log(value, log) if log and value > 0 else value
         with widget.hold_trait_notifications():  # nested in configure's: its range first, then this
             if position > widget.max:

@@ -50,6 +50,8 @@ class FigureView:
     widget: W.Widget | None = None
     page_shows = False
     """True while a browser shows the picture (and paints each frame as it comes)."""
+    screens: tuple = ()
+    """The :class:`~.screen.Screen` widgets that say when the page painted a frame (a player waits for them)."""
 
     def __init__(self, figure: Figure):
         self.figure = figure
@@ -75,6 +77,7 @@ class ScreenView(FigureView):
         from .screen import Screen
 
         self.widget = Screen(figure, layout=W.Layout(width="100%", min_width="0"))
+        self.screens = (self.widget,)
 
     @property
     def page_shows(self) -> bool:
