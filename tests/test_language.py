@@ -44,7 +44,7 @@ def _need_font(language):
 def _english(text: str, allowed=()) -> list[str]:
     """English words (4+ letters) in ``text`` outside tags, fields and the allowed names."""
     text = re.sub(r"<[^>]*>", " ", text)
-    return [w for w in re.findall(r"[A-Za-z][A-Za-z_.']{3,}", text) if w.strip(".'") not in NAMES | set(allowed)]
+    return [w for w in re.findall(r"[A-Za-z][A-Za-z0-9_.']{3,}", text) if w.strip(".'") not in NAMES | set(allowed)]
 
 
 def _widget_texts(widget) -> list[str]:
@@ -187,3 +187,16 @@ def test_a_stability_map_of_a_chinese_lab_is_in_chinese(tmp_path):
     found = {t: _english(t, allowed) for t in _figure_texts(smap.figure) + _widget_texts(smap)}
     assert not {t: e for t, e in found.items() if e}, "English left in the stability map"
     assert dict(matplotlib.rcParams) == before
+
+
+def test_a_lab_on_your_own_data_in_chinese(tmp_path):
+    _need_font("zh-Hant")
+    data = rw.from_data([[1.0, 2.0], [2.0, 1.0], [3.0, 5.0], [4.0, 3.0], [5.0, 6.0]], [1.0, 2.0, 4.0, 4.5, 6.0],
+                        feature_names=["x1", "x2"], target_name="y", like="pytorch")
+    lab = rw.Lab(data, display="none", language="zh-Hant")
+    lab.set(standardize=True)
+    lab.save(tmp_path / "own.png")  # every glyph drawn
+    allowed = {"pytorch", "own_data", *lab.recipe.param_names,
+               *(w for r in RECIPES.values() for w in re.findall(r"[A-Za-z0-9]+", r.title))}
+    found = {t: _english(t, allowed) for t in _figure_texts(lab.figure) + _widget_texts(lab)}
+    assert not {t: e for t, e in found.items() if e}, "English left in a Lab on your own data"

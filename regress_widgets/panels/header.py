@@ -24,8 +24,8 @@ class Header:
         recipe = run.recipe
         T = run.steps
         # compact: the column above names the framework; the figure names its tutorial
-        self.title.set_text(recipe.title.partition(" ")[2].strip('"') if self.layout.compact else recipe.title)
         w = self.layout.w
+        self.title.set_text(recipe.title.partition(" ")[2].strip('"') if self.layout.compact else _title(recipe, w))
         rule = optimizer_words(recipe, w)
         if self.layout.short_header:  # the decay replaces the run length, which the loss panel shows anyway
             tail = (w(" ×{gamma} every {stepsize}", gamma=f"{recipe.gamma:g}", stepsize=recipe.stepsize)
@@ -39,6 +39,14 @@ class Header:
             self.subtitle.set_text(f"{rule + '  ·  ' if rule else ''}lr {recipe.lr:.4g}, {decay}  ·  "
                                    f"{w('batch {n}', n=recipe.batch_size)}  ·  {_noise(recipe, w('noise σ '), w)}"
                                    f"  ·  {w('seed {n}', n=run.seed)}  ·  {length}")
+
+
+def _title(recipe, w) -> str:
+    """The recipe's title; your own data's (rw.from_data words it) in the figure's language."""
+    own = recipe.data
+    if own is not None and recipe.title == f"{own.name} ({own.n:,} rows, {own.like} conventions)":
+        return w("{name} ({n} rows, {like} conventions)", name=own.name, n=f"{own.n:,}", like=own.like)
+    return recipe.title
 
 
 def _noise(recipe, words: str, w) -> str:
