@@ -136,3 +136,41 @@ def test_refusals_are_worded_in_the_language():
     err = InvalidSetting("lr", TABLE["lr"].allowed(), 20)
     assert "lr" in words.refusal(err, w) and "20" in words.refusal(err, w)
     assert words.refusal(err, words.Words("en")) == str(err)
+
+
+SHOWN = {"description", "tooltip", "label", "placeholder"}
+"""Keyword arguments whose text a student sees (widgets' labels and tooltips, legend entries)."""
+WRITES = {"set_title", "set_xlabel", "set_ylabel", "set_text", "set_label", "say", "text"}
+"""Calls whose text argument a student sees (axes titles and labels, texts on the figure, the Lab's messages)."""
+INTERNAL = ("legend of ",)
+"""Labels no one sees: cached_axes names its legend layers."""
+
+
+def _english_literal(node) -> bool:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        text = node.value
+    elif isinstance(node, ast.JoinedStr):
+        text = "".join(v.value for v in node.values if isinstance(v, ast.Constant))
+    else:
+        return False
+    return bool(re.search(r"[A-Za-z]{3,}", text)) and not text.startswith(INTERNAL)
+
+
+def test_no_english_literal_reaches_the_screen_without_the_lookup():
+    """A literal given straight to a widget's label or tooltip, a legend, a title, a figure text or a message
+    (not through ``w(...)``) would stay English in every language."""
+    found = []
+    for path in SCOPE:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            f = node.func
+            name = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
+            shown = [k.value for k in node.keywords if k.arg in SHOWN]
+            if name in WRITES:
+                shown += list(node.args)
+            for arg in shown:
+                for value in (arg.body, arg.orelse) if isinstance(arg, ast.IfExp) else (arg,):
+                    if _english_literal(value):
+                        found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert not found, f"English literals shown without the lookup: {found}"
