@@ -121,8 +121,11 @@ def run_server(argv: list[str]) -> int:
 
 
 def app_argv(notebook: Path, extra: list[str]) -> list[str]:
-    """Voilà's arguments: the notebook as an app (its outputs and widgets, no code cells), on loopback only."""
-    return [str(notebook), "--Voila.ip=127.0.0.1", "--VoilaConfiguration.strip_sources=True", *extra]
+    """Voilà's arguments: the notebook as an app (its outputs and widgets, no code cells), on loopback only.
+    Errors are shown (Voilà hides them by default): a teacher's link with a wrong key or value then says which
+    (``lr must be a number in (0, 10], got 'abc'``), not just "there was an error"."""
+    return [str(notebook), "--Voila.ip=127.0.0.1", "--VoilaConfiguration.strip_sources=True",
+            "--VoilaConfiguration.show_tracebacks=True", *extra]
 
 
 def app(notebook: str | None = None, extra: list[str] | None = None, folder: str | None = None) -> int:

@@ -326,3 +326,83 @@ def test_a_number_prediction_of_the_stability_limit():
     result = pred.commit()
     assert result.actual == limit and result.correct is False and result.distance == pytest.approx(0.1)
     assert "10 % off" in pred.result_box.value
+
+
+def test_try_again_hides_the_run_for_a_new_prediction():
+    lab = rw.Lab("pytorch", display="screen", seed=2, lr=0.02, predict={"kind": "point", "step": 40})
+    pred, contour = lab.classroom.prediction, lab.panels.contour
+    assert pred.try_again_button.layout.display == "none"  # nothing to try again before a reveal
+    pred.try_again()  # and asking changes nothing
+    assert pred.pending and pred.guess is None
+    click_at(lab, 2.0, 4.0)
+    first = pred.commit()
+    assert pred.try_again_button.layout.display is None and contour.path_line.get_visible()
+    lab.set(zoom="follow", lr=0.03)  # the student looks around after the reveal, and picks a new lr
+    lab.pin()
+    pred.try_again_button.click()
+    assert pred.pending and pred.guess is None and pred.result is None
+    assert [box.value for box in pred.inputs] == ["", ""] and not any(box.disabled for box in pred.inputs)
+    assert not pred.commit_button.disabled and pred.commit_button.description == "commit my prediction"
+    assert pred.result_box.value == "" and pred.try_again_button.layout.display == "none"
+    # the path, the other panels and the readouts hidden again; the whole basin, no pins
+    assert not contour.path_line.get_visible() and not contour.now_mark.get_visible()
+    assert not lab.panels.loss.ax.get_visible() and lab.readout.layout.display == "none"
+    assert lab.state.zoom == "basin" and lab.state.pins == () and lab.recipe.lr == 0.03
+    for name in ("play", "step", "zoom", "pair", "pin", "export"):
+        assert lab.controls[name].disabled, name
+    art = pred.veil._art
+    assert len(art["guess"].get_xdata()) == 0 and len(art["link"].get_xdata()) == 0  # the old guess gone
+    with pytest.raises(InvalidSetting, match="prediction must be a point"):
+        pred.commit()
+    click_at(lab, 1.0, 3.0)
+    second = pred.commit()
+    run = rw.train("pytorch", seed=2, lr=0.03)
+    i, j = lab.state.pair
+    assert second.distance == pytest.approx(math.hypot(run.theta[40, i] - pred.guess[0],
+                                                       run.theta[40, j] - pred.guess[1]), rel=1e-12)
+    assert second.distance != first.distance and f"Distance {second.distance:.4g}" in pred.result_box.value
+    assert contour.path_line.get_visible() and not lab.controls["zoom"].disabled
+
+
+def test_try_again_for_a_choice_and_a_number():
+    lab = rw.Lab("pytorch", display="none", fixed={"lr": 0.5}, predict={"kind": "choice"})
+    pred = lab.classroom.prediction
+    pred.predict("converges")
+    assert pred.commit().correct is False
+    pred.try_again()
+    assert pred.pending and pred.inputs[0].value is None and not pred.inputs[0].disabled
+    pred.inputs[0].value = "diverges"
+    assert pred.commit().correct is True and "Right" in pred.result_box.value
+    lab = rw.Lab("caffe2", display="none", predict={"kind": "number", "answer": "stability_limit"})
+    pred = lab.classroom.prediction
+    pred.predict(1.0)
+    pred.commit()
+    pred.try_again()
+    assert pred.inputs[0].value == "" and "Refused" not in pred.result_box.value and pred.guess is None
+    pred.inputs[0].value = repr(lab.landscape.lr_limit())
+    assert pred.commit().correct is True
+
+
+def test_an_exported_picture_shows_the_prediction_as_the_lab_does(tmp_path):
+    from regress_widgets.lab import export
+
+    lab = rw.Lab("pytorch", display="none", predict={"kind": "point", "step": 40})
+    pred = lab.classroom.prediction
+    seen = {}
+
+    def keep(panels, frame):
+        pred.drawn_on(panels, frame)
+        seen["panels"] = panels
+
+    export.save_picture(lab.state.tutorial, lab.frame, tmp_path / "pending.png", cover=keep)
+    assert not seen["panels"].contour.path_line.get_visible()  # pending: the slide does not give it away
+    pred.predict((2.0, 4.0))
+    pred.commit()
+    export.save_picture(lab.state.tutorial, lab.frame, tmp_path / "revealed.png", cover=keep)
+    ax = seen["panels"].contour.ax
+    guesses = [line for line in ax.lines if line.get_label() == "your prediction"]
+    assert len(guesses) == 1 and tuple(guesses[0].get_xydata()[0]) == pytest.approx((2.0, 4.0))
+    assert seen["panels"].contour.path_line.get_visible()
+    own = [line for line in lab.panels.contour.ax.lines if line.get_label() == "your prediction"]
+    assert len(own) == 1  # the Lab's own figure keeps its one guess marker
+    assert lab.save(tmp_path / "lab.png").stat().st_size > 0

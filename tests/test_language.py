@@ -200,3 +200,16 @@ def test_a_lab_on_your_own_data_in_chinese(tmp_path):
                *(w for r in RECIPES.values() for w in re.findall(r"[A-Za-z0-9]+", r.title))}
     found = {t: _english(t, allowed) for t in _figure_texts(lab.figure) + _widget_texts(lab)}
     assert not {t: e for t, e in found.items() if e}, "English left in a Lab on your own data"
+
+
+def test_a_prediction_in_chinese():
+    lab = rw.Lab("caffe2", display="none", language="zh-Hans", predict={"kind": "choice"})
+    prediction = lab.classroom.prediction
+    assert prediction.question_box.value == f"<b>预测：</b> {words.word('zh-Hans', 'How will this run end?')}"
+    allowed = {w for r in RECIPES.values() for w in re.findall(r"[A-Za-z0-9]+", r.title)}
+    found = {t: _english(t, allowed) for t in _widget_texts(lab)}
+    assert not {t: e for t, e in found.items() if e}, "English left in a Lab with a prediction"
+    prediction.predict("diverges")
+    prediction.commit()
+    assert prediction.try_again_button.description == "再试一次"
+    assert not _english(prediction.result_box.value), prediction.result_box.value

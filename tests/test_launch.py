@@ -119,6 +119,7 @@ def test_app_serves_the_side_by_side_notebook_on_loopback_without_code(tmp_path,
     assert argv[0] == str(NOTEBOOKS / NOTEBOOK)
     assert "--Voila.ip=127.0.0.1" in argv
     assert "--VoilaConfiguration.strip_sources=True" in argv
+    assert "--VoilaConfiguration.show_tracebacks=True" in argv  # a wrong link's error names the key
     assert argv[-1] == "--port=9998"
 
     calls = []

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 
 import regress_widgets as rw
+from regress_widgets.lab.pacer import READOUTS_EVERY
 from regress_widgets.lab.player import AHEAD, FRAME_SECONDS, stride
 
 
@@ -62,7 +63,7 @@ def test_a_run_plays_to_its_end_on_the_clock_and_readouts_follow():
         took = asyncio.get_running_loop().time() - start
         assert lab.position == lab.run.steps and lab.player.frames == 100  # Caffe2: 100 steps, one a frame
         assert took >= 99 * FRAME_SECONDS  # the clock, not as fast as it can
-        await asyncio.sleep(0.1)
+        await asyncio.sleep(READOUTS_EVERY + 0.1)  # the readouts of the last frame follow
         assert "step <b>100</b> of 100" in lab.readouts.step_info.value
         assert len(seen) > 10  # the step readout followed the play, not only its end
         lab.controls["play"].value = True  # at the end, play starts again from the first step

@@ -151,7 +151,7 @@ def test_the_display_data_carry_a_still_picture_for_where_widgets_cannot_be_draw
 def test_readouts_follow_the_picture_of_a_drag_once_it_pauses(monkeypatch):
     import asyncio
 
-    from regress_widgets.lab.lab import READOUTS_AFTER
+    from regress_widgets.lab.pacer import READOUTS_AFTER, READOUTS_EVERY
 
     reference = rw.Lab("pytorch", display="none")
     reference.set(lr=0.03)
@@ -164,7 +164,7 @@ def test_readouts_follow_the_picture_of_a_drag_once_it_pauses(monkeypatch):
         lab.controls["lr"].value = 0.02  # two moves of a drag, on the page
         lab.controls["lr"].value = 0.03
         assert len(page.frames) == 3 and lab.readout.value == before  # the pictures went first
-        await asyncio.sleep(READOUTS_AFTER * 3)
+        await asyncio.sleep(READOUTS_AFTER + READOUTS_EVERY + 0.05)
         assert lab.readout.value == reference.readout.value  # then the readouts, once, of the last move
         lab.set(lr=0.04)  # a change made in code: its readouts at once
         assert lab.readout.value != reference.readout.value

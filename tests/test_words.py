@@ -5,7 +5,7 @@ The texts asked for are found by reading the code: every call ``w("…")``, ``L.
 ``self.words("…")``, ``lab.words("…")``, ``self.layout.w("…")`` with a literal (or a literal chosen by ``… if … else
 …``), plus the texts given by name (the settings table's labels, help lines and units; the verdict's kinds; the
 zoom choices; Adam's limit; the control groups' titles and the compact Lab's short names; the predicted outcomes;
-SideBySide's update rules).
+SideBySide's update rules; the default questions of a prediction).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from regress_widgets import words
 from regress_widgets.lab.answers import OUTCOMES
 from regress_widgets.lab.controls import ZOOM_LABELS
 from regress_widgets.lab.layout import COMPACT, GROUPS
+from regress_widgets.lab.predict import DEFAULT_QUESTION
 from regress_widgets.lab.side_by_side import SHARED_OPTIMIZERS
 from regress_widgets.landscape import limit_formula
 from regress_widgets.settings import OPTIMIZERS, TABLE, InvalidSetting
@@ -59,6 +60,7 @@ def asked_by_name() -> set[str]:
     texts |= set(KINDS) | {text for text, _value in ZOOM_LABELS} | {limit_formula("adam")}
     texts |= {title for title, _names in GROUPS} | set(COMPACT["names"].values()) | set(OUTCOMES)
     texts |= {text for text, _value in SHARED_OPTIMIZERS}
+    texts |= {q for text in DEFAULT_QUESTION.values() for q in (text, text.replace("{step}", "the last"))}
     return texts
 
 

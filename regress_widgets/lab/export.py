@@ -63,11 +63,15 @@ def panels_for(recipe: Recipe, size=None, dpi: float = 100, language: str = "en"
     return Panels(recipe, Figure(figsize=size, dpi=dpi), layout="full", language=language)
 
 
-def save_picture(recipe: Recipe, frame: Frame, path, *, size=None, dpi: float = 150, language: str = "en") -> Path:
-    """Draw ``frame`` and write it to ``path``: .png, .svg or .pdf (the format from the suffix)."""
+def save_picture(recipe: Recipe, frame: Frame, path, *, size=None, dpi: float = 150, cover=None,
+                 language: str = "en") -> Path:
+    """Draw ``frame`` and write it to ``path``: .png, .svg or .pdf (the format from the suffix). ``cover(panels,
+    frame)``, when given, draws on the panels after the frame (a prediction: its guess, or its veil)."""
     path = check_path(path, PICTURES)
     panels = panels_for(recipe, size, dpi, language)
     panels.show(frame)
+    if cover is not None:
+        cover(panels, frame)
     panels.figure.savefig(path, format=path.suffix[1:].lower(), dpi=dpi, facecolor="white")
     return path
 
@@ -114,8 +118,12 @@ def save_animation(recipe: Recipe, frame: Frame, path, *, frames: int | None = N
 
 def save(lab, path, *, size=None, dpi: float = 150) -> Path:
     """``lab.save(path)``: the panels as the Lab shows them, written to ``path`` (.png, .svg or .pdf) at ``size``
-    inches (default 12.8 × 7.2) and ``dpi`` (default 150: 1920 × 1080 px for a slide)."""
-    return save_picture(lab.state.tutorial, lab.frame, path, size=size, dpi=dpi, language=lab.state.language)
+    inches (default 12.8 × 7.2) and ``dpi`` (default 150: 1920 × 1080 px for a slide). A prediction is drawn as the
+    Lab shows it: the student's guess beside the revealed run (or, still pending, the run hidden)."""
+    prediction = lab.classroom.prediction
+    cover = None if prediction is None else prediction.drawn_on
+    return save_picture(lab.state.tutorial, lab.frame, path, size=size, dpi=dpi, cover=cover,
+                        language=lab.state.language)
 
 
 def animate(lab, path, *, frames: int | None = None, fps: float = 15, size=None, dpi: float = 80,

@@ -33,15 +33,18 @@ from ..settings import TABLE, check_seed
 from ..verdict import full_loss
 from ..words import Words, language_or_default
 from . import export, state_io, url_state
+from .ahead import Ahead
 from .binding import Binding
 from .changes import resolve
 from .classroom import Classroom
 from .compute import Runner
 from .controls import configure, make_controls, make_typed, show_steps
 from .layout import FIRST_WIDTH, SCREEN_DPI, arrange, check_figsize
+from .pacer import Pacer
 from .player import Player, stride
 from .readouts import WARN_COLOR, Readouts
 from .real_run import FREE, RealRun, available, real_run
+from .shelf import Shelf
 from .sliders import shown_text
 from .state import CONTROLLED, LabState, Pin
 from .views import choose_display, make_view, running_loop, with_still
@@ -107,6 +110,8 @@ class Lab(W.VBox):
         self.layout_name = layout
         self.figure = Figure(figsize=figsize, dpi=dpi)
         self.view = make_view(self.figure, self.display_mode, toolbar=layout == "full")
+        self.shelf = Shelf(self.figure, language=language)
+        self.ahead = Ahead(self, offered=show_recipe)
         if self.fitted is not None:
             self.view.widget.observe(self._fit, names=["width", "pixel_ratio"])
         self.controls = make_controls(self.words)
@@ -120,7 +125,7 @@ class Lab(W.VBox):
         self.panels: Panels | None = None
         self._run_key = None
         self._references: dict = {}
-        self._readouts_due = None  # the readouts waiting for the browser to paint the picture first
+        self._readouts_pace = Pacer(self._show_readouts)  # after the picture, on a page (pacer.py)
         self._readouts_next = None  # (frame, real) they will show
         self._readouts_of: Frame | None = None  # the frame the readouts show
         self.binding = Binding(self.controls, self.typed, self.state, self.readouts,
@@ -177,7 +182,9 @@ class Lab(W.VBox):
     def show_step(self, step: int, *, playing: bool = False) -> None:
         """Show the run up to ``step`` (clipped to 0 … steps). ``playing``: a frame of an animation (the play
         button, the side-by-side progress): while a browser shows the Lab, its readouts follow a moment later."""
-        self._change({"position": int(min(max(step, 0), self.run.steps))}, from_page=playing)
+        step = int(min(max(step, 0), self.run.steps))
+        if step != self.position:
+            self._change({"position": step}, from_page=playing)
 
     def _play_frame(self) -> bool:
         """The play button's next frame: ⌈steps / 200⌉ steps on (False at the end)."""
@@ -292,9 +299,11 @@ class Lab(W.VBox):
         with self.state.hold_trait_notifications():
             for name, value in new.items():
                 setattr(self.state, name, value)
-        if "tutorial" in new:
+            if "tutorial" not in new:  # the picture leaves first, then the controls show the state
+                self._show(frame, real, from_page)
+        if "tutorial" in new:  # a new recipe: its controls and panels first
             self._new_tutorial()
-        self._show(frame, real, from_page)
+            self._show(frame, real, from_page)
 
     def _frame_for(self, new: dict, recipe: Recipe, real: RealRun | None) -> tuple[Frame, int]:
         """The frame of the new state: the engine runs only when the recipe, seed or data changed."""
@@ -334,24 +343,21 @@ class Lab(W.VBox):
         return self._references[key]
 
     def _show(self, frame: Frame, real: RealRun | None, from_page: bool = False) -> None:
-        """Draw the frame on the panels and send the picture; then the readouts, which for a change made on
-        the page wait a moment (:data:`READOUTS_AFTER` s) so that the browser paints the picture first: during
-        a burst of changes (a drag, a play) they show the latest frame at most once every READOUTS_AFTER s."""
+        """Draw the frame on the panels and send the picture; then the readouts: at once, or for a change made
+        on the page a moment later, paced (:class:`~.pacer.Pacer`)."""
         self.frame = frame
         self.panels.show(frame)
         self.classroom.cover(self, frame)  # a pending prediction hides the path
         self.view.refresh()
         self._readouts_next = (frame, real)
+        self.ahead.poke()
         loop = running_loop() if from_page and self.view.page_shows else None
         if loop is None:
-            if self._readouts_due is not None:
-                self._readouts_due.cancel()
-            self._show_readouts()
-        elif self._readouts_due is None:  # the first change of a burst: the readouts of its latest frame follow
-            self._readouts_due = loop.call_later(READOUTS_AFTER, self._show_readouts)
+            self._readouts_pace.now()
+        else:
+            self._readouts_pace.soon(loop)
 
     def _show_readouts(self) -> None:
-        self._readouts_due = None
         frame, real = self._readouts_next
         old, self._readouts_of = self._readouts_of, frame
         show_steps(self.controls, frame.run.steps, frame.position)
@@ -382,9 +388,7 @@ class Lab(W.VBox):
             self.binding.show({"name": name, "new": getattr(self.state, name)})
         self.binding.show({"name": "tutorial", "new": tutorial})
         self.frame = None
-        self.figure.clear()
-        self.panels = Panels(tutorial, self.figure, layout=self.fitted or self.layout_name,
-                             language=self.state.language)
+        self.panels = self.shelf.use(tutorial, self.fitted or self.layout_name)
         box = self.controls["framework"]
         ok = available(tutorial)
         box.description = (self.words("real {framework} run", framework=real_run(tutorial.name).title) if ok
@@ -397,6 +401,7 @@ class Lab(W.VBox):
     def _fit(self, _change=None) -> None:
         """The page gave the figure a new width (or the screen a new pixel ratio): lay the panels out for it."""
         screen = self.view.widget
+        self.ahead.poke()  # a page shows the Lab: it may lay out the other recipes once it is idle
         if screen.width <= 0:
             return
         fitted = fit(screen.width)
@@ -406,8 +411,7 @@ class Lab(W.VBox):
         self.fitted = fitted
         self.figure.set_dpi(dpi)
         self.figure.set_size_inches(fitted.figsize, forward=False)
-        self.figure.clear()
-        self.panels = Panels(self.state.tutorial, self.figure, layout=fitted, language=self.state.language)
+        self.panels = self.shelf.use(self.state.tutorial, fitted)
         frame, self.frame = self.frame, None
         self._show(frame, self.real)
 
@@ -426,6 +430,3 @@ class Lab(W.VBox):
             self.remove_class(old)
         self.add_class(f"rw-lab-{name}")
 
-
-READOUTS_AFTER = 0.04
-"""Seconds the readouts wait after the picture of a change made on the page (the browser paints it first)."""

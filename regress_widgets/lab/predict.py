@@ -17,6 +17,10 @@ status, stability limit) — and the controls that would show it are disabled (p
 the real run). The contours show the whole basin meanwhile, so a click is never guided by the path's extent.
 The result is kept as committed (settings moved later do not move it); the guess and the line to the actual θ
 are drawn while the contour plane is the one the guess was made in.
+
+"try again" (:meth:`Prediction.try_again`, a button shown after the reveal): the result and the guess are cleared,
+the Lab goes back to the whole basin without pins or the real run, and the path is hidden again until the next
+commit (settings moved since the reveal stay: a new prediction for a new lr is the point of trying again).
 """
 
 from __future__ import annotations
@@ -35,8 +39,8 @@ from .veil import Veil
 KINDS = ("point", "choice", "number")
 KEYS = {"point": ("kind", "question", "step"), "choice": ("kind", "question", "choices"),
         "number": ("kind", "question", "answer", "tolerance")}
-LOCKED = ("play", "step", "zoom", "pair", "pin", "clear_pins", "framework")
-"""The controls a pending prediction disables: each would show the path or its extent."""
+LOCKED = ("play", "step", "zoom", "pair", "pin", "clear_pins", "framework", "export")
+"""The controls a pending prediction disables: each would show the path or its extent (an exported picture too)."""
 DEFAULT_QUESTION = {"point": "Where will θ be after {step} steps? Click on the contours, or type the point.",
                     "choice": "How will this run end?", "number": "What is the first learning rate that diverges?"}
 GOOD, BAD = "#1a7f37", "#b42318"
@@ -84,8 +88,15 @@ class Question:
 
     @property
     def text(self) -> str:
-        words = self.question or DEFAULT_QUESTION[self.kind]
-        return words.replace("{step}", "the last" if self.step is None else str(self.step))
+        return self.text_in(ENGLISH)
+
+    def text_in(self, w: Words) -> str:
+        """The question (the teacher's, as written; the default one in the language of ``w``)."""
+        if self.question:
+            return self.question.replace("{step}", "the last" if self.step is None else str(self.step))
+        if self.step is None:
+            return w(DEFAULT_QUESTION[self.kind].replace("{step}", "the last"))
+        return w(DEFAULT_QUESTION[self.kind], step=self.step)
 
 
 def check_question(q: Question, where: str) -> None:
@@ -132,15 +143,18 @@ calls :meth:`cover` with every frame."""
         self.lab = None
         self.veil = Veil()
         self._pushing = False  # the boxes are being set to show the guess: not a student typing
-        self.question_box = W.HTML(f"<b>{w('Predict:')}</b> {html.escape(question.text)}")
+        self.question_box = W.HTML(f"<b>{w('Predict:')}</b> {html.escape(question.text_in(w))}")
         self.question_box.add_class("rw-prediction-question")
         self.inputs = self._make_inputs()
         self.commit_button = W.Button(description=w("commit my prediction"), icon="check", button_style="primary",
                                       layout=W.Layout(width="auto"))
         self.commit_button.on_click(lambda _b: self._commit_clicked())
+        self.try_again_button = W.Button(description=w("try again"), icon="redo", layout=W.Layout(width="auto",
+                                                                                               display="none"))
+        self.try_again_button.on_click(lambda _b: self.try_again())
         self.result_box = W.HTML()
         self.result_box.add_class("rw-prediction-result")
-        self.widget = W.VBox([self.question_box, W.HBox([*self.inputs, self.commit_button],
+        self.widget = W.VBox([self.question_box, W.HBox([*self.inputs, self.commit_button, self.try_again_button],
                                                         layout=W.Layout(flex_flow="row wrap", align_items="center")),
                               self.result_box])
         self.widget.add_class("rw-prediction")
@@ -158,9 +172,12 @@ calls :meth:`cover` with every frame."""
             widget.on_click(self.clicked)
         elif lab.display_mode == "ipympl":
             lab.figure.canvas.mpl_connect("button_press_event", self.mpl_clicked)
-        if self.question.kind == "point":
-            names = lab.recipe.param_names
-            for box, k in zip(self.inputs, lab.state.pair, strict=True):
+        self._name_boxes()
+
+    def _name_boxes(self) -> None:
+        if self.question.kind == "point" and self.lab is not None:
+            names = self.lab.recipe.param_names
+            for box, k in zip(self.inputs, self.lab.state.pair, strict=True):
                 box.description = names[k]
 
     # ------------------------------------------------------------------ the student's guess
@@ -289,9 +306,38 @@ calls :meth:`cover` with every frame."""
         for widget in (*self.inputs, self.commit_button):
             widget.disabled = True
         self.commit_button.description = self.w("committed")
+        self.try_again_button.layout.display = None
         self._say(self._verdict_html(), "")
         lab.set(position=lab.run.steps)  # the whole run, revealed
         return self.result
+
+    def try_again(self) -> None:
+        """After a reveal: clear the guess and the result and hide the run again, for a new prediction (the Lab
+        goes back to the whole basin, its pins cleared and the real run off: each would show a path)."""
+        if self.pending:
+            return
+        lab = self.lab
+        back = {"zoom": "basin"} if lab.state.zoom != "basin" else {}
+        if lab.state.pins:
+            back["pins"] = ()
+        if lab.state.real:
+            back["real"] = False
+        if back:
+            lab.set(**back)  # while still revealed: a pending prediction holds these
+        self.result, self.guess = None, None
+        self._pushing = True
+        try:
+            for widget in self.inputs:
+                widget.value = None if isinstance(widget, W.ToggleButtons) else ""
+                widget.disabled = False
+        finally:
+            self._pushing = False
+        self.commit_button.disabled = False
+        self.commit_button.description = self.w("commit my prediction")
+        self.try_again_button.layout.display = "none"
+        self._name_boxes()
+        self._say("")
+        lab.set()  # one frame: the path hidden again, the readouts and the controls that tell locked
 
     def _verdict_html(self) -> str:
         r, q, lab, w = self.result, self.question, self.lab, self.w
@@ -333,6 +379,11 @@ calls :meth:`cover` with every frame."""
         """With each frame, before it is drawn: hide what would tell (pending) or show the guess beside the run."""
         point = self.guess if self.question.kind == "point" else None
         self.veil.draw(panels, frame, self.pending, point, self.result)
+
+    def drawn_on(self, panels, frame) -> None:
+        """The prediction as the Lab shows it, on other panels (an exported picture): a veil of their own."""
+        point = self.guess if self.question.kind == "point" else None
+        Veil().draw(panels, frame, self.pending, point, self.result)
 
 
 def _number(text: str) -> float | None:

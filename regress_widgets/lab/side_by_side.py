@@ -10,6 +10,7 @@ from ..engine import Run
 from ..recipes import RECIPES
 from ..settings import check_seed
 from ..words import Words, language_or_default
+from . import side_by_side_url
 from .lab import Lab
 from .player import Player, play_button
 from .views import choose_display, with_still
@@ -32,7 +33,11 @@ class SideBySide(W.VBox):
     175 steps). ``real`` (a Checkbox) ticks every
     Lab's "real … run" box: each trains on its framework's recorded data and draws its recorded path; the
     shared seed is then the recordings' (disabled). ``language``: as :class:`Lab` takes it, for all three.
+    ``SideBySide.from_url()``: the app a teacher's link describes (:mod:`.side_by_side_url`).
     """
+
+    from_url = classmethod(side_by_side_url.from_url)
+    hidden: tuple = ()
 
     def __init__(self, recipes=tuple(RECIPES), *, seed: int = 0, display: str = "auto", columns: int = 3,
                  language: str | None = None, **lab_kwargs):

@@ -12,9 +12,21 @@ LR_DIGITS = 4  # a value dragged or typed in the browser is kept to this many si
 
 
 class _Reporting:
-    """A bounded widget that tells ``on_clamp(widget, asked, got)`` when it clamped a value."""
+    """A bounded widget that tells ``on_clamp(widget, asked, got)`` when it clamped a value, and keeps a value set
+    from the kernel that lies between two of its steps.
+
+    The browser's slider (noUiSlider) puts its handle on its step grid and, drawing a value set from the kernel
+    (a link's lr=0.3, a typed 0.3, a recipe's own), sends that grid point back as if it had been moved there:
+    lr 0.3 would become 0.2999. A value from the browser within half a step of the one the kernel holds is that
+    echo, not a move (a move goes at least one step): it is not taken."""
 
     on_clamp = None
+
+    def set_state(self, sync_data):
+        value, current = sync_data.get("value"), self.value
+        if _on_the_same_step(self, value, current):
+            sync_data = {k: v for k, v in sync_data.items() if k != "value"}
+        super().set_state(sync_data)
 
     @validate("value")
     def _validate_value(self, proposal):
@@ -57,6 +69,20 @@ class IntSlider(_Reporting, W.IntSlider):
     """An integer slider that refuses 2.5 (ipywidgets' own would quietly make it 2)."""
 
     value = Int(0, help="Int value").tag(sync=True)
+
+
+def _on_the_same_step(widget, value, current) -> bool:
+    """``value`` (from the browser) is where the slider's handle stands for ``current``: within half a step."""
+    numbers = (value, current)
+    if any(isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) for v in numbers) \
+            or value == current:
+        return False
+    base = getattr(widget, "base", None)
+    if base:
+        if value <= 0 or current <= 0:
+            return False
+        value, current = math.log(value, base), math.log(current, base)
+    return abs(value - current) < widget.step / 2
 
 
 def typed_box(name: str) -> W.Text:

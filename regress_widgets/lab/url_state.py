@@ -32,11 +32,28 @@ URL_KEYS = ("recipe", "seed", *CONTROLLED, *FLAGS, "position", "pair", *WORDS, "
 TRUE, FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off")
 
 
+class LinkError(InvalidSetting):
+    """A wrong key or value in a link. In a notebook (and so in a Voilà app) it shows as one line naming the key,
+    not as a traceback: the reader is a teacher checking a link, or the student who opened it."""
+
+    def _render_traceback_(self) -> list[str]:  # IPython's hook for how an exception is shown
+        return [f"The link is wrong: {self}.",
+                "(A link's keys and values: regress_widgets/lab/url_state.py, e.g. ?recipe=pytorch&lr=0.3&hide=noise)"]
+
+
+def link_error(err: InvalidSetting) -> LinkError:
+    return err if isinstance(err, LinkError) else LinkError(err.field, err.allowed, err.value)
+
+
 def from_url(cls, query: str | None = None, *, recipe: str = "caffe2", **kwargs):
     """``Lab.from_url()``: the Lab a link's query string describes (default: Voilà's ``QUERY_STRING``); ``recipe``
-    when the link names none; ``kwargs`` as ``Lab.from_state`` takes them."""
+    when the link names none; ``kwargs`` as ``Lab.from_state`` takes them. A wrong key or value: :class:`LinkError`
+    (an InvalidSetting naming it)."""
     query = os.environ.get("QUERY_STRING", "") if query is None else query
-    return cls.from_state({"recipe": recipe, **settings_from_query(query)}, **kwargs)
+    try:
+        return cls.from_state({"recipe": recipe, **settings_from_query(query)}, **kwargs)
+    except InvalidSetting as err:
+        raise link_error(err) from None
 
 
 def settings_from_query(query: str) -> dict:

@@ -1,0 +1,61 @@
+"""Lay out the other recipes' panels while the class does nothing: :class:`Ahead`.
+
+A recipe switch to panels the Lab's :class:`~.shelf.Shelf` keeps costs a frame (about 20 ms); to panels it
+must lay out, about 250. Once a browser shows the Lab and nothing has changed for :data:`IDLE` s, the Lab
+lays out the next recipe of its menu (its tutorial's settings, the Lab's seed), one every :data:`IDLE` s.
+A Lab without a recipe menu (side by side, an exercise that hides it) and a Lab no browser shows lay out
+nothing ahead. A change on the page puts the work off again, so a slider never waits behind it for longer
+than one layout.
+"""
+
+from __future__ import annotations
+
+from ..panels import make_frame
+from ..recipes import RECIPES
+from .changes import resolve
+from .url_state import HIDDEN
+from .views import running_loop
+
+IDLE = 1.0
+"""Seconds without a change before the next recipe is laid out."""
+
+
+class Ahead:
+    """Lays out, one at a time, the panels of the recipes the Lab's menu offers (see the module docstring)."""
+
+    def __init__(self, lab, offered: bool):
+        self.lab = lab
+        self.offered = offered
+        self._timer = None
+
+    def poke(self) -> None:
+        """Something changed: wait :data:`IDLE` s from now."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        loop = running_loop()
+        if loop is not None and self._wanted():
+            self._timer = loop.call_later(IDLE, self._work)
+
+    def _wanted(self):
+        """The next recipe to lay out (None: none, or nobody would switch to it)."""
+        lab = self.lab
+        menu = lab.controls["recipe"]
+        if not (self.offered and lab.view.page_shows and lab.frame is not None) or menu.disabled \
+                or HIDDEN in menu._dom_classes:
+            return None
+        layout = lab.fitted or lab.layout_name
+        return next((r for name, r in RECIPES.items() if not lab.shelf.has(r, layout)), None)
+
+    def _work(self) -> None:
+        self._timer = None
+        recipe = self._wanted()
+        if recipe is None:
+            return
+        lab = self.lab
+        new, run_recipe, real = resolve(lab.state, {"recipe": recipe.name}, lab.frame.recipe)
+        run, landscape = lab.runner.run(run_recipe, new.get("seed", lab.state.seed), real)
+        frame = make_frame(run, landscape, position=run.steps, pair=new.get("pair", lab.state.pair),
+                           zoom=lab.state.zoom, max_points=lab.panels.max_points)
+        lab.shelf.prepare(recipe, lab.fitted or lab.layout_name, frame)
+        self.poke()

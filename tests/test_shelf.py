@@ -1,0 +1,77 @@
+"""Recipe switches keep each recipe's panels (regress_widgets/lab/shelf.py) and lay them out ahead while the
+class is idle (lab/ahead.py): a switch shows the same picture as a Lab that started with that recipe."""
+
+from __future__ import annotations
+
+import asyncio
+
+import numpy as np
+
+import regress_widgets as rw
+from regress_widgets.lab.ahead import IDLE
+
+
+def shown(lab) -> np.ndarray:
+    lab.figure.canvas.draw()
+    return np.asarray(lab.figure.canvas.buffer_rgba()).copy()
+
+
+def open_page(lab, width=516):
+    screen = lab.view.widget
+    screen.send = lambda *args, **kwargs: None
+    screen._heard(screen, {"type": "ready"}, [])
+    screen.width = width
+
+
+def test_a_switch_back_reuses_the_panels_and_draws_the_same_picture():
+    lab = rw.Lab("pytorch", display="screen", seed=3)
+    open_page(lab)
+    fresh = {}
+    for name in ("mxnet", "caffe2"):
+        other = rw.Lab(name, display="screen", seed=3)
+        open_page(other)
+        fresh[name] = shown(other)
+    first = shown(lab)
+    for name in ("mxnet", "caffe2"):
+        lab.controls["recipe"].value = name
+        np.testing.assert_array_equal(shown(lab), fresh[name])
+    built = lab.shelf.built
+    lab.controls["recipe"].value = "pytorch"  # back: nothing laid out again
+    np.testing.assert_array_equal(shown(lab), first)
+    lab.controls["recipe"].value = "mxnet"
+    lab.set(lr=0.02)
+    assert lab.shelf.built == built and lab.run.recipe.lr == 0.02
+    assert len(lab.figure.axes) == len(lab.panels.figure.axes)  # one recipe's axes on the figure at a time
+
+
+def test_the_other_recipes_are_laid_out_while_the_lab_is_idle():
+    async def idle():
+        lab = rw.Lab("caffe2", display="screen", seed=5)
+        open_page(lab)
+        before = shown(lab)
+        await asyncio.sleep(IDLE * 3.5)
+        assert all(lab.shelf.has(r, lab.fitted) for r in rw.RECIPES.values())
+        np.testing.assert_array_equal(shown(lab), before)  # laying out ahead changed nothing on show
+        built = lab.shelf.built
+        lab.controls["recipe"].value = "mxnet"
+        assert lab.shelf.built == built  # the switch laid out nothing
+        other = rw.Lab("mxnet", display="screen", seed=5)
+        open_page(other)
+        np.testing.assert_array_equal(shown(lab), shown(other))
+
+    asyncio.run(idle())
+
+
+def test_no_layout_ahead_without_a_recipe_menu_or_a_page():
+    async def idle():
+        side = rw.SideBySide(display="screen")
+        for lab in side.labs.values():
+            open_page(lab, 277)
+        unseen = rw.Lab("pytorch", display="screen")  # no browser shows it
+        unseen.set(lr=0.02)
+        await asyncio.sleep(IDLE * 1.5)
+        for lab in [*side.labs.values(), unseen]:
+            others = [r for r in rw.RECIPES.values() if r is not lab.state.tutorial]
+            assert not any(lab.shelf.has(r, lab.fitted) for r in others)
+
+    asyncio.run(idle())
