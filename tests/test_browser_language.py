@@ -83,11 +83,16 @@ def test_a_chinese_lab_in_jupyterlab(tmp_path):
         timings["zh-Hans labels cut off"] = len(cut)
         assert not cut, "labels that do not fit their box:\n" + "\n".join(cut)
 
-        snapshot(page, "before", 0)
+        wait_for_quiet(page, 0, quiet_ms=1000)
+        before = snapshot(page, "before", 0)
         t0 = drag_handle(page, lr_slider, 0.1)
         wait_for_frame_after(page, t0, 0)
-        wait_for_quiet(page, 0, quiet_ms=500)
-        snapshot(page, "after", 0)
+        wait_for_quiet(page, 0, quiet_ms=1000)
+        after = snapshot(page, "after", 0)
+        timings["canvas before / after the drag (px)"] = (f"{before['width']}×{before['height']} / "
+                                                          f"{after['width']}×{after['height']}")
+        assert (before["width"], before["height"]) == (after["width"], after["height"]), \
+            f"a drag resized the figure: {timings['canvas before / after the drag (px)']}"
         assert pixels_changed(page, "before", "after") > 0, "a drag of the lr slider changed nothing"
         page.screenshot(path=str(shots / f"lab-{LANGUAGE}-dragged.png"))
         errors = console.errors()
