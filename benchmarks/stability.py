@@ -1,16 +1,19 @@
 """Stability-map benchmarks (issue 15): every time and ratio is measured in this one run, on this machine.
 
-    python benchmarks/stability.py [--quick] [--repeats 3]
+    python benchmarks/stability.py [--quick] [--repeats 3] [--only maps|seeds|gpu]
 
 Rows (medians of repeats after a warm-up that loads numba's cached machine code; the map's cache is cleared
-before each timed call). Times are this process's CPU time (``time.process_time``; the engine runs on one core):
-on a machine shared with other work, wall-clock time counts their share too.
+before each timed call). The maps' times are this process's CPU time (``time.process_time``; they run on one
+core): on a machine shared with other work, wall-clock time counts their share too. The seed sweep runs on
+every core, so its times are wall-clock time (CPU time and the load average printed beside).
 
 * a 40 × 40 map, 4 seeds a cell (6,400 runs), PyTorch recipe (target ≤ 1 s) and MXNet recipe at 2 epochs a run
   (target ≤ 5 s): the grid of runs, the two limit curves, and the whole ``stability_map`` call, against the same
   cells as single ``train`` calls in a loop (all of them for PyTorch; for MXNet a sample of cells, scaled up);
-* a sweep of 1,000 seeds × 25,000 MXNet steps, each its own dataset (target ≤ 3 s): the engine reading each
-  dataset through its visiting order, against gathering every stream first (how sweeps ran before);
+* a sweep of 1,000 seeds × 25,000 MXNet steps, each its own dataset (target ≤ 3 s of wall-clock time on the
+  machine's cores): ``rw.sweep`` on every core and on one, against the same sweep with numpy's shuffles on one
+  thread (how it ran before) and gathering every stream first (before that), each with its wall and CPU time and
+  the load average; on a busy machine read the one-thread CPU time a seed;
 * with cupy and a GPU: the maps on the GPU against the CPU (target ≥ 10×); otherwise the reason it is skipped.
 """
 
@@ -28,7 +31,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import regress_widgets as rw  # noqa: E402
-from regress_widgets.data import batch_sizes, initial_theta, make_stream  # noqa: E402
+from regress_widgets import _compiled  # noqa: E402
+from regress_widgets.data import batch_sizes, initial_theta, make_stream, stream_order  # noqa: E402
 from regress_widgets.engine import _simulate_rows  # noqa: E402
 
 sm = importlib.import_module("regress_widgets.stability_map")  # the module (rw.stability_map is its function)
@@ -87,7 +91,7 @@ def bench_map(name: str, settings: dict, target: float, repeats: int, n: int, sa
 
 
 def gathered_sweep(seeds) -> None:
-    """How a sweep of seeds ran before: every run's stream gathered (make_stream), then the compiled loop."""
+    """How a sweep of seeds ran first: every run's stream gathered (make_stream), then the compiled loop."""
     recipe = rw.RECIPES["mxnet"]
     lr = recipe.learning_rates()[None]
     for seed in seeds:
@@ -96,14 +100,61 @@ def gathered_sweep(seeds) -> None:
                        "float64", "compiled", False)
 
 
-def bench_seeds(runs: int) -> None:
-    print(f"a sweep of {runs:,} seeds × 25,000 MXNet steps, each its own dataset")
+def numpy_shuffle_sweep(seeds) -> None:
+    """``rw.sweep`` as it ran before its seeds had threads: one thread, each visiting order drawn by numpy's
+    shuffles (data.stream_order) instead of the compiled ones (the same numbers), everything else the same code."""
+    compiled = _compiled.stream_order
+    _compiled.stream_order = lambda recipe, seed, sizes=None, out=None: stream_order(recipe, seed)
+    try:
+        rw.sweep("mxnet", seed=seeds, threads=1)
+    finally:
+        _compiled.stream_order = compiled
+
+
+def load() -> float:
+    """The machine's 1-minute load average (other engineers share these cores)."""
+    return float(Path("/proc/loadavg").read_text().split()[0]) if Path("/proc/loadavg").exists() else float("nan")
+
+
+def wall_times(fns, repeats: int) -> list[tuple[float, float, float]]:
+    """For each function: median wall-clock time, median process CPU time, and the highest load average seen
+    around its calls (the functions take turns, so a change in the machine's load falls on all of them)."""
+    walls, cpus, loads = ([[] for _ in fns] for _ in range(3))
+    for _ in range(repeats):
+        for k, fn in enumerate(fns):
+            loads[k].append(load())
+            start, cpu = time.perf_counter(), time.process_time()
+            fn()
+            walls[k].append(time.perf_counter() - start)
+            cpus[k].append(time.process_time() - cpu)
+            loads[k].append(load())
+    return [(statistics.median(w), statistics.median(c), max(ld)) for w, c, ld in zip(walls, cpus, loads,
+                                                                                        strict=True)]
+
+
+def bench_seeds(runs: int, repeats: int) -> None:
+    cores = rw.sweeps.check_threads(None)
+    scaled = f" (run with {runs:,}, scaled to 1,000)" if runs != 1000 else ""
+    print(f"a sweep of 1,000 seeds × 25,000 MXNet steps{scaled}, each its own dataset: wall-clock time (the target "
+          f"is wall time on {cores} cores), medians of {repeats}; the load average (1 min, the highest seen) beside")
     rw.sweep("mxnet", seed=range(2))
-    new = median_time(lambda: rw.sweep("mxnet", seed=range(runs)), 3, warmup=0)
-    old = median_time(lambda: gathered_sweep(range(runs)), 3, warmup=0)
-    row("each stream gathered first (make_stream, as before)", old, "1×")
-    row("rw.sweep: the dataset read through its visiting order", new,
-        f"{old / new:5.2f}× faster; " + check(new * 1000 / runs, 3.0) + (" (scaled to 1,000)" if runs != 1000 else ""))
+    scale = 1000 / runs
+    rows = [("before: rw.sweep, numpy's shuffles, 1 thread", lambda: numpy_shuffle_sweep(range(runs))),
+            ("rw.sweep(threads=1): compiled shuffles, 1 thread", lambda: rw.sweep("mxnet", seed=range(runs),
+                                                                                    threads=1)),
+            (f"rw.sweep(): compiled shuffles, {cores} threads", lambda: rw.sweep("mxnet", seed=range(runs))),
+            ("each stream gathered first (make_stream), 1 thread", lambda: gathered_sweep(range(runs)))]
+    measured = [(name, *times) for (name, _), times in zip(rows, wall_times([fn for _, fn in rows], repeats),
+                                                            strict=True)]
+    before = measured[0][1]
+    for name, wall, cpu, avg in measured:
+        wall, cpu = wall * scale, cpu * scale
+        note = f"{before * scale / wall:5.2f}× before; CPU {cpu:5.2f} s; load {avg:4.2f}"
+        if name.startswith("rw.sweep()"):
+            note += "; " + check(wall, 3.0)
+        elif name.startswith("rw.sweep(threads=1)"):
+            note += f"; {cpu:.2f} ms of CPU a seed on one core"
+        row(name, wall, note)
 
 
 def bench_gpu(n: int) -> None:
@@ -125,12 +176,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="a 20 × 20 map and 100 seeds")
+    parser.add_argument("--only", choices=("maps", "seeds", "gpu"), help="one part of the benchmark")
     args = parser.parse_args()
     n = 20 if args.quick else 40
-    bench_map("pytorch", {}, 1.0, args.repeats, n, None)
-    bench_map("mxnet", {"epochs": 2}, 5.0, args.repeats, n, 60)
-    bench_seeds(100 if args.quick else 1000)
-    bench_gpu(n)
+    if args.only in (None, "maps"):
+        bench_map("pytorch", {}, 1.0, args.repeats, n, None)
+        bench_map("mxnet", {"epochs": 2}, 5.0, args.repeats, n, 60)
+    if args.only in (None, "seeds"):
+        bench_seeds(100 if args.quick else 1000, args.repeats)
+    if args.only in (None, "gpu"):
+        bench_gpu(n)
 
 
 if __name__ == "__main__":

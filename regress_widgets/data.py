@@ -13,6 +13,7 @@ exactly what a recording of a real framework holds, so the engine treats both al
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -88,10 +89,18 @@ def check_stream(X, y, batch_sizes, dim: int) -> Stream:
     return Stream(X, y, sizes)
 
 
-def _seeds(seed: int) -> dict[str, np.random.Generator]:
-    names = ("init", "inputs", "noise", "order")
-    children = np.random.SeedSequence(seed).spawn(len(names))
-    return {name: np.random.default_rng(child) for name, child in zip(names, children, strict=True)}
+_STREAMS = ("init", "inputs", "noise", "order")
+
+
+@functools.lru_cache(maxsize=256)
+def _children(seed: int) -> tuple[np.random.SeedSequence, ...]:
+    """The seed's independent child sequences (spawning is the slow part; a child's state never changes)."""
+    return tuple(np.random.SeedSequence(seed).spawn(len(_STREAMS)))
+
+
+def _rng(seed: int, name: str) -> np.random.Generator:
+    """A fresh Generator for one of the seed's independent streams (:data:`_STREAMS`)."""
+    return np.random.default_rng(_children(seed)[_STREAMS.index(name)])
 
 
 def _draw(rng: np.random.Generator, dist: Distribution, shape) -> np.ndarray:
@@ -107,7 +116,7 @@ def _label(recipe: Recipe, X: np.ndarray, eps: np.ndarray) -> np.ndarray:
 def initial_theta(recipe: str | Recipe, seed: int) -> np.ndarray:
     """θ₀ = [w…, b] drawn as the recipe's tutorial initialises it."""
     recipe = get_recipe(recipe)
-    rng = _seeds(seed)["init"]
+    rng = _rng(seed, "init")
     w = np.zeros(recipe.dim) if recipe.init_w is None else _draw(rng, recipe.init_w, recipe.dim)
     b = 0.0 if recipe.init_b is None else _draw(rng, recipe.init_b, 1)[0]
     return np.append(w, b)
@@ -121,9 +130,8 @@ def make_dataset(recipe: str | Recipe, seed: int) -> Dataset:
         raise ValueError(f"{recipe.name} has no fixed dataset: it draws a fresh batch every step")
     if recipe.data is not None:  # your own data: the same whatever the seed (it orders the visits and θ₀)
         return Dataset(recipe.data.inputs, recipe.data.y)
-    rngs = _seeds(seed)
-    X = _draw(rngs["inputs"], recipe.x, (recipe.n_examples, recipe.dim))
-    eps = rngs["noise"].standard_normal(recipe.n_examples)
+    X = _draw(_rng(seed, "inputs"), recipe.x, (recipe.n_examples, recipe.dim))
+    eps = _rng(seed, "noise").standard_normal(recipe.n_examples)
     return Dataset(X, _label(recipe, X, eps))
 
 
@@ -133,8 +141,10 @@ def batch_sizes(recipe: Recipe, steps: int | None = None) -> np.ndarray:
     if recipe.streaming:
         return np.full(steps, recipe.batch_size, dtype=np.int64)
     full, rest = divmod(recipe.n_examples, recipe.batch_size)
-    epoch = [recipe.batch_size] * full + ([rest] if rest else [])
-    return np.resize(np.asarray(epoch, dtype=np.int64), steps)
+    sizes = np.full(steps, recipe.batch_size, dtype=np.int64)
+    if rest:  # every epoch's last step: full batches, then the rest
+        sizes[full::full + 1] = rest
+    return sizes
 
 
 def visiting_order(recipe: Recipe, seed: int, epochs: int) -> np.ndarray:
@@ -142,7 +152,7 @@ def visiting_order(recipe: Recipe, seed: int, epochs: int) -> np.ndarray:
 
     The first epochs' permutations do not depend on how many epochs are asked for.
     """
-    rng = _seeds(seed)["order"]
+    rng = _rng(seed, "order")
     if epochs == 1:  # the same draw, without a copy (a big dataset of your own is often visited once)
         return rng.permutation(recipe.n_examples)
     return np.concatenate([rng.permutation(recipe.n_examples) for _ in range(epochs)])
@@ -154,9 +164,8 @@ def make_stream(recipe: str | Recipe, seed: int, dataset: Dataset | None = None)
     sizes = batch_sizes(recipe)
     total = int(sizes.sum())
     if recipe.streaming:
-        rngs = _seeds(seed)
-        X = _draw(rngs["inputs"], recipe.x, (total, recipe.dim))
-        eps = rngs["noise"].standard_normal(total)
+        X = _draw(_rng(seed, "inputs"), recipe.x, (total, recipe.dim))
+        eps = _rng(seed, "noise").standard_normal(total)
         return Stream(X, _label(recipe, X, eps), sizes)
     epochs = -(-total // recipe.n_examples)
     if dataset is None and recipe.data is not None:  # your own data: gathered, and standardized, without a copy

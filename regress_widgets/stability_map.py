@@ -244,6 +244,9 @@ def _row(base: Recipe, other: str, value, lrs, seeds, backend, report, cancel, i
     rule = Rule.of([recipe] * R)
     check_fits("seeds", f"a row of the map ({run_product(recipe, R)})",
                run_bytes(recipe, R, method=resolve_method("auto", xp), dtype="float64", keep_path=False))
+    order = stream_order
+    if resolve_method("auto", xp) == "compiled":  # the same visiting order, drawn by compiled code
+        from ._compiled import stream_order as order
     final = np.empty((R, len(seeds)))
     kinds = np.empty((R, len(seeds)), dtype=object)
     minimum = np.empty((R, len(seeds)))
@@ -255,7 +258,7 @@ def _row(base: Recipe, other: str, value, lrs, seeds, backend, report, cancel, i
             land = Landscape.population(recipe)
         else:  # the dataset read in the order SGD visits it (the same numbers as its stream, nothing gathered)
             data = make_dataset(recipe, s)
-            X, y, rows = data.X, data.y, stream_order(recipe, s)
+            X, y, rows = data.X, data.y, order(recipe, s)
             land = Landscape.of_examples(recipe, data.X, data.y)
         theta, _, diverged = _simulate_rows(xp, X, y, batch_sizes(recipe), theta0, lr, recipe.loss_scale, "float64",
                                             "auto", False, rule, index=rows)

@@ -5,15 +5,17 @@ from __future__ import annotations
 import itertools
 import math
 import numbers
+import os
 import time
 from collections.abc import Iterable, Mapping, Set
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 
 from .data import Stream, batch_sizes, initial_theta, make_dataset, make_stream, stream_order
 from .engine import DTYPES, Run, _simulate_rows, get_xp
-from .memory import check_fits, run_bytes, run_product, state_size
+from .memory import check_fits, memory_limit, run_bytes, run_product, state_size
 from .optim import Rule
 from .recipes import SETTINGS, InvalidSetting, Recipe, get_recipe
 from .settings import check_choice, check_seed
@@ -83,8 +85,10 @@ def sweep_axes(grid: dict) -> tuple[dict, dict]:
     return fixed, axes
 
 
-def _check_sweep_memory(recipes: list[Recipe], groups: dict, *, method: str, dtype: str, keep_path: bool) -> None:
-    """Refuse a sweep whose kept results and largest group of runs (computed together) cannot fit."""
+def _check_sweep_memory(recipes: list[Recipe], groups: dict, *, method: str, dtype: str, keep_path: bool,
+                        workers: int) -> int:
+    """Refuse a sweep whose kept results and largest group of runs (computed together) cannot fit; the number of
+    groups that may be computed at once (``workers``, or 1 where that many at once would not fit)."""
     kept = sum(8 * (2 * r.total_steps + (r.total_steps + 1) * (r.dim + 1) * keep_path) for r in recipes)
     def first(members):  # the member whose state is largest (a group may mix momentum 0 and > 0)
         return recipes[max(members, key=lambda i: state_size(recipes[i]))]
@@ -92,8 +96,20 @@ def _check_sweep_memory(recipes: list[Recipe], groups: dict, *, method: str, dty
     largest = max(groups.values(), key=lambda members: run_bytes(first(members), len(members), method=method,
                                                                  dtype=dtype, keep_path=keep_path))
     group = run_bytes(first(largest), len(largest), method=method, dtype=dtype, keep_path=keep_path)
+    if workers > 1 and kept + workers * group <= memory_limit():
+        return workers
     check_fits("steps", f"a sweep of {len(recipes):,} runs (the largest group: "
                         f"{run_product(first(largest), len(largest))})", kept + group)
+    return 1
+
+
+def check_threads(threads) -> int:
+    """The threads a sweep may use: None (every core this process may run on) or an integer ≥ 1."""
+    if threads is None:
+        return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+    if isinstance(threads, bool) or not isinstance(threads, numbers.Integral) or threads < 1:
+        raise InvalidSetting("threads", "an integer ≥ 1 (or None: every core)", threads)
+    return int(threads)
 
 
 def sweep(
@@ -103,6 +119,7 @@ def sweep(
     dtype: str = "float64",
     method: str = "auto",
     keep_path: bool = False,
+    threads: int | None = None,
     **grid,
 ) -> Sweep:
     """Train every combination of the given settings; each may be one value or a sequence.
@@ -112,6 +129,10 @@ def sweep(
     Runs that share seed, noise, batch size and length share their data and are computed
     together (one group per optimizer), vectorised over learning rate, gamma, stepsize, momentum, β₁, β₂, ε and
     weight decay.
+
+    With the compiled method, runs of different seeds (or noise levels) are computed on ``threads`` threads at
+    once (default: every core; the compiled loop and the permutations run without the GIL): the same numbers
+    whatever the number of threads, each run its own rows of the result.
     """
     started = time.perf_counter()
     base = get_recipe(recipe)  # a Recipe is valid however it was made (Recipe.__post_init__)
@@ -125,34 +146,68 @@ def sweep(
                f"= {R:,} runs", R * RUN_OVERHEAD)
     combos = [{**fixed, **dict(zip(axes, values, strict=True))} for values in itertools.product(*axes.values())]
     recipes = []
+    made: dict = {}  # runs that differ only by seed share one (frozen) recipe: each set of overrides checked once
     for combo in combos:
         combo["seed"] = check_seed(combo["seed"])
-        recipes.append(base.with_settings(**{k: v for k, v in combo.items() if k != "seed"}))
+        overrides = {k: v for k, v in combo.items() if k != "seed"}
+        try:
+            key = tuple((k, type(v), v) for k, v in overrides.items())
+            hash(key)
+        except TypeError:  # a value that cannot be a key: checked on its own
+            key = None
+        recipe = None if key is None else made.get(key)
+        if recipe is None:
+            recipe = base.with_settings(**overrides)
+            if key is not None:
+                made[key] = recipe
+        recipes.append(recipe)
     groups: dict[tuple, list[int]] = {}
     for i, (combo, r) in enumerate(zip(combos, recipes, strict=True)):
         key = (combo["seed"], r.noise, r.batch_size, r.total_steps, r.optimizer)
         groups.setdefault(key, []).append(i)
-    _check_sweep_memory(recipes, groups, method=resolve_method(method, xp), dtype=dtype, keep_path=keep_path)
+    method = resolve_method(method, xp)
+    workers = check_threads(threads) if method == "compiled" else 1
+    workers = _check_sweep_memory(recipes, groups, method=method, dtype=dtype, keep_path=keep_path, workers=workers)
     R, P = len(combos), base.dim + 1
     theta0 = np.empty((R, P))
     final = np.empty((R, P))
     diverged = np.zeros(R, dtype=np.int64)
     losses: list = [None] * R
     runs: list = [None] * R
-    datasets: dict = {}
-    for (seed, noise, *_), members in groups.items():
+
+    def order(recipe, seed, sizes, out):
+        return stream_order(recipe, seed)
+
+    if method == "compiled":  # the same visiting order, drawn by compiled code (without the GIL)
+        from ._compiled import stream_order as order
+    sizes_of: dict[tuple, np.ndarray] = {}  # the steps' batch sizes, made once for each length and batch size
+    for key, members in groups.items():
+        sizes_of.setdefault(key[2:4], batch_sizes(recipes[members[0]]))
+
+    schedules_of: dict[tuple, np.ndarray] = {}  # one learning-rate schedule (1, T) shared by the groups that have it
+
+    def schedule(recipe, steps):
+        key = (recipe.lr, recipe.gamma, recipe.stepsize, steps)
+        if key not in schedules_of:
+            schedules_of[key] = recipe.learning_rates(steps)[None]
+        return schedules_of[key]
+
+    def run_group(key, members, datasets, buffer):
+        seed, noise = key[0], key[1]
         first = recipes[members[0]]
         if keep_path or first.streaming:  # the runs keep their stream (or it is drawn fresh): made as train makes it
             stream, index = make_stream(first, seed), None
         else:  # the dataset read in the order SGD visits it: the same numbers, without gathering the stream
             if (seed, noise) not in datasets:
                 datasets[seed, noise] = make_dataset(first, seed)
-            data, index = datasets[seed, noise], stream_order(first, seed)
-            stream = Stream(data.X, data.y, batch_sizes(first))
+            sizes = sizes_of[key[2:4]]
+            data, index = datasets[seed, noise], order(first, seed, sizes, buffer)
+            buffer = index.base if index.base is not None else index
+            stream = Stream(data.X, data.y, sizes)
         t0 = initial_theta(base, seed)
         schedules = {(recipes[i].lr, recipes[i].gamma, recipes[i].stepsize) for i in members}
         if len(schedules) == 1:  # one schedule for the whole group (e.g. a sweep over momentum): computed once
-            lr = recipes[members[0]].learning_rates(stream.steps)[None]
+            lr = schedule(recipes[members[0]], stream.steps)
         else:
             lr = np.stack([recipes[i].learning_rates(stream.steps) for i in members])
         theta, loss, div = _simulate_rows(xp, stream.X, stream.y, stream.batch_sizes, np.tile(t0, (len(members), 1)),
@@ -163,5 +218,27 @@ def sweep(
             if keep_path:
                 runs[i] = Run(recipes[i], seed, theta[j], loss[j], lr[j if len(lr) > 1 else 0], int(div[j]) or None,
                               stream, backend, dtype)
+        return buffer
+
+    def run_data(tasks):  # groups sharing one dataset, in order (each its own rows of the result)
+        datasets: dict = {}
+        buffer = None  # the visiting order's memory, reused from one dataset to the next (read only while a group runs)
+        for key, members in tasks:
+            buffer = run_group(key, members, datasets, buffer)
+            if len(datasets) > 1:
+                datasets.pop(next(iter(datasets)))
+
+    by_data: dict[tuple, list] = {}
+    for key, members in groups.items():
+        by_data.setdefault(key[:2], []).append((key, members))
+    tasks = list(by_data.values())
+    if workers == 1 or len(tasks) == 1:
+        run_data([group for task in tasks for group in task])
+    else:
+        size = max(1, len(tasks) // (8 * workers))  # chunks of datasets: few hand-overs, the cores kept busy
+        chunks = [[group for task in tasks[i:i + size] for group in task] for i in range(0, len(tasks), size)]
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            for _ in pool.map(run_data, chunks):
+                pass
     return Sweep(base, tuple(axes), tuple(len(a) for a in axes.values()), combos, theta0, final, losses, diverged,
                  runs if keep_path else None, time.perf_counter() - started)

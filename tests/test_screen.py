@@ -4,6 +4,7 @@ to the width the page reports, clicks in figure coordinates. The browser side is
 from __future__ import annotations
 
 import io
+import zlib
 
 import numpy as np
 import pytest
@@ -15,8 +16,8 @@ from regress_widgets.panels.fit import arrangement, fit
 
 
 class Page:
-    """What a browser would receive: the screen's custom messages and their PNGs. ``frames`` holds (whole,
-    [(x, y, rgba), …]) a frame."""
+    """What a browser would receive: the screen's custom messages and their deflated boxes of pixels.
+    ``frames`` holds (whole, [(x, y, rgba), …]) a frame."""
 
     def __init__(self, screen: Screen, monkeypatch):
         self.frames: list[tuple[bool, list]] = []
@@ -26,8 +27,8 @@ class Page:
     def _send(self, content, buffers=None):
         assert content["type"] == "frame" and content["number"] == len(self.frames) + 1
         assert len(buffers) == len(content["at"]) >= 1
-        parts = [(x, y, np.asarray(Image.open(io.BytesIO(png)).convert("RGBA")))
-                 for (x, y), png in zip(content["at"], buffers, strict=True)]
+        parts = [(x, y, np.frombuffer(zlib.decompress(data), dtype=np.uint8).reshape(h, w, 4))
+                 for (x, y, w, h), data in zip(content["at"], buffers, strict=True)]
         self.frames.append((content["whole"], parts))
 
     def open(self):

@@ -75,3 +75,22 @@ def test_no_layout_ahead_without_a_recipe_menu_or_a_page():
             assert not any(lab.shelf.has(r, lab.fitted) for r in others)
 
     asyncio.run(idle())
+
+
+def test_after_a_new_seed_the_kept_panels_are_drawn_again_for_it():
+    async def idle():
+        lab = rw.Lab("pytorch", display="screen")
+        open_page(lab)
+        await asyncio.sleep(IDLE * 3)
+        mxnet = rw.RECIPES["mxnet"]
+        assert lab.shelf.ready(mxnet, lab.fitted, (0, False, "follow"))
+        lab.set(seed=7)
+        assert not lab.shelf.ready(mxnet, lab.fitted, (7, False, "follow"))
+        await asyncio.sleep(IDLE * 3)
+        assert lab.shelf.ready(mxnet, lab.fitted, (7, False, "follow"))
+        lab.controls["recipe"].value = "mxnet"
+        other = rw.Lab("mxnet", display="screen", seed=7)
+        open_page(other)
+        np.testing.assert_array_equal(shown(lab), shown(other))
+
+    asyncio.run(idle())

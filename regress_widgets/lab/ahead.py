@@ -1,8 +1,9 @@
 """Lay out the other recipes' panels while the class does nothing: :class:`Ahead`.
 
 A recipe switch to panels the Lab's :class:`~.shelf.Shelf` keeps costs a frame (about 20 ms); to panels it
-must lay out, about 250. Once a browser shows the Lab and nothing has changed for :data:`IDLE` s, the Lab
-lays out the next recipe of its menu (its tutorial's settings, the Lab's seed), one every :data:`IDLE` s.
+must lay out, about 250. Once a browser shows the Lab and nothing has changed for :data:`IDLE_FIRST` s, the
+Lab lays out the next recipe of its menu (its tutorial's settings, the Lab's seed), then one each time
+nothing has changed for :data:`IDLE` s (each takes the kernel about 250 ms).
 A Lab without a recipe menu (side by side, an exercise that hides it) and a Lab no browser shows lay out
 nothing ahead. A change on the page puts the work off again, so a slider never waits behind it for longer
 than one layout.
@@ -18,6 +19,8 @@ from .views import running_loop
 
 IDLE = 1.0
 """Seconds without a change before the next recipe is laid out."""
+IDLE_FIRST = 0.3
+"""... before the first one, once a page shows the Lab (the class is looking at its first picture)."""
 
 
 class Ahead:
@@ -27,6 +30,7 @@ class Ahead:
         self.lab = lab
         self.offered = offered
         self._timer = None
+        self._idle = IDLE_FIRST
 
     def poke(self) -> None:
         """Something changed: wait :data:`IDLE` s from now."""
@@ -35,7 +39,7 @@ class Ahead:
             self._timer = None
         loop = running_loop()
         if loop is not None and self._wanted():
-            self._timer = loop.call_later(IDLE, self._work)
+            self._timer = loop.call_later(self._idle, self._work)
 
     def _wanted(self):
         """The next recipe to lay out (None: none, or nobody would switch to it)."""
@@ -45,7 +49,13 @@ class Ahead:
                 or HIDDEN in menu._dom_classes:
             return None
         layout = lab.fitted or lab.layout_name
-        return next((r for name, r in RECIPES.items() if not lab.shelf.has(r, layout)), None)
+        return next((r for r in RECIPES.values()
+                     if r is not lab.state.tutorial and not lab.shelf.ready(r, layout, self._view())), None)
+
+    def _view(self) -> tuple:
+        """What a switch shows besides the recipe's own settings: the seed, the real run or not, the zoom."""
+        s = self.lab.state
+        return s.seed, s.real, s.zoom
 
     def _work(self) -> None:
         self._timer = None
@@ -57,5 +67,6 @@ class Ahead:
         run, landscape = lab.runner.run(run_recipe, new.get("seed", lab.state.seed), real)
         frame = make_frame(run, landscape, position=run.steps, pair=new.get("pair", lab.state.pair),
                            zoom=lab.state.zoom, max_points=lab.panels.max_points)
-        lab.shelf.prepare(recipe, lab.fitted or lab.layout_name, frame)
+        lab.shelf.prepare(recipe, lab.fitted or lab.layout_name, frame, drawn=self._view())
+        self._idle = IDLE
         self.poke()

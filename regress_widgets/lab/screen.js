@@ -1,30 +1,66 @@
 // The Lab's figure in the browser (see screen.py): paints the frames the kernel sends, in order, and
 // tells the kernel the width it has, the screen's pixel ratio, and where the figure was clicked.
-// A frame is one PNG ("whole") or several (the boxes around what changed, unchanged pixels transparent),
-// each placed at its (x, y); all of a frame's parts show together. The page says when it painted a frame.
+// A frame is one or more boxes of RGBA pixels, zlib-deflated: the whole picture ("whole"), or the boxes
+// around what changed (unchanged pixels transparent), each at its [x, y, width, height]. They are inflated
+// here (DecompressionStream: no wait for the image decoder's thread) and all painted together; then the
+// page tells the kernel it painted the frame. The saved picture (a PNG in the widget's state) is decoded once.
 
-function decode(buffer) {
-  return createImageBitmap(new Blob([buffer], { type: "image/png" }));
+async function inflate(buffer) {
+  const bytes = buffer instanceof ArrayBuffer ? new Uint8Array(buffer)
+    : new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+  const stream = new DecompressionStream("deflate");
+  const writer = stream.writable.getWriter();
+  writer.write(bytes);
+  writer.close();
+  const reader = stream.readable.getReader();
+  const chunks = [];
+  let length = 0;
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    length += value.length;
+  }
+  const out = new Uint8ClampedArray(length);
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.length;
+  }
+  return out;
 }
 
-function paint(canvas, context, buffers, at, whole, size) {
-  return Promise.all(buffers.map(decode)).then((bitmaps) => {
-    if (whole) { // a new size shows with its own picture, never the old one stretched
-      const bitmap = bitmaps[0];
-      if (canvas.width !== bitmap.width || canvas.height !== bitmap.height) {
-        canvas.width = bitmap.width;
-        canvas.height = bitmap.height;
-      }
-      const [width, height] = size; // CSS pixels (the bitmap may have more: HiDPI)
-      canvas.style.width = `${width}px`;
-      canvas.style.aspectRatio = `${width} / ${height}`;
-      context.clearRect(0, 0, canvas.width, canvas.height);
-    }
-    bitmaps.forEach((bitmap, k) => {
-      const [x, y] = at[k] || [0, 0];
-      context.drawImage(bitmap, x, y);
-      bitmap.close();
+function fit(canvas, context, width, height, size) {
+  // a new size shows with its own picture, never the old one stretched
+  if (canvas.width !== width || canvas.height !== height) {
+    canvas.width = width;
+    canvas.height = height;
+  }
+  const [cssWidth, cssHeight] = size; // CSS pixels (the bitmap may have more: HiDPI)
+  canvas.style.width = `${cssWidth}px`;
+  canvas.style.aspectRatio = `${cssWidth} / ${cssHeight}`;
+  context.clearRect(0, 0, canvas.width, canvas.height);
+}
+
+function paint(canvas, context, scratch, buffers, at, whole, size) {
+  return Promise.all(buffers.map(inflate)).then((parts) => {
+    if (whole) fit(canvas, context, at[0][2], at[0][3], size);
+    const ink = scratch.getContext("2d");
+    parts.forEach((pixels, k) => {
+      const [x, y, width, height] = at[k];
+      scratch.width = width; // (also clears it)
+      scratch.height = height;
+      ink.putImageData(new ImageData(pixels, width, height), 0, 0);
+      context.drawImage(scratch, x, y); // transparent pixels keep what is there
     });
+  });
+}
+
+function paintSaved(canvas, context, png, size) {
+  return createImageBitmap(new Blob([png], { type: "image/png" })).then((bitmap) => {
+    fit(canvas, context, bitmap.width, bitmap.height, size);
+    context.drawImage(bitmap, 0, 0);
+    bitmap.close();
   });
 }
 
@@ -34,6 +70,7 @@ function render({ model, el }) {
   canvas.className = "rw-screen-canvas";
   el.appendChild(canvas);
   const context = canvas.getContext("2d");
+  const scratch = document.createElement("canvas"); // where a part is put before it is drawn over the picture
   let queue = Promise.resolve(); // frames are painted one after the other, never out of order
 
   canvas.style.maxWidth = "100%"; // while the kernel fits a narrower width, the old picture scales down
@@ -42,7 +79,7 @@ function render({ model, el }) {
   function heard(message, buffers) {
     if (message.type === "frame") {
       const size = model.get("size"); // set by the kernel just before it sent this frame
-      queue = queue.then(() => paint(canvas, context, buffers, message.at, message.whole, size))
+      queue = queue.then(() => paint(canvas, context, scratch, buffers, message.at, message.whole, size))
         .catch(console.error)
         .then(() => model.send({ type: "painted", number: message.number }));
     }
@@ -51,7 +88,7 @@ function render({ model, el }) {
   const saved = model.get("picture"); // the last whole frame the kernel kept (saved widget state)
   if (saved && saved.byteLength) {
     const size = model.get("size");
-    queue = queue.then(() => paint(canvas, context, [saved], [[0, 0]], true, size));
+    queue = queue.then(() => paintSaved(canvas, context, saved, size));
   }
 
   // The width, once it has settled (a side panel sliding shut reports a new width every frame)

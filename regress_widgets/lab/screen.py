@@ -7,9 +7,10 @@ place on the page is. This widget does three things, no more:
 
 * :meth:`Screen.show` draws the figure (Agg) and sends the picture at once, from the change handler: the
   boxes around the pixels that changed since the last frame (in each, the unchanged pixels transparent) as
-  quickly compressed PNGs placed over the picture the browser has, or the whole picture for a new view, a
-  new size, or before any browser has shown it; the browser says when it has painted each frame
-  (:attr:`Screen.unpainted`, :meth:`Screen.on_painted`), so that a player never runs ahead of the page;
+  quickly deflated RGBA placed over the picture the browser has (:func:`~.png.next_parts`), or the whole
+  picture for a new view or a new size (before any browser has shown it, the picture is kept as a PNG in
+  ``picture``); the browser says when it has painted each frame (:attr:`Screen.unpainted`,
+  :meth:`Screen.on_painted`), so that a player never runs ahead of the page;
 * the browser reports the width the widget has on the page (``width``, CSS pixels; a ResizeObserver) and
   the screen's pixel ratio, so that the Lab can fit its figure to them;
 * a click on the picture reaches :meth:`Screen.on_click` callbacks in matplotlib's display coordinates.
@@ -78,8 +79,8 @@ class Screen(anywidget.AnyWidget):
         if not parts:  # nothing on the picture changed
             return
         self.sent += 1
-        self.send({"type": "frame", "whole": whole, "number": self.sent, "at": [[x, y] for x, y, _ in parts]},
-                  buffers=[png for *_, png in parts])
+        self.send({"type": "frame", "whole": whole, "number": self.sent, "at": [list(box) for *box, _ in parts]},
+                  buffers=[data for *_, data in parts])
 
     @property
     def unpainted(self) -> int:

@@ -15,8 +15,8 @@ from ..panels import Frame, Panels
 from ..panels.style import Layout
 from ..recipes import Recipe
 
-KEEP = 4
-"""Sets of panels kept (the three tutorials and your own data); the one used longest ago goes first."""
+KEEP = 6
+"""Sets of panels kept (the three tutorials at two widths); the one used longest ago goes first."""
 
 
 class Shelf:
@@ -29,6 +29,7 @@ class Shelf:
         self.keep = keep
         self._sets: dict[tuple, tuple[Recipe, Panels, list]] = {}  # key → (recipe, panels, their axes)
         self._on: tuple | None = None
+        self._drawn: dict[tuple, object] = {}  # key → what prepare() drew the set for
         self.built = 0
         """Sets laid out since the start (a switch to a kept set lays out none)."""
 
@@ -48,33 +49,43 @@ class Shelf:
         if key not in self._sets:
             self._build(key, recipe, layout)
         else:
-            _, panels, axes = self._sets.pop(key)
-            for a in axes:
-                self.figure.add_axes(a)
-            self._sets[key] = (recipe, panels, axes)  # now the one used last
-        self._on = key
+            self._sets[key] = self._sets.pop(key)  # now the one used last
+            self._put_on(key)
         self._trim(key)
         return self._sets[key][1]
 
-    def prepare(self, recipe: Recipe, layout: Layout | str, frame: Frame) -> None:
-        """Lay out the panels of ``recipe`` off the figure, with ``frame`` drawn on them once (their bitmaps
-        cached); then the panels on the figure go back on it (the canvas's pixels are the prepared ones until
-        the next draw: whoever shows the figure draws it first)."""
+    def ready(self, recipe: Recipe, layout: Layout | str, drawn) -> bool:
+        """The panels of ``recipe`` in ``layout`` are kept, drawn for ``drawn`` (what :meth:`prepare` was told)."""
+        return self._drawn.get(self._key(recipe, layout), None) == drawn
+
+    def prepare(self, recipe: Recipe, layout: Layout | str, frame: Frame, drawn=None) -> None:
+        """Lay out the panels of ``recipe`` off the figure (or take the kept ones), with ``frame`` drawn on them
+        once (their bitmaps cached; ``drawn`` says for what, see :meth:`ready`); then the panels on the
+        figure go back on it (the canvas's pixels are the prepared ones until the next draw: whoever shows
+        the figure draws it first)."""
         key = self._key(recipe, layout)
-        if key in self._sets:
+        if key == self._on:
             return
         on = self._on
         self._take_off()
-        panels = self._build(key, recipe, layout)
+        if key in self._sets:
+            panels = self._put_on(key)
+        else:
+            panels = self._build(key, recipe, layout)
+        self._drawn[key] = drawn
         panels.show(frame)
         self.figure.canvas.draw()  # alone on the figure: each panel caches its own pixels, nothing else's
         self._take_off()
         if on in self._sets:
-            _, _, axes = self._sets[on]
-            for a in axes:
-                self.figure.add_axes(a)
-            self._on = on
+            self._put_on(on)
         self._trim(on, key)
+
+    def _put_on(self, key: tuple) -> Panels:
+        _, panels, axes = self._sets[key]
+        for a in axes:
+            self.figure.add_axes(a)
+        self._on = key
+        return panels
 
     def _take_off(self) -> None:
         if self._on in self._sets:
@@ -94,6 +105,7 @@ class Shelf:
         """Forget the sets used longest ago, beyond :attr:`keep`; never those in ``keep``."""
         for old in [k for k in self._sets if k not in keep][:max(0, len(self._sets) - self.keep)]:
             del self._sets[old]
+            self._drawn.pop(old, None)
 
     def _key(self, recipe: Recipe, layout: Layout | str) -> tuple:
         fig = self.figure
