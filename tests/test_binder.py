@@ -38,6 +38,7 @@ def test_binder_pins_every_dependency_at_the_packages_versions():
         assert binder[name] == version, (name, binder[name], version)
     assert (BINDER / "runtime.txt").read_text().strip() == "python-3.11"
     assert "graphviz" in (BINDER / "apt.txt").read_text().split()  # dot, for notebook 01's Caffe2 graphs
+    assert "fonts-noto-cjk" in (BINDER / "apt.txt").read_text().split()  # the Chinese figures (zh-Hans, zh-Hant)
     post_build = BINDER / "postBuild"
     assert os.access(post_build, os.X_OK) and "pip install --no-deps -e ." in post_build.read_text()
 
@@ -49,6 +50,6 @@ def test_repo2docker_accepts_the_binder_folder():
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     dockerfile = done.stdout + done.stderr
     assert "python=3.11" in dockerfile or "python-3.11" in dockerfile
-    assert re.search(r"apt-get install --yes --no-install-recommends graphviz", dockerfile)
+    assert re.search(r"apt-get install --yes --no-install-recommends fonts-noto-cjk graphviz", dockerfile)  # sorted
     assert 'pip install --no-cache-dir -r "binder/requirements.txt"' in dockerfile
     assert "./binder/postBuild" in dockerfile

@@ -1,5 +1,6 @@
-"""``.ci/system-packages`` (part 3 of the one test command, ``bash .ci/test``): Debian's chromium and graphviz are
-installed when missing, as root or with sudo; otherwise it stops with one line saying the command to run.
+"""``.ci/system-packages`` (part 3 of the one test command, ``bash .ci/test``): Debian's chromium, graphviz and
+fonts-noto-cjk are installed when missing, as root or with sudo; otherwise it stops with one line saying the command
+to run. The font is looked for as its file (``CJK_FONT_FILE`` names a file that is not there: the font is missing).
 
 The script runs for real with a PATH that holds no chromium, dot, sudo or apt-get (only ``id``), as this user,
 and, when the tests run as root (CI), also as ``nobody``.
@@ -20,11 +21,16 @@ SCRIPT = ROOT / ".ci" / "system-packages"
 AS_ROOT = os.geteuid() == 0
 
 
-def _run(path: Path, *, as_nobody: bool = False):
+CJK_FONT = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
+NO_FONT = {"CJK_FONT_FILE": "/nonexistent/NotoSansCJK-Regular.ttc"}
+
+
+def _run(path: Path, *, as_nobody: bool = False, env: dict | None = None):
     argv = ["/bin/bash", str(SCRIPT)]
     if as_nobody:
         argv = [shutil.which("setpriv"), "--reuid=65534", "--regid=65534", "--clear-groups", *argv]
-    return subprocess.run(argv, env={"PATH": str(path)}, capture_output=True, text=True, timeout=60, cwd="/")
+    return subprocess.run(argv, env={"PATH": str(path), **(env or {})}, capture_output=True, text=True, timeout=60,
+                          cwd="/")
 
 
 @pytest.fixture
@@ -38,14 +44,14 @@ def bare_path():
 
 
 def test_without_root_or_sudo_it_says_the_one_command_to_run(bare_path):
-    done = _run(bare_path, as_nobody=AS_ROOT)
+    done = _run(bare_path, as_nobody=AS_ROOT, env=NO_FONT)
     assert done.returncode == 1
-    assert done.stderr == (".ci/test: error: chromium graphviz not installed and this is not root: run "
-                           "`sudo apt-get install -y chromium graphviz` (Debian), then rerun\n")
+    assert done.stderr == (".ci/test: error: chromium graphviz fonts-noto-cjk not installed and this is not root: run "
+                           "`sudo apt-get install -y chromium graphviz fonts-noto-cjk` (Debian), then rerun\n")
 
 
 def test_without_apt_get_it_says_so(bare_path):
-    done = _run(bare_path)
+    done = _run(bare_path, env=NO_FONT)
     assert done.returncode == 1 and len(done.stderr.splitlines()) == 1
     assert ("there is no apt-get" if AS_ROOT else "this is not root") in done.stderr
 
@@ -56,5 +62,15 @@ def test_with_both_installed_it_installs_nothing(bare_path):
         found = shutil.which(tool)
         assert found, f"{tool} is missing: bash .ci/test installs it (apt-get install chromium graphviz)"
         (bare / tool).symlink_to(found)
+    assert Path(CJK_FONT).exists(), "fonts-noto-cjk is missing: bash .ci/test installs it (apt-get install it)"
     done = _run(bare)
-    assert done.returncode == 0 and done.stdout == "chromium and graphviz are installed\n" and not done.stderr
+    assert done.returncode == 0 and not done.stderr
+    assert done.stdout == "chromium, graphviz and fonts-noto-cjk are installed\n"
+
+
+def test_a_missing_font_alone_is_installed_by_name(bare_path):
+    bare = bare_path
+    for tool in ("chromium", "dot"):
+        (bare / tool).symlink_to(shutil.which(tool))
+    done = _run(bare, as_nobody=AS_ROOT, env=NO_FONT)
+    assert done.returncode == 1 and "`sudo apt-get install -y fonts-noto-cjk`" in done.stderr

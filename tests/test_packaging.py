@@ -55,7 +55,7 @@ def test_sdist_and_wheel_carry_the_notebooks_and_data(dist):
     assert sorted(n.rsplit("/", 1)[1] for n in names if n.startswith("regress_widgets/notebooks/")) == NOTEBOOKS
     for data in ("frameworks/recordings/caffe2.npz", "frameworks/recordings/mxnet.npz",
                  "frameworks/recordings/pytorch.npz", "frameworks/nets/caffe2_toy_regression.json", "lab/screen.js",
-                 "frameworks/caffe2_runner.py", "frameworks/caffe2_graphs_runner.py"):
+                 "frameworks/caffe2_runner.py", "frameworks/caffe2_graphs_runner.py", "words/words.json"):
         assert f"regress_widgets/{data}" in names
     packages = {str(p.parent.relative_to(ROOT)) for p in (ROOT / "regress_widgets").rglob("__init__.py")}
     assert packages <= {n.rsplit("/", 1)[0] for n in names}, "a package is missing from the wheel"

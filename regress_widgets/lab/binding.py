@@ -6,6 +6,8 @@ from functools import partial
 
 from ..recipes import RECIPES, InvalidSetting
 from ..settings import TABLE
+from ..words import refusal
+from .controls import setting_help
 from .readouts import WARN_COLOR, Readouts
 from .real_run import FIXED
 from .sliders import parse_typed, show_value, shown_text
@@ -24,6 +26,7 @@ class Binding:
         self.typed = typed
         self.state = state
         self.readouts = readouts
+        self.w = readouts.w  # the Lab's language
         self.change = change
         self._note: tuple | None = None  # ((control, value it was clamped to), what to say)
 
@@ -61,17 +64,19 @@ class Binding:
             self.change({name: value})
         except (InvalidSetting, ValueError) as err:
             self.show({"name": name, "new": getattr(self.state, name, current)})
-            self.readouts.say(f"Refused: {err}. {name} stays at {_fmt(current)}.", at=name)
+            self.readouts.say(self.w("Refused: {why}. {name} stays at {value}.", why=refusal(err, self.w), name=name,
+                                     value=_fmt(current)), at=name)
             return
         except Exception as err:  # noqa: BLE001 - whatever went wrong, say so and keep the last good run
             self.show({"name": name, "new": getattr(self.state, name, current)})
-            self.readouts.say(f"Could not run with {name} = {value!r}: {err}. {name} stays at {_fmt(current)}.",
-                              at=name)
+            self.readouts.say(self.w("Could not run with {name} = {value}: {why}. {name} stays at {current}.",
+                                     name=name, value=repr(value), why=err, current=_fmt(current)), at=name)
             return
         if name == "standardize" and self.state.lr != lr:
             new, factor = self.state.lr, max(self.state.lr, lr) / min(self.state.lr, lr)
-            note = (f"lr {_fmt(lr)} → {new:.3g}: it keeps its fraction of the stability limit 2/λmax, which "
-                    f"{'grew' if new > lr else 'shrank'} ×{factor:.3g}")
+            note = self.w("lr {old} → {new}: it keeps its fraction of the stability limit 2/λmax, which grew ×{factor}"
+                          if new > lr else "lr {old} → {new}: it keeps its fraction of the stability limit 2/λmax, "
+                          "which shrank ×{factor}", old=_fmt(lr), new=f"{new:.3g}", factor=f"{factor:.3g}")
             self.readouts.say(note, color=WARN_COLOR, at="lr")
         elif name not in VIEW:
             self.readouts.say(note, color=WARN_COLOR, at=name)
@@ -85,18 +90,21 @@ class Binding:
             value = parse_typed(name, kind, change["new"])
         except ValueError as err:
             self.show({"name": name, "new": getattr(self.state, name)})
-            self.readouts.say(f"Refused: {err}. {name} stays at {_fmt(current)}.", at=name)
+            self.readouts.say(self.w("Refused: {why}. {name} stays at {value}.", why=refusal(err, self.w), name=name,
+                                     value=_fmt(current)), at=name)
             return
         self.heard(name, {"new": value})
 
     def clamped(self, widget, asked, got) -> None:
         name = next((k for k, w in self.controls.items() if w is widget), "value")
         if name == "epochs" and self.state.tutorial.streaming:  # its epochs slider is hidden, pinned at 1
-            text = f"epochs: {self.state.tutorial.name} draws a fresh batch every step: use steps."
+            text = self.w("epochs: {recipe} draws a fresh batch every step: use steps.",
+                          recipe=self.state.tutorial.name)
         else:
             base = getattr(widget, "base", None)
             lo, hi = (base ** widget.min, base ** widget.max) if base else (widget.min, widget.max)
-            text = f"{name} = {asked:g} is outside the slider's range [{lo:g}, {hi:g}]; using {got:g} instead."
+            text = self.w("{name} = {asked} is outside the slider's range [{lo}, {hi}]; using {got} instead.",
+                          name=name, asked=f"{asked:g}", lo=f"{lo:g}", hi=f"{hi:g}", got=f"{got:g}")
         self._note = ((name, got), text)
         self.readouts.say(text, color=WARN_COLOR, at=name)
 
@@ -138,19 +146,20 @@ class Binding:
     def _show_noise_use(self, tutorial) -> None:
         """Your own data has no noise to set: its labels were measured. The noise row steps aside and says why."""
         own = tutorial.data is not None
-        widget, hint = self.controls["noise"], TABLE["noise"].help
+        widget, hint = self.controls["noise"], setting_help("noise", self.w)
         widget.disabled = self.typed["noise"].disabled = own
-        widget.tooltip = ("no noise to set: your own data's labels were measured, not drawn with noise" if own
+        widget.tooltip = (self.w("no noise to set: your own data's labels were measured, not drawn with noise") if own
                           else hint)
-        reason = ("<div style='color:#555;padding:0 0 2px'>no noise to set: your data's labels were measured</div>"
-                  if own else "")
+        reason = ("<div style='color:#555;padding:0 0 2px'>" + self.w("no noise to set: your data's labels were "
+                                                                      "measured") + "</div>" if own else "")
         self.readouts.standing["noise"] = self.readouts.notes["noise"].value = reason
 
     def _show_stepsize_use(self, gamma: float) -> None:
         """stepsize does nothing while γ = 1: its slider steps aside and says so."""
-        widget, hint = self.controls["stepsize"], TABLE["stepsize"].help
+        widget, hint = self.controls["stepsize"], setting_help("stepsize", self.w)
         widget.disabled = self.typed["stepsize"].disabled = gamma == 1
-        widget.tooltip = f"no effect while γ = 1 (no decay): set γ below 1 first. {hint}" if gamma == 1 else hint
+        widget.tooltip = (self.w("no effect while γ = 1 (no decay): set γ below 1 first. {hint}", hint=hint)
+                          if gamma == 1 else hint)
 
 
 ACTS = {"momentum": ("sgd", "nesterov"), "beta1": ("adam",), "beta2": ("adam",), "eps": ("adam",)}

@@ -23,6 +23,7 @@ import ipywidgets as W
 
 from ..recipes import InvalidSetting, Recipe, get_recipe
 from ..settings import TABLE
+from ..words import ENGLISH, Words
 from .predict import LOCKED, Prediction, Question
 from .state import CONTROLLED
 from .url_state import hide_controls
@@ -32,7 +33,7 @@ HIDEABLE = (*CONTROLLED, "seed", "standardize", "recipe", "reset", "framework", 
             "pin", "clear_pins")
 HELD = ("zoom", "pair", "pins", "real")
 """What a pending prediction keeps as it is (each would show the path, or where it goes)."""
-NOTE = "<div style='color:#555;padding:0 0 2px'>{value}: fixed by the exercise</div>"
+NOTE = "<div style='color:#555;padding:0 0 2px'>{}</div>"
 
 
 def check_fixed(fixed, where: str = "fixed") -> dict:
@@ -68,15 +69,17 @@ def check_hidden(hidden, where: str = "hidden") -> tuple:
 class Classroom:
     """The teacher's rules for one Lab and the student's prediction (see the module docstring)."""
 
-    def __init__(self, tutorial: Recipe, fixed=None, hidden=None, task: str | None = None, predict=None):
+    def __init__(self, tutorial: Recipe, fixed=None, hidden=None, task: str | None = None, predict=None,
+                 w: Words = ENGLISH):
         self.tutorial = tutorial
+        self.w = w  # the Lab's language
         self.fixed = check_fixed(fixed)
         self.hidden = check_hidden(hidden)
         if task is not None and not isinstance(task, str):
             raise InvalidSetting("task", "a text", task)
         self.task = task or ""
-        self.prediction = None if predict is None else Prediction(Question.of(predict))
-        self.task_box = W.HTML(_task_html(self.task))
+        self.prediction = None if predict is None else Prediction(Question.of(predict), w)
+        self.task_box = W.HTML(_task_html(self.task, w))
         self.task_box.add_class("rw-task")
         self._was: dict | None = None  # the locked controls' own disabled flags, while a prediction is pending
 
@@ -140,8 +143,8 @@ class Classroom:
             for widget in (c[name], typed.get(name)):
                 if widget is not None:
                     widget.disabled = True
-            c[name].tooltip = f"fixed by the exercise at {shown}"
-            note = NOTE.format(value=html.escape(shown))
+            c[name].tooltip = self.w("fixed by the exercise at {value}", value=shown)
+            note = NOTE.format(self.w("{value}: fixed by the exercise", value=html.escape(shown)))
             readouts.standing[name] = note
             if not readouts.notes[name].value:
                 readouts.notes[name].value = note
@@ -169,9 +172,9 @@ class Classroom:
             self._was = None
 
 
-def _task_html(task: str) -> str:
+def _task_html(task: str, w: Words = ENGLISH) -> str:
     if not task:
         return ""
     text = "<br>".join(html.escape(line) for line in task.strip().splitlines())
     return (f"<div style='font-size:1.1em;padding:6px 10px;margin:0 0 6px;background:#f3f6fa;"
-            f"border-left:4px solid #1f77b4'><b>Task:</b> {text}</div>")
+            f"border-left:4px solid #1f77b4'><b>{w('Task:')}</b> {text}</div>")

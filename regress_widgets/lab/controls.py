@@ -13,6 +13,7 @@ import ipywidgets as W
 
 from ..recipes import RECIPES, Recipe
 from ..settings import TABLE
+from ..words import ENGLISH, Words
 from .player import play_button
 from .sliders import BatchSlider, FloatSlider, IntSlider, LogSlider, show_value, typed_box
 from .state import CONTROLLED
@@ -54,8 +55,9 @@ def _slider(name: str, cls=None, **kwargs):
     return widget
 
 
-def make_controls() -> dict[str, W.Widget]:
-    """Every control of a Lab, unconfigured (:func:`configure` sets their ranges per recipe)."""
+def make_controls(w: Words = ENGLISH) -> dict[str, W.Widget]:
+    """Every control of a Lab, unconfigured (:func:`configure` sets their ranges per recipe), its labels and
+    tooltips in the language of ``w``."""
     def wide():  # a Layout of its own for each slider: a shared one would hide them together
         return W.Layout(width="100%")
 
@@ -81,26 +83,38 @@ def make_controls() -> dict[str, W.Widget]:
     c["eps"] = _slider("eps", base=10, min=-10, max=-2, step=0.1, value=1e-8, layout=wide())
     c["weight_decay"] = _slider("weight_decay", min=0.0, max=0.1, step=0.001, value=0.0, layout=wide())
     c["recipe"] = W.Dropdown(options=[(r.title, name) for name, r in RECIPES.items()], layout=W.Layout(width="100%"))
-    c["reset"] = W.Button(description="back to the tutorial's values", icon="undo",
-                          tooltip="every slider back to the tutorial's setting (the seed stays)",
+    c["reset"] = W.Button(description=w("back to the tutorial's values"), icon="undo",
+                          tooltip=w("every slider back to the tutorial's setting (the seed stays)"),
                           layout=W.Layout(width="auto"))
-    c["play"] = play_button()  # the Lab's Player plays the run with it, in the kernel
-    c["step"] = W.IntSlider(min=0, max=100, value=100, description="show step", continuous_update=True,
+    c["play"] = play_button(w)  # the Lab's Player plays the run with it, in the kernel
+    c["step"] = W.IntSlider(min=0, max=100, value=100, description=w("show step"), continuous_update=True,
                             style={"description_width": "70px"}, layout=W.Layout(width="100%", max_width="420px"))
-    c["pin"] = W.Button(description="pin this run", icon="thumb-tack", layout=W.Layout(width="auto"),
-                        tooltip="keep this run as a faded ghost path to compare with")
-    c["clear_pins"] = W.Button(description="clear pins", icon="trash", layout=W.Layout(width="auto"))
-    c["export"] = W.Button(description="export", icon="download", layout=W.Layout(width="auto"),
-                           tooltip="save the figure as a PNG for slides (1920 × 1080) in the current folder")
-    c["pair"] = W.Dropdown(description="plane", style={"description_width": "45px"}, layout=W.Layout(width="150px"))
-    c["zoom"] = W.ToggleButtons(options=ZOOM_LABELS, value="follow", style={"button_width": "125px"})
-    c["standardize"] = W.Checkbox(value=False, description="standardize features", indent=False,
+    c["pin"] = W.Button(description=w("pin this run"), icon="thumb-tack", layout=W.Layout(width="auto"),
+                        tooltip=w("keep this run as a faded ghost path to compare with"))
+    c["clear_pins"] = W.Button(description=w("clear pins"), icon="trash", layout=W.Layout(width="auto"))
+    c["export"] = W.Button(description=w("export"), icon="download", layout=W.Layout(width="auto"),
+                           tooltip=w("save the figure as a PNG for slides (1920 × 1080) in the current folder"))
+    c["pair"] = W.Dropdown(description=w("plane"), style={"description_width": "45px"}, layout=W.Layout(width="150px"))
+    zoom = [(w(text), value) for text, value in ZOOM_LABELS]
+    c["zoom"] = W.ToggleButtons(options=zoom, value="follow", style={"button_width": "125px"})
+    c["standardize"] = W.Checkbox(value=False, description=w("standardize features"), indent=False,
                                   layout=W.Layout(width="auto"))
-    c["standardize"].tooltip = ("your own data: train on (x − mean)/std of every feature — round contours, a larger "
-                                "stability limit; θ is still read out in the data's units")
-    c["framework"] = W.Checkbox(value=False, description="real run", indent=False, layout=W.Layout(width="auto"))
-    c["framework"].tooltip = "train on the data the real framework drew, and draw its recorded path beside the engine's"
+    c["standardize"].tooltip = w("your own data: train on (x − mean)/std of every feature — round contours, a "
+                                 "larger stability limit; θ is still read out in the data's units")
+    c["framework"] = W.Checkbox(value=False, description=w("real run"), indent=False, layout=W.Layout(width="auto"))
+    c["framework"].tooltip = w("train on the data the real framework drew, and draw its recorded path beside the "
+                               "engine's")
+    for name, widget in c.items():  # every setting's label and tooltip, from the settings table, in w's language
+        if name in TABLE:
+            widget.description = w(TABLE[name].label)
+            widget.tooltip = setting_help(name, w)
     return c
+
+
+def setting_help(name: str, w: Words = ENGLISH) -> str:
+    """A setting's tooltip: its help line and unit (the settings table's), in the language of ``w``."""
+    s = TABLE[name]
+    return w(s.help) + (f" ({w(s.unit)})" if s.unit else "")
 
 
 def make_typed() -> dict[str, W.Text]:

@@ -47,6 +47,7 @@ import ipywidgets as W
 
 from ..recipes import RECIPES, InvalidSetting, Recipe, get_recipe
 from ..settings import check_seed
+from ..words import Words, language_or_default
 from .classroom import check_fixed, check_hidden
 from .predict import Question
 from .state import CONTROLLED
@@ -218,17 +219,19 @@ def as_exercises(exercises) -> list[Exercise]:
 class Exercises(W.VBox):
     """Exercises one after the other: a title line with "back" and "next", and the Lab of the exercise on show.
     Each Lab is made the first time its exercise is shown and kept (back shows it as the student left it).
-    ``view``: what every Lab gets (display, layout, figsize …)."""
+    ``view``: what every Lab gets (display, layout, figsize, language …)."""
 
     def __init__(self, exercises, **view):
         self.exercises = tuple(as_exercises(exercises))
+        view["language"] = language_or_default(view.get("language"))
+        self.w = Words(view["language"])
         self.view = view
         self.labs: dict[int, object] = {}
         self.index = 0
         self.heading = W.HTML()
         self.heading.add_class("rw-exercise-title")
-        self.back_button = W.Button(description="back", icon="arrow-left", layout=W.Layout(width="auto"))
-        self.next_button = W.Button(description="next", icon="arrow-right", layout=W.Layout(width="auto"))
+        self.back_button = W.Button(description=self.w("back"), icon="arrow-left", layout=W.Layout(width="auto"))
+        self.next_button = W.Button(description=self.w("next"), icon="arrow-right", layout=W.Layout(width="auto"))
         self.back_button.on_click(lambda _b: self.back())
         self.next_button.on_click(lambda _b: self.next())
         self.nav = W.HBox([self.back_button, self.heading, self.next_button],
@@ -252,7 +255,7 @@ class Exercises(W.VBox):
         self.index = index
         ex = self.exercises[index]
         title = f" — {ex.title}" if ex.title else ""
-        self.heading.value = f"<b>Exercise {index + 1} of {n}</b>{html.escape(title)}"
+        self.heading.value = f"<b>{self.w('Exercise {k} of {n}', k=index + 1, n=n)}</b>{html.escape(title)}"
         self.back_button.disabled = index == 0
         self.next_button.disabled = index == n - 1
         self.children = [self.nav, self.labs[index]]

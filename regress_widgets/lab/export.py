@@ -55,19 +55,20 @@ def _check_size(size) -> tuple[float, float]:
     return w, h
 
 
-def panels_for(recipe: Recipe, size=None, dpi: float = 100) -> Panels:
+def panels_for(recipe: Recipe, size=None, dpi: float = 100, language: str = "en") -> Panels:
     """Fresh panels of the full layout for ``recipe`` on an Agg figure of ``size`` inches (default 12.8 × 7.2)."""
     layout = LAYOUTS["full"]
     size = layout.figsize if size is None else _check_size(size)
     dpi = _check_number("dpi", dpi, 10, 600)
-    return Panels(recipe, Figure(figsize=size, dpi=dpi), layout="full")
+    return Panels(recipe, Figure(figsize=size, dpi=dpi), layout="full", language=language)
 
 
-def save_picture(recipe: Recipe, frame: Frame, path, *, size=None, dpi: float = 150, cover=None) -> Path:
+def save_picture(recipe: Recipe, frame: Frame, path, *, size=None, dpi: float = 150, cover=None,
+                 language: str = "en") -> Path:
     """Draw ``frame`` and write it to ``path``: .png, .svg or .pdf (the format from the suffix). ``cover(panels,
     frame)``, when given, draws on the panels after the frame (a prediction: its guess, or its veil)."""
     path = check_path(path, PICTURES)
-    panels = panels_for(recipe, size, dpi)
+    panels = panels_for(recipe, size, dpi, language)
     panels.show(frame)
     if cover is not None:
         cover(panels, frame)
@@ -81,7 +82,7 @@ def positions(steps: int, frames: int) -> np.ndarray:
 
 
 def save_animation(recipe: Recipe, frame: Frame, path, *, frames: int | None = None, fps: float = 15, size=None,
-                   dpi: float = 80, progress: bool | None = True) -> Path:
+                   dpi: float = 80, progress: bool | None = True, language: str = "en") -> Path:
     """Write the run of ``frame`` playing from step 0 to its end as a GIF (Pillow) or an MP4 (ffmpeg): ``frames``
     pictures (default 60, or one per step of a shorter run; at most one per step, so every picture differs),
     ``fps`` a second. ``progress=False``: no progress bar."""
@@ -100,7 +101,7 @@ def save_animation(recipe: Recipe, frame: Frame, path, *, frames: int | None = N
         writer = animation.FFMpegWriter(fps=fps)
     else:
         writer = animation.PillowWriter(fps=fps)
-    panels = panels_for(recipe, size, dpi)
+    panels = panels_for(recipe, size, dpi, language)
     steps_shown = positions(steps, frames)
 
     def draw(step):
@@ -121,7 +122,8 @@ def save(lab, path, *, size=None, dpi: float = 150) -> Path:
     Lab shows it: the student's guess beside the revealed run (or, still pending, the run hidden)."""
     prediction = lab.classroom.prediction
     cover = None if prediction is None else prediction.drawn_on
-    return save_picture(lab.state.tutorial, lab.frame, path, size=size, dpi=dpi, cover=cover)
+    return save_picture(lab.state.tutorial, lab.frame, path, size=size, dpi=dpi, cover=cover,
+                        language=lab.state.language)
 
 
 def animate(lab, path, *, frames: int | None = None, fps: float = 15, size=None, dpi: float = 80,
@@ -129,7 +131,7 @@ def animate(lab, path, *, frames: int | None = None, fps: float = 15, size=None,
     """``lab.save_animation(path)``: the Lab's run playing from step 0 to its end, the path growing over the
     contours and the loss curve with it, as a .gif or an .mp4 (see :func:`save_animation`)."""
     return save_animation(lab.state.tutorial, lab.frame, path, frames=frames, fps=fps, size=size, dpi=dpi,
-                          progress=progress)
+                          progress=progress, language=lab.state.language)
 
 
 def button(lab) -> None:
@@ -140,6 +142,6 @@ def button(lab) -> None:
     try:
         where = lab.save(name).resolve()
     except (OSError, ValueError) as err:
-        lab.readouts.say(f"Could not export: {err}", color=WARN_COLOR)
+        lab.readouts.say(lab.words("Could not export: {why}", why=err), color=WARN_COLOR)
         return
-    lab.readouts.say(f"saved {where}", color="#2a6e2a")
+    lab.readouts.say(lab.words("saved {where}", where=where), color="#2a6e2a")

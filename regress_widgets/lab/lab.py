@@ -31,6 +31,7 @@ from ..panels.style import GHOST_COLORS, Layout
 from ..recipes import RECIPES, Recipe, get_recipe
 from ..settings import TABLE, check_seed
 from ..verdict import full_loss
+from ..words import Words, language_or_default
 from . import export, state_io, url_state
 from .ahead import Ahead
 from .binding import Binding
@@ -59,6 +60,8 @@ class Lab(W.VBox):
     ``display``: "auto" (ipympl in a kernel that has it, else a PNG image; nothing outside a kernel),
     "ipympl", "png" or "none". ``pair``: the two parameters of the contour plane, e.g. (0, 2) for w0–b.
     ``zoom``: "follow" (the path) or "basin".
+    ``language``: "en", "zh-Hans" (简体中文) or "zh-Hant" (繁體中文) for every label, tooltip, message and the
+    figure's texts (default: ``$REGRESS_WIDGETS_LANGUAGE``, else "en"; :mod:`regress_widgets.words`).
     ``fixed``, ``hidden``, ``task``, ``predict``: a teacher's exercise — settings fixed, controls hidden, the task
     above the figure, a prediction to commit before the run is revealed (:mod:`.classroom`, :mod:`.predict`).
 
@@ -81,9 +84,12 @@ class Lab(W.VBox):
     def __init__(self, recipe: str | Recipe = "caffe2", *, seed: int = 0, display: str = "auto", pair=None,
                  zoom: str = "follow", layout: str = "full", figsize=None, dpi: float | None = None,
                  show_recipe: bool = True, show_seed: bool = True, fixed=None, hidden=None, task=None, predict=None,
-                 **overrides):
+                 language: str | None = None, **overrides):
+        language = language_or_default(language)
+        self.words = Words(language)
+        """Every text the Lab shows, in its language: ``lab.words("pin this run")``."""
         tutorial = get_recipe(recipe)
-        self.classroom = Classroom(tutorial, fixed, hidden, task, predict)  # an exercise's rules: classroom.py
+        self.classroom = Classroom(tutorial, fixed, hidden, task, predict, self.words)  # an exercise: classroom.py
         seed, zoom, overrides = self.classroom.start(check_seed(seed), zoom, overrides)
         start = tutorial.with_settings(**overrides)  # refuse bad arguments before building anything
         if layout not in LAYOUTS:
@@ -104,14 +110,14 @@ class Lab(W.VBox):
         self.layout_name = layout
         self.figure = Figure(figsize=figsize, dpi=dpi)
         self.view = make_view(self.figure, self.display_mode, toolbar=layout == "full")
-        self.shelf = Shelf(self.figure)
+        self.shelf = Shelf(self.figure, language=language)
         self.ahead = Ahead(self, offered=show_recipe)
         if self.fitted is not None:
             self.view.widget.observe(self._fit, names=["width", "pixel_ratio"])
-        self.controls = make_controls()
+        self.controls = make_controls(self.words)
         self.typed = make_typed()
-        self.readouts = Readouts(compact=layout == "compact")
-        self.state = LabState(tutorial=tutorial, seed=seed, pair=pair, zoom=zoom,
+        self.readouts = Readouts(compact=layout == "compact", w=self.words)
+        self.state = LabState(tutorial=tutorial, seed=seed, pair=pair, zoom=zoom, language=language,
                               standardize=tutorial.data is not None and tutorial.data.standardize,
                               **{k: v for k, v in start.settings.items() if k in CONTROLLED})
         self.runner = Runner()
@@ -126,7 +132,8 @@ class Lab(W.VBox):
                                lambda values: self._change(values, from_page=True))
         self._listen()
         self.player = Player(self.controls["play"], self._play_frame, at_end=lambda: self.position >= self.run.steps,
-                             restart=lambda: self.show_step(0, playing=True), screens=lambda: self.view.screens)
+                             restart=lambda: self.show_step(0, playing=True), screens=lambda: self.view.screens,
+                             w=self.words)
         self._new_tutorial()
         self.state.observe(self.binding.show, names=[n for n in self.state.trait_names() if n != "own"])
         self._change({})
@@ -246,7 +253,8 @@ class Lab(W.VBox):
         """Keep the current run as a faded ghost path; returns its colour."""
         pins = self.state.pins
         if len(pins) >= MAX_PINS:
-            self.readouts.say(f"At most {MAX_PINS} pinned runs: clear the pins to pin more.", color=WARN_COLOR)
+            self.readouts.say(self.words("At most {n} pinned runs: clear the pins to pin more.", n=MAX_PINS),
+                              color=WARN_COLOR)
             return ""
         run, color = self.run, GHOST_COLORS[len(pins)]
         final = float(full_loss(self.landscape, run.last_theta[None])[0])
@@ -327,7 +335,8 @@ class Lab(W.VBox):
         """The real framework's recorded path, labelled for ``recipe`` (made once per label)."""
         if real is None:
             return None
-        label = real.label(recipe, compact=self.layout_name == "compact")
+        w = self.panels.layout.w  # the figure's language (English where no font draws Chinese)
+        label = real.label(recipe, compact=self.layout_name == "compact", w=w)
         key = (real.recording.meta.get("framework"), label)
         if key not in self._references:
             self._references[key] = Path.of(real.recording.theta, label)
@@ -360,9 +369,10 @@ class Lab(W.VBox):
         if real is None:
             self.readouts.show_real("")
         else:
-            note = ("<div style='color:#555'>batch size, noise, seed and run length are fixed: they are the "
-                    "recording's (the data the real framework drew)</div>")
-            self.readouts.show_real(real.readout(frame.recipe, frame.run.theta) + note)
+            note = ("<div style='color:#555'>" + self.words("batch size, noise, seed and run length are fixed: they "
+                                                            "are the recording's (the data the real framework "
+                                                            "drew)") + "</div>")
+            self.readouts.show_real(real.readout(frame.recipe, frame.run.theta, self.words) + note)
 
     def _new_tutorial(self) -> None:
         """A new recipe: the controls show the state's values in the recipe's ranges; a fresh set of panels."""
@@ -381,7 +391,8 @@ class Lab(W.VBox):
         self.panels = self.shelf.use(tutorial, self.fitted or self.layout_name)
         box = self.controls["framework"]
         ok = available(tutorial)
-        box.description = f"real {real_run(tutorial.name).title} run" if ok else "real run (none recorded)"
+        box.description = (self.words("real {framework} run", framework=real_run(tutorial.name).title) if ok
+                           else self.words("real run (none recorded)"))
         box.disabled = not ok
         self.controls["recipe"].value = tutorial.name if tutorial.name in RECIPES else None
         if hasattr(self, "_dom_classes"):

@@ -84,7 +84,7 @@ def arrange(c: dict, typed: dict, figure, r, *, compact: bool, show_recipe: bool
     if compact:
         for name in (*(n for _, names in GROUPS for n in names),):
             c[name].style.description_width = COMPACT["label"]
-            c[name].description = COMPACT["names"].get(name, c[name].description)
+            c[name].description = r.w(COMPACT["names"][name]) if name in COMPACT["names"] else c[name].description
             if name in typed:
                 typed[name].layout.width = typed[name].layout.min_width = COMPACT["box"]
         more = W.VBox([*recipe, *rows(("gamma", "stepsize", "noise", "steps", "epochs", "seed", "standardize")),
@@ -92,13 +92,13 @@ def arrange(c: dict, typed: dict, figure, r, *, compact: bool, show_recipe: bool
                        _row(c["play"], r.step_info), c["step"], c["pair"], c["zoom"], _row(c["pin"], c["clear_pins"]),
                        r.pins_table, _row(c["reset"], c["export"]), c["framework"], r.framework_info])
         c["step"].style.description_width = COMPACT["label"]
-        c["step"].description = "step"
-        folded = Folded("more settings", more)
+        c["step"].description = r.w("step")
+        folded = Folded(r.w("more settings"), more)
         return [*figure, *rows(("lr",)), r.lr_info, *rows(("batch_size",)), r.message_box, r.readout,
                 folded], folded
     groups = []
     for title, names in GROUPS:
-        groups.append(_heading(title))
+        groups.append(_heading(r.w(title)))
         for name in names:
             groups += rows((name,)) + ([r.lr_info] if name == "lr" else [])
     column = W.VBox([*recipe, *groups, r.message_box, _row(c["reset"], c["export"]), c["framework"],

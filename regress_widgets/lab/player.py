@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable
 
 import ipywidgets as W
 
+from ..words import ENGLISH, Words
 from .views import running_loop
 
 FRAME_SECONDS = 0.04
@@ -30,9 +31,9 @@ STRIDE_FRAMES = 200
 """A whole run plays in about this many frames (8 s): each frame moves ⌈steps / 200⌉ steps."""
 
 
-def play_button() -> W.ToggleButton:
-    """The play/pause toggle a :class:`Player` drives."""
-    button = W.ToggleButton(value=False, description="play", icon="play", tooltip="play the run (again)",
+def play_button(w: Words = ENGLISH) -> W.ToggleButton:
+    """The play/pause toggle a :class:`Player` drives (its words in the language of ``w``)."""
+    button = W.ToggleButton(value=False, description=w("play"), icon="play", tooltip=w("play the run (again)"),
                             layout=W.Layout(width="auto"))
     button.add_class("rw-play")
     return button
@@ -52,7 +53,8 @@ class Player:
 
     def __init__(self, button: W.ToggleButton, advance: Callable[[], bool], *, at_end: Callable[[], bool],
                  restart: Callable[[], None], screens: Callable[[], Iterable] = tuple,
-                 seconds: float = FRAME_SECONDS):
+                 seconds: float = FRAME_SECONDS, w: Words = ENGLISH):
+        self.w = w  # the words of the button: play, pause
         self.advance, self.at_end, self.restart, self.screens = advance, at_end, restart, screens
         self.seconds = seconds
         self.frames = 0
@@ -74,7 +76,8 @@ class Player:
         self.button.value = False
 
     def _pressed(self, change) -> None:
-        self.button.icon, self.button.description = ("pause", "pause") if change["new"] else ("play", "play")
+        self.button.icon, self.button.description = (("pause", self.w("pause")) if change["new"]
+                                                     else ("play", self.w("play")))
         if not change["new"]:
             self._halt()
             return

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 import ipywidgets as W
 
 from ..recipes import InvalidSetting
+from ..words import ENGLISH, Words, refusal
 from .answers import NUMBER_ANSWERS, OUTCOMES, number_answer, outcome, point_answer, relative_error
 from .veil import Veil
 
@@ -87,8 +88,15 @@ class Question:
 
     @property
     def text(self) -> str:
-        words = self.question or DEFAULT_QUESTION[self.kind]
-        return words.replace("{step}", "the last" if self.step is None else str(self.step))
+        return self.text_in(ENGLISH)
+
+    def text_in(self, w: Words) -> str:
+        """The question (the teacher's, as written; the default one in the language of ``w``)."""
+        if self.question:
+            return self.question.replace("{step}", "the last" if self.step is None else str(self.step))
+        if self.step is None:
+            return w(DEFAULT_QUESTION[self.kind].replace("{step}", "the last"))
+        return w(DEFAULT_QUESTION[self.kind], step=self.step)
 
 
 def check_question(q: Question, where: str) -> None:
@@ -127,20 +135,21 @@ class Prediction:
     state (nothing else keeps a copy). The Lab's :class:`~.classroom.Classroom` attaches it (:meth:`attach`) and
 calls :meth:`cover` with every frame."""
 
-    def __init__(self, question: Question):
+    def __init__(self, question: Question, w: Words = ENGLISH):
         self.question = question
+        self.w = w  # the Lab's language
         self.guess = None
         self.result: Result | None = None
         self.lab = None
         self.veil = Veil()
         self._pushing = False  # the boxes are being set to show the guess: not a student typing
-        self.question_box = W.HTML(f"<b>Predict:</b> {html.escape(question.text)}")
+        self.question_box = W.HTML(f"<b>{w('Predict:')}</b> {html.escape(question.text_in(w))}")
         self.question_box.add_class("rw-prediction-question")
         self.inputs = self._make_inputs()
-        self.commit_button = W.Button(description="commit my prediction", icon="check", button_style="primary",
+        self.commit_button = W.Button(description=w("commit my prediction"), icon="check", button_style="primary",
                                       layout=W.Layout(width="auto"))
         self.commit_button.on_click(lambda _b: self._commit_clicked())
-        self.try_again_button = W.Button(description="try again", icon="redo", layout=W.Layout(width="auto",
+        self.try_again_button = W.Button(description=w("try again"), icon="redo", layout=W.Layout(width="auto",
                                                                                                display="none"))
         self.try_again_button.on_click(lambda _b: self.try_again())
         self.result_box = W.HTML()
@@ -181,10 +190,10 @@ calls :meth:`cover` with every frame."""
                 box.observe(lambda _c: self._typed_point(), names="value")
             return boxes
         if q.kind == "choice":
-            buttons = W.ToggleButtons(options=list(q.choices), value=None)
+            buttons = W.ToggleButtons(options=[(self.w(c), c) for c in q.choices], value=None)
             buttons.observe(lambda c: self.predict(c["new"]) if c["new"] is not None else None, names="value")
             return [buttons]
-        box = W.Text(description="lr", placeholder="e.g. 0.3", layout=W.Layout(width="160px"),
+        box = W.Text(description="lr", placeholder=self.w("e.g. 0.3"), layout=W.Layout(width="160px"),
                      style={"description_width": "30px"})
         box.observe(lambda c: self._typed_number(c["new"]), names="value")
         return [box]
@@ -233,7 +242,7 @@ calls :meth:`cover` with every frame."""
         x, y = (_number(box.value) for box in self.inputs)
         if x is None or y is None:
             if all(box.value.strip() for box in self.inputs):
-                self._say("Refused: type two numbers (x and y), e.g. 2.5 and 4.", BAD)
+                self._say(self.w("Refused: type two numbers (x and y), e.g. 2.5 and 4."), BAD)
             return
         if self.guess != (x, y):
             self.predict((x, y))
@@ -244,7 +253,7 @@ calls :meth:`cover` with every frame."""
         value = _number(text)
         if value is None or value <= 0:
             if text.strip():
-                self._say(f"Refused: a learning rate is a number > 0, got {text!r}.", BAD)
+                self._say(self.w("Refused: a learning rate is a number > 0, got {text}.", text=repr(text)), BAD)
             return
         if value != self.guess:
             self.predict(value)
@@ -270,7 +279,7 @@ calls :meth:`cover` with every frame."""
         try:
             self.commit()
         except InvalidSetting as err:
-            self._say(f"Refused: {err}.", BAD)
+            self._say(self.w("Refused: {why}.", why=refusal(err, self.w)), BAD)
 
     def commit(self) -> Result:
         """Compare the guess with the engine, reveal the run, and say how close it was."""
@@ -296,7 +305,7 @@ calls :meth:`cover` with every frame."""
             self.result = Result(error is not None and error <= q.tolerance, self.guess, actual, error)
         for widget in (*self.inputs, self.commit_button):
             widget.disabled = True
-        self.commit_button.description = "committed"
+        self.commit_button.description = self.w("committed")
         self.try_again_button.layout.display = None
         self._say(self._verdict_html(), "")
         lab.set(position=lab.run.steps)  # the whole run, revealed
@@ -324,36 +333,43 @@ calls :meth:`cover` with every frame."""
         finally:
             self._pushing = False
         self.commit_button.disabled = False
-        self.commit_button.description = "commit my prediction"
+        self.commit_button.description = self.w("commit my prediction")
         self.try_again_button.layout.display = "none"
         self._name_boxes()
         self._say("")
         lab.set()  # one frame: the path hidden again, the readouts and the controls that tell locked
 
     def _verdict_html(self) -> str:
-        r, q, lab = self.result, self.question, self.lab
+        r, q, lab, w = self.result, self.question, self.lab, self.w
         if q.kind == "point":
             names = lab.recipe.param_names
             i, j = r.pair
             if math.isinf(r.distance):
-                return (f"<span style='color:{BAD}'>θ after step {r.step} is not finite: the run diverged at step "
-                        f"{lab.run.diverged_at}.</span>")
-            return (f"Your guess ({names[i]}, {names[j]}) = ({r.guess[0]:.4g}, {r.guess[1]:.4g}); θ after step "
-                    f"{r.step}: ({r.actual[0]:.4g}, {r.actual[1]:.4g}). <b>Distance {r.distance:.4g}</b>.")
+                return (f"<span style='color:{BAD}'>" + w("θ after step {k} is not finite: the run diverged at step "
+                                                          "{at}.", k=r.step, at=lab.run.diverged_at) + "</span>")
+            return w("Your guess ({x}, {y}) = ({gx}, {gy}); θ after step {k}: ({ax}, {ay}). <b>Distance {d}</b>.",
+                     x=names[i], y=names[j], gx=f"{r.guess[0]:.4g}", gy=f"{r.guess[1]:.4g}", k=r.step,
+                     ax=f"{r.actual[0]:.4g}", ay=f"{r.actual[1]:.4g}", d=f"{r.distance:.4g}")
         if q.kind == "choice":
             color = GOOD if r.correct else BAD
-            shown = "" if r.actual in q.choices else " (not among the choices)"
-            return (f"<span style='color:{color}'><b>{'Right' if r.correct else 'Not quite'}</b>: you said "
-                    f"<b>{r.guess}</b>; the run <b>{r.actual}</b>{shown}.</span>")
-        what = "the first diverging lr" if q.answer == "first_diverging_lr" else "the stability limit"
+            shown = "" if r.actual in q.choices else w(" (not among the choices)")
+            said = w("<b>{mark}</b>: you said <b>{guess}</b>; the run <b>{actual}</b>{shown}.",
+                     mark=w("Right") if r.correct else w("Not quite"), guess=w(r.guess), actual=w(r.actual),
+                     shown=shown)
+            return f"<span style='color:{color}'>{said}</span>"
+        what = w("the first diverging lr") if q.answer == "first_diverging_lr" else w("the stability limit")
         if r.actual is None and q.answer == "stability_limit":
-            return f"Adam has no stability limit: its step is about lr whatever the curvature (you said {r.guess:g})."
+            return w("Adam has no stability limit: its step is about lr whatever the curvature (you said {guess}).",
+                     guess=f"{r.guess:g}")
         if r.actual is None:
-            return f"No {what} here: no lr up to 10 diverges with these settings (you said {r.guess:g})."
+            return w("No {what} here: no lr up to 10 diverges with these settings (you said {guess}).", what=what,
+                     guess=f"{r.guess:g}")
         color = GOOD if r.correct else BAD
-        return (f"<span style='color:{color}'><b>{'Right' if r.correct else 'Not quite'}</b>: you said "
-                f"{r.guess:.3g}; {what} is <b>{r.actual:.3g}</b> ({100 * r.distance:.0f} % off; right within "
-                f"{100 * q.tolerance:.0f} %).</span>")
+        return (f"<span style='color:{color}'>"
+                + w("<b>{mark}</b>: you said {guess}; {what} is <b>{actual}</b> ({off} % off; right within {tol} %).",
+                    mark=w("Right") if r.correct else w("Not quite"), guess=f"{r.guess:.3g}", what=what,
+                    actual=f"{r.actual:.3g}", off=f"{100 * r.distance:.0f}", tol=f"{100 * q.tolerance:.0f}")
+                + "</span>")
 
     def _say(self, text: str, color: str = BAD) -> None:
         self.result_box.value = f"<div style='color:{color}'>{text}</div>" if text and color else text

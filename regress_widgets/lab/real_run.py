@@ -19,6 +19,7 @@ from ..landscape import Landscape
 from ..recipes import RECIPES, Recipe
 from ..recording import Recording, deviation, within
 from ..settings import OPTIMIZER_SETTINGS
+from ..words import ENGLISH, Words
 
 FIXED = ("batch_size", "noise", "seed", "steps", "epochs")
 """The controls a recording fixes: it is one draw of data, of one length, cut into batches of one size."""
@@ -61,30 +62,34 @@ class RealRun:
         """True when ``recipe``'s lr, γ and stepsize are the recording's (so the two paths should agree)."""
         return all(getattr(recipe, k) == getattr(self.recipe, k) for k in FREE)
 
-    def label(self, recipe: Recipe, compact: bool = False) -> str:
-        """The legend entry of the framework's path for a run of ``recipe``."""
+    def label(self, recipe: Recipe, compact: bool = False, w: Words = ENGLISH) -> str:
+        """The legend entry of the framework's path for a run of ``recipe`` (in the language of ``w``)."""
         if self.same_settings(recipe):
-            return f"real {self.title}"
-        return f"real {self.title}{chr(10) if compact else ' '}at the tutorial's settings"
+            return w("real {framework}", framework=self.title)
+        return w("real {framework}{gap}at the tutorial's settings", framework=self.title,
+                 gap=chr(10) if compact else " ")
 
     def deviation(self, theta: np.ndarray) -> float:
         """Largest |θ engine − θ framework| over the steps the framework kept finite (NaN: none comparable)."""
         return deviation(theta, self.recording.theta)
 
-    def readout(self, recipe: Recipe, theta: np.ndarray) -> str:
+    def readout(self, recipe: Recipe, theta: np.ndarray, w: Words = ENGLISH) -> str:
         """HTML: how far the engine's path is from the framework's, or why they are not compared."""
         name = html.escape(self.title)
         if not self.same_settings(recipe):
             theirs = ", ".join(f"{k} {_word(getattr(self.recipe, k))}" for k in FREE
                                if k in ("lr", "gamma", "stepsize") or getattr(recipe, k) != getattr(self.recipe, k))
-            return (f"<div style='color:#b35c00'>The orange path is the real {name} at the tutorial's settings "
-                    f"({theirs}); yours differ, so the two paths part ways.</div>")
+            return ("<div style='color:#b35c00'>" + w("The orange path is the real {framework} at the tutorial's "
+                                                      "settings ({theirs}); yours differ, so the two paths part ways.",
+                                                      framework=name, theirs=theirs) + "</div>")
         tol = self.recording.tolerance
         gap, same = self.deviation(theta), within(theta, self.recording.theta, tol)
         color = "#2ca02c" if same else "#d62728"
-        return (f"<div>engine vs real {name}: largest |θ difference| <b style='color:{color}'>{gap:.1e}</b> "
-                f"over {len(theta) - 1:,} steps — {'the same path' if same else 'they differ'} "
-                f"({self.recording.meta['dtype']} tolerance {tol:g})</div>")
+        return ("<div>" + w("engine vs real {framework}: largest |θ difference| <b style='color:{color}'>{gap}</b> "
+                            "over {n} steps — {verdict} ({dtype} tolerance {tol})", framework=name, color=color,
+                            gap=f"{gap:.1e}", n=f"{len(theta) - 1:,}",
+                            verdict=w("the same path") if same else w("they differ"),
+                            dtype=self.recording.meta["dtype"], tol=f"{tol:g}") + "</div>")
 
 
 def _word(value) -> str:

@@ -20,10 +20,12 @@ KEEP = 6
 
 
 class Shelf:
-    """The sets of panels of one figure, by (recipe, layout, figure size and dpi). ``panels`` is the set on it."""
+    """The sets of panels of one figure, by (recipe, layout, figure size and dpi). ``panels`` is the set on it.
+    ``language``: of every set's texts (the Lab's)."""
 
-    def __init__(self, figure: Figure, keep: int = KEEP):
+    def __init__(self, figure: Figure, keep: int = KEEP, language: str = "en"):
         self.figure = figure
+        self.language = language
         self.keep = keep
         self._sets: dict[tuple, tuple[Recipe, Panels, list]] = {}  # key → (recipe, panels, their axes)
         self._on: tuple | None = None
@@ -93,7 +95,7 @@ class Shelf:
 
     def _build(self, key: tuple, recipe: Recipe, layout: Layout | str) -> Panels:
         before = set(self.figure.axes)
-        panels = Panels(recipe, self.figure, layout=layout)
+        panels = Panels(recipe, self.figure, layout=layout, language=self.language)
         self._sets[key] = (recipe, panels, [a for a in self.figure.axes if a not in before])
         self._on = key
         self.built += 1

@@ -9,6 +9,7 @@ import ipywidgets as W
 from ..engine import Run
 from ..recipes import RECIPES
 from ..settings import check_seed
+from ..words import Words, language_or_default
 from . import side_by_side_url
 from .lab import Lab
 from .player import Player, play_button
@@ -31,7 +32,7 @@ class SideBySide(W.VBox):
     The shared play position runs from 0 to 1 (a fraction of each run, whose lengths differ: 100, 25,000 and
     175 steps). ``real`` (a Checkbox) ticks every
     Lab's "real … run" box: each trains on its framework's recorded data and draws its recorded path; the
-    shared seed is then the recordings' (disabled).
+    shared seed is then the recordings' (disabled). ``language``: as :class:`Lab` takes it, for all three.
     ``SideBySide.from_url()``: the app a teacher's link describes (:mod:`.side_by_side_url`).
     """
 
@@ -39,30 +40,33 @@ class SideBySide(W.VBox):
     hidden: tuple = ()
 
     def __init__(self, recipes=tuple(RECIPES), *, seed: int = 0, display: str = "auto", columns: int = 3,
-                 **lab_kwargs):
+                 language: str | None = None, **lab_kwargs):
         seed = check_seed(seed)
+        language = language_or_default(language)
+        self.words = w = Words(language)
         mode = choose_display(display)
         layout = "compact" if columns > 1 else "full"
         self.labs = {name: Lab(name, seed=seed, display=mode, layout=layout, show_recipe=False, show_seed=False,
-                               **lab_kwargs) for name in recipes}
-        self.seed = W.BoundedIntText(value=seed, min=0, max=2**31 - 1, description="shared seed",
+                               language=language, **lab_kwargs) for name in recipes}
+        self.seed = W.BoundedIntText(value=seed, min=0, max=2**31 - 1, description=w("shared seed"),
                                      style={"description_width": "90px"}, layout=W.Layout(width="220px"))
-        self.progress = W.FloatSlider(min=0, max=1, step=0.005, value=1, description="progress",
+        self.progress = W.FloatSlider(min=0, max=1, step=0.005, value=1, description=w("progress"),
                                       readout_format=".0%", layout=W.Layout(width="480px"))
-        self.player = Player(play_button(), self._play_frame, at_end=lambda: self.progress.value >= 1,
-                             restart=lambda: setattr(self.progress, "value", 0.0),
+        self.player = Player(play_button(w), self._play_frame, at_end=lambda: self.progress.value >= 1,
+                             restart=lambda: setattr(self.progress, "value", 0.0), w=w,
                              screens=lambda: [s for lab in self.labs.values() for s in lab.view.screens])
         self.play = self.player.button
-        self.reset_all = W.Button(description="all back to the tutorials", icon="undo",
+        self.reset_all = W.Button(description=w("all back to the tutorials"), icon="undo",
                                   layout=W.Layout(width="220px"))
-        self.real = W.Checkbox(value=False, description="the real frameworks' runs", indent=False,
+        self.real = W.Checkbox(value=False, description=w("the real frameworks' runs"), indent=False,
                                layout=W.Layout(width="auto"))
-        self.real.tooltip = ("each Lab trains on the data its real framework drew (a shipped recording) and draws "
-                             "the framework's recorded path")
-        self.optimizer = W.Dropdown(options=SHARED_OPTIMIZERS, value=SHARED_OPTIMIZERS[0][1], description="all three",
+        self.real.tooltip = w("each Lab trains on the data its real framework drew (a shipped recording) and draws "
+                              "the framework's recorded path")
+        self.optimizer = W.Dropdown(options=[(w(text), value) for text, value in SHARED_OPTIMIZERS],
+                                    value=SHARED_OPTIMIZERS[0][1], description=w("all three"),
                                     style={"description_width": "70px"}, layout=W.Layout(width="260px"))
-        self.optimizer.tooltip = ("one update rule for the three tutorials, each with its framework's own conventions "
-                                  "(where lr sits in the momentum, Adam's step counter)")
+        self.optimizer.tooltip = w("one update rule for the three tutorials, each with its framework's own "
+                                   "conventions (where lr sits in the momentum, Adam's step counter)")
         self.optimizer.observe(self._on_optimizer, names="value")
         self.seed.observe(self._on_seed, names="value")
         self.real.observe(self._on_real, names="value")
@@ -99,8 +103,9 @@ class SideBySide(W.VBox):
             own = next(iter(self.labs.values())).state.own.get("seed", change["old"])
             if change["new"] != own:
                 for lab in self.labs.values():
-                    lab.readouts.say(f"Refused: seed = {change['new']}: the seed is the recordings' while the "
-                                     f"real runs are shown (untick them to change it). It stays at {own}.")
+                    lab.readouts.say(self.words("Refused: seed = {seed}: the seed is the recordings' while the real "
+                                                "runs are shown (untick them to change it). It stays at {own}.",
+                                                seed=change["new"], own=own))
                 self.seed.value = own
             return
         for lab in self.labs.values():

@@ -20,6 +20,7 @@ from matplotlib.figure import Figure
 from ..panels.stability_panel import StabilityPanel
 from ..recipes import Recipe, get_recipe
 from ..stability_map import AXES, MapCancelled, StabilityGrid, check_axes, stability_map
+from ..words import Words, language_or_default
 from .views import choose_display, make_view
 
 
@@ -34,8 +35,11 @@ class StabilityMap(W.VBox):
 
     def __init__(self, recipe: str | Recipe = "mxnet", x: str = "lr", y: str = "batch_size", *, lab=None,
                  seed: int = 0, seeds: int = 4, n: int = 40, x_values=None, y_values=None, backend: str = "auto",
-                 display: str = "auto", background: str | bool = "auto", figsize=(9.0, 6.0), **settings):
+                 display: str = "auto", background: str | bool = "auto", figsize=(9.0, 6.0),
+                 language: str | None = None, **settings):
         check_axes(x, y)
+        language = language_or_default(lab.state.language if language is None and lab is not None else language)
+        self.w = w = Words(language)
         self.recipe = get_recipe(recipe)
         self.x, self.y, self.lab = x, y, lab
         self.options = dict(x=x, y=y, seed=seed, seeds=seeds, n=n, x_values=x_values, y_values=y_values,
@@ -43,13 +47,14 @@ class StabilityMap(W.VBox):
         self.display_mode = choose_display(display)
         self.background = self.display_mode == "ipympl" if background == "auto" else bool(background)
         self.figure = Figure(figsize=figsize, dpi=100)
-        self.panel = StabilityPanel(self.figure)
+        self.panel = StabilityPanel(self.figure, language=language)
         self.view = make_view(self.figure, self.display_mode, toolbar=False)
         self.figure.canvas.mpl_connect("button_press_event", self._on_click)  # ipympl's canvas
         if hasattr(self.view.widget, "on_click"):  # the Lab's screen: clicks come in display coordinates
             self.view.widget.on_click(self._on_screen_click)
-        self.progress = W.IntProgress(value=0, min=0, max=1, description="computing", bar_style="info")
-        self.cancel_button = W.Button(description="cancel", icon="stop", layout=W.Layout(width="90px"))
+        self.progress = W.IntProgress(value=0, min=0, max=1, description=w("computing"),
+                                      bar_style="info")
+        self.cancel_button = W.Button(description=w("cancel"), icon="stop", layout=W.Layout(width="90px"))
         self.cancel_button.on_click(lambda _b: self.cancel())
         self.info = W.HTML()
         self.grid: StabilityGrid | None = None
@@ -80,7 +85,7 @@ class StabilityMap(W.VBox):
     def compute(self) -> None:
         """Compute the map (cached) and draw it; in the background when ``background``."""
         self._stop.clear()
-        self.progress.value, self.progress.bar_style, self.progress.description = 0, "info", "computing"
+        self.progress.value, self.progress.bar_style, self.progress.description = 0, "info", self.w("computing")
         self.cancel_button.disabled = False
         if self.background:
             self._thread = threading.Thread(target=self._work, daemon=True)
@@ -106,20 +111,22 @@ class StabilityMap(W.VBox):
         try:
             grid = stability_map(self.recipe, progress=self._tick, cancel=self._stop, **self.options)
         except MapCancelled as err:
-            self.progress.bar_style, self.progress.description = "warning", "cancelled"
-            self.info.value = f"<span style='color:#b35c00'>map {err}: run compute() to start again</span>"
+            self.progress.bar_style, self.progress.description = "warning", self.w("cancelled")
+            self.info.value = ("<span style='color:#b35c00'>" + self.w("map {why}: run compute() to start again",
+                                                                       why=err) + "</span>")
             self.cancel_button.disabled = True
             return
         self.grid = grid
         self.progress.max = max(self.progress.max, 1)
         self.progress.value = self.progress.max
-        self.progress.bar_style, self.progress.description = "success", "done"
+        self.progress.bar_style, self.progress.description = "success", self.w("done")
         self.cancel_button.disabled = True
         self.panel.show(grid)
         self.mark_lab()
         runs = grid.final_loss.size
-        self.info.value = (f"<span style='color:#555'>{runs:,} runs in {grid.seconds:.2f} s"
-                           + (" · click a cell to set the Lab's sliders there" if self.lab is not None else "")
+        self.info.value = ("<span style='color:#555'>" + self.w("{n} runs in {s} s", n=f"{runs:,}",
+                                                               s=f"{grid.seconds:.2f}")
+                           + (self.w(" · click a cell to set the Lab's sliders there") if self.lab is not None else "")
                            + "</span>")
         self.view.refresh()
 

@@ -74,6 +74,8 @@ class LabState(HasTraits):
     pair = Tuple((0, 1))
     zoom = Unicode("follow")
     pins = Tuple()
+    language = Unicode("en")
+    """The language of every text the Lab shows (set when it is made)."""
 
     @property
     def settings(self) -> dict:

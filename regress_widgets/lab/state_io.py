@@ -2,7 +2,7 @@
 
 The dict (every value a str, number, bool, None, list or dict; ``json.dumps`` takes it as it is)::
 
-    {"format": 1, "language": "en",
+    {"format": 1, "language": "en",         # or "zh-Hans", "zh-Hant"
      "recipe": "pytorch",                   # or "own data" with "data" (below)
      "lr": 0.03, "gamma": 1.0, "stepsize": 7, "batch_size": 8, "noise": 0.5, "epochs": 25,   # or "steps"
      "optimizer": "sgd", "momentum": 0.0, "beta1": 0.9, "beta2": 0.999, "eps": 1e-08, "weight_decay": 0.0,
@@ -35,11 +35,11 @@ import numpy as np
 from ..own_data import from_data
 from ..recipes import RECIPES, InvalidSetting, Recipe
 from ..settings import OPTIMIZER_SETTINGS, TABLE
+from ..words import check_language
 from .real_run import FREE
 from .state import CONTROLLED
 
 FORMAT = 1
-LANGUAGES = ("en",)
 EMBED_LIMIT = 10_000
 """Own data with at most this many numbers (X and y together) is written into the state; a bigger set by reference."""
 OWN = "own data"
@@ -56,7 +56,7 @@ def state_dict(lab) -> dict:
     ``Lab.from_state`` rebuilds it."""
     s = lab.state
     tutorial = s.tutorial
-    out: dict = {"format": FORMAT, "language": "en"}
+    out: dict = {"format": FORMAT, "language": s.language}
     if tutorial.data is not None:
         out["recipe"], out["data"] = OWN, _data_entry(tutorial)
     else:
@@ -102,9 +102,8 @@ def check_state(state) -> dict:
                              state[unknown[0]])
     if state.get("format", FORMAT) != FORMAT:
         raise InvalidSetting("format", f"{FORMAT} (the state's format version)", state["format"])
-    if state.get("language", "en") not in LANGUAGES:
-        raise InvalidSetting("language", f"one of {', '.join(LANGUAGES)} (other languages are not built yet)",
-                             state["language"])
+    if "language" in state:
+        check_language(state["language"])
     recipe = state.get("recipe", "caffe2")
     if recipe not in (*RECIPES, OWN):
         raise InvalidSetting("recipe", f"one of {', '.join((*RECIPES, OWN))}", recipe)
@@ -215,6 +214,7 @@ def from_state(cls, state: dict, *, data: Recipe | None = None, display: str = "
     its keys), rebuilt exactly: the same runs bit for bit. ``data``: your own data again, when the state refers to it
     by digest. ``display`` and ``options`` (figsize, dpi, show_recipe, show_seed): as ``Lab`` takes them."""
     state = check_state(state)
+    options.setdefault("language", state.get("language"))  # a state without one: the package default
     lab = cls(tutorial_of(state, data), seed=state.get("seed", 0), display=display,
               layout=state.get("layout", "full"), **options)
     rebuild(lab, state)

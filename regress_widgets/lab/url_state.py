@@ -10,7 +10,8 @@ the Lab a teacher's link describes::
 Keys: ``recipe``, ``seed``, every setting the Lab has a control for (``lr``, ``gamma``, ``stepsize``,
 ``batch_size``, ``noise``, ``steps`` or ``epochs``, ``optimizer``, ``momentum``, ``beta1``, ``beta2``, ``eps``,
 ``weight_decay``), ``standardize`` and ``real`` (true/false), ``position``, ``pair`` (``0,2``), ``zoom``,
-``layout``, and ``hide`` (control names, comma-separated or repeated). Each is given at most once; a wrong key
+``layout``, ``language`` (en, zh-Hans, zh-Hant),
+and ``hide`` (control names, comma-separated or repeated). Each is given at most once; a wrong key
 or value raises :class:`~regress_widgets.recipes.InvalidSetting` naming it.
 """
 
@@ -26,7 +27,7 @@ from ..settings import TABLE
 from .state import CONTROLLED
 
 FLAGS = ("standardize", "real")
-WORDS = ("recipe", "zoom", "layout")
+WORDS = ("recipe", "zoom", "layout", "language")
 URL_KEYS = ("recipe", "seed", *CONTROLLED, *FLAGS, "position", "pair", *WORDS, "hide")
 TRUE, FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off")
 

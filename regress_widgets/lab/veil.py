@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import math
 
+from ..panels.font import font_context
+
 COVERED = ("path_line", "decay_marks", "now_mark", "step_line", "alarm")
 """The contour panel's artists hidden until the student commits."""
 
@@ -46,10 +48,12 @@ class Veil:
             boxes = [a.get_position() for a in others if a.get_visible()]
             x = (min(b.x0 for b in boxes) + max(b.x1 for b in boxes)) / 2 if boxes else 0.75
             y = (min(b.y0 for b in boxes) + max(b.y1 for b in boxes)) / 2 if boxes else 0.5
-            veil = panels.figure.text(x, y, "hidden until you commit your prediction", ha="center", va="center",
-                                      fontsize=14, color="#555555", visible=False)
+            w = panels.layout.w  # the figure's language (English where no font draws Chinese)
+            with font_context(panels.layout.language):
+                veil = panels.figure.text(x, y, w("hidden until you commit your prediction"), ha="center",
+                                          va="center", fontsize=14, color="#555555", visible=False)
             (guess,) = ax.plot([], [], "P", ms=16, color="#ff7f0e", mec="black", mew=1.2, zorder=12,
-                               label="your prediction")
+                               label=w("your prediction"))
             (link,) = ax.plot([], [], "--", color="black", lw=1.8, zorder=11.5)
             (actual,) = ax.plot([], [], "o", ms=12, mfc="none", mec="#ff7f0e", mew=2.5, zorder=11.8)
             ax.mark_dynamic(guess, link, actual)

@@ -72,26 +72,26 @@ class ContourPanel:
         self.pins = PinLines(ax, lw=2.4, alpha=0.7, zorder=3)
         self._path_box = None
         m = L.marker
-        ax.set_title("Loss contours, SGD path" if L.compact else "Loss contours and the SGD path",
+        ax.set_title(L.w("Loss contours, SGD path") if L.compact else L.w("Loss contours and the SGD path"),
                      fontsize=L.title + 1, fontweight="bold")
         self.rings = LineCollection([], cmap=RING_CMAP, linewidths=1.3, alpha=0.85, zorder=1,
-                                    label="rings: loss gap ×2 each" if L.short_header else
-                                    "contours: loss gap ×2 per ring")  # (a narrow figure: a shorter line)
+                                    label=L.w("rings: loss gap ×2 each") if L.short_header else
+                                    L.w("contours: loss gap ×2 per ring"))  # (a narrow figure: a shorter line)
         ax.add_collection(self.rings)
         (self.path_line,) = ax.plot([], [], "-", color=PATH_COLOR, lw=2.2, marker="o", ms=3.5 * m, zorder=4,
-                                    label="SGD path")
+                                    label=L.w("SGD path"))
         (self.decay_marks,) = ax.plot([], [], "D", ms=7 * m, mfc="white", mec="black", mew=1.3, zorder=5,
-                                      label="lr decays here (×γ)")
+                                      label=L.w("lr decays here (×γ)"))
         (self.start_mark,) = ax.plot([], [], "o", ms=10 * m, mfc="white", mec=PATH_COLOR, mew=2.5, zorder=6,
-                                     label="start θ₀")
+                                     label=L.w("start θ₀"))
         (self.now_mark,) = ax.plot([], [], "o", ms=11 * m, color=PATH_COLOR, mec="black", mew=1.2, zorder=7,
-                                   label="θ at the current step")
+                                   label=L.w("θ at the current step"))
         (self.step_line,) = ax.plot([], [], "-", color="black", lw=1.8, zorder=7.5, markevery=[1], ms=7 * m,
-                                    label="velocity: the last step, carried on")
+                                    label=L.w("velocity: the last step, carried on"))
         (self.truth_mark,) = ax.plot([], [], "*", ms=24 * m, color=TRUTH_COLOR, mec="black", mew=1.2, zorder=8,
-                                     label="ground truth (made the data)")
+                                     label=L.w("ground truth (made the data)"))
         (self.opt_mark,) = ax.plot([], [], "X", ms=11 * m, color=OPT_COLOR, mec="white", mew=1.2, zorder=9,
-                                   label="least-squares optimum")
+                                   label=L.w("least-squares optimum"))
         self.held_text = ax.text(0.01, 0.01, "", transform=ax.transAxes, fontsize=L.legend, va="bottom",
                                  ha="left", color="#333333", zorder=15,
                                  bbox=dict(boxstyle="round,pad=0.25", fc="white", ec="none", alpha=0.85))
@@ -99,7 +99,7 @@ class ContourPanel:
                              fontweight="bold", color="white", zorder=20, visible=False,
                              bbox=dict(boxstyle="round,pad=0.4", fc=STATUS_COLORS["diverged"], ec="none"))
         (self.ref_path,) = ax.plot([], [], "-", color=REFERENCE_COLOR, lw=5.5 * max(m, 0.8), alpha=0.55,
-                                   zorder=3.5, solid_capstyle="round", label="reference")
+                                   zorder=3.5, solid_capstyle="round", label=L.w("reference"))
         ax.mark_dynamic(self.path_line, self.decay_marks, self.start_mark, self.now_mark, self.step_line,
                         self.truth_mark, self.opt_mark, self.held_text, self.alarm, self.ref_path)
         handles = [self.truth_mark, self.opt_mark, self.start_mark, self.path_line, self.now_mark,
@@ -110,7 +110,8 @@ class ContourPanel:
                                    ncol=L.legend_ncol, fontsize=L.legend + 1, frameon=False, handlelength=1.5,
                                    columnspacing=0.8, borderaxespad=0)
         if L.compact:
-            for text, short in zip(self.legend.get_texts(), ("truth", "least squares", "start", "path"), strict=True):
+            shorts = (L.w("truth"), L.w("least squares"), L.w("start"), L.w("path"))
+            for text, short in zip(self.legend.get_texts(), shorts, strict=True):
                 text.set_text(short)
         self.ref_legend = legend_layer(ax, [self.ref_path], loc="upper left", fontsize=L.legend, handlelength=1.6,
                                        borderaxespad=0.3, framealpha=1.0)
@@ -148,33 +149,34 @@ class ContourPanel:
         self.rings.set_clim(math.log2(deltas[0]), math.log2(deltas[-1]))
         known = recipe.has_truth
         self.truth_mark.set_data([truth[i]] if known else [], [truth[j]] if known else [])
-        set_legend_text(self.legend, 0, ("truth" if known else "no truth") if self.layout.compact else (
-            "ground truth (made the data)" if known else "ground truth: unknown (your own data)"))
+        w = self.layout.w
+        set_legend_text(self.legend, 0, (w("truth") if known else w("no truth")) if self.layout.compact else (
+            w("ground truth (made the data)") if known else w("ground truth: unknown (your own data)")))
         self.opt_mark.set_data([opt[i]], [opt[j]])
         same = np.allclose(opt, truth, rtol=0, atol=1e-9)
         if self.layout.compact:
-            label = "least squares"
+            label = w("least squares")
         elif not known:
-            label = "least-squares optimum: the best\nfit to your data" + (
-                "\n(not unique: the minimum-norm one)" if land.minimum_norm else "")
+            label = w("least-squares optimum: the best\nfit to your data") + (
+                w("\n(not unique: the minimum-norm one)") if land.minimum_norm else "")
         else:
-            label = ("least-squares optimum = truth\n(fresh data every step)" if same
-                     else "least-squares optimum: the best\nfit to these data (≠ truth: noise)")
+            label = (w("least-squares optimum = truth\n(fresh data every step)") if same
+                     else w("least-squares optimum: the best\nfit to these data (≠ truth: noise)"))
         self.opt_mark.set_label(label)
         set_legend_text(self.legend, 1, label)
         names = self.names
         compact = self.layout.compact
         own = recipe.data
         scaled = own is not None and own.standardize  # the plane of the standardized features' weights
-        self.ax.set_xlabel(names[i] + (" (standardized)" if scaled and i < recipe.dim else ""),
+        self.ax.set_xlabel(names[i] + (w(" (standardized)") if scaled and i < recipe.dim else ""),
                            fontsize=self.layout.label + 2, labelpad=1)
-        self.ax.set_ylabel(names[j] + (" (standardized)" if scaled and j < recipe.dim else ""),
+        self.ax.set_ylabel(names[j] + (w(" (standardized)") if scaled and j < recipe.dim else ""),
                            fontsize=self.layout.label + 2,
                            rotation=90 if compact or scaled or len(names[j]) > 3 else 0,  # a column's long name
                            labelpad=2 if compact else 4)
         held = [k for k in range(len(names)) if k not in (i, j)]
-        self.held_text.set_text("\n".join(f"{names[k]} held at {opt[k]:.3g} (least squares); path projected"
-                                           for k in held))
+        self.held_text.set_text("\n".join(w("{name} held at {value} (least squares); path projected",
+                                             name=names[k], value=f"{opt[k]:.3g}") for k in held))
         self.held_text.set_visible(bool(held))
 
     def _draw_reference(self, frame: Frame) -> None:
@@ -276,7 +278,8 @@ class ContourPanel:
         wild = status.kind in ("diverged", "diverging")
         self.alarm.set_visible(wild)
         if status.kind == "diverged":
-            self.alarm.set_text(f"diverged at step {frame.run.diverged_at}")
+            self.alarm.set_text(self.layout.w("diverged at step {k}", k=frame.run.diverged_at))
         elif wild:
             grew = frame.full[-1] / max(frame.full[0], 1e-300)
-            self.alarm.set_text(f"diverging: loss ×{grew:.2g}" if grew > 10 else "diverging: lr past 2/λmax")
+            self.alarm.set_text(self.layout.w("diverging: loss ×{grew}", grew=f"{grew:.2g}") if grew > 10
+                                else self.layout.w("diverging: lr past 2/λmax"))

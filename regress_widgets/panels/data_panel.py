@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..words import ENGLISH
 from .cached_axes import legend_layer, set_legend_text
 from .frame import Frame
 from .style import PATH_COLOR
@@ -13,13 +14,13 @@ MAX_DATA_POINTS = 400
 """Most data points shown in the data panel."""
 
 
-def data_label(recipe) -> str:
+def data_label(recipe, w=ENGLISH) -> str:
     """The legend entry of the points: the batch a streaming step used (its size), or the data shown."""
     if recipe.streaming:
-        return f"this step's batch ({recipe.batch_size})"
+        return w("this step's batch ({n})", n=recipe.batch_size)
     if recipe.n_examples > MAX_DATA_POINTS:
-        return f"data ({MAX_DATA_POINTS} of {recipe.n_examples:,})"
-    return "data"
+        return w("data ({shown} of {n})", shown=MAX_DATA_POINTS, n=f"{recipe.n_examples:,}")
+    return w("data")
 
 
 def _rising(recipe) -> bool:
@@ -48,21 +49,22 @@ class DataPanel:
         self.streaming = recipe.streaming
         self._frame: Frame | None = None
         self._x_range = (0.0, 1.0)
-        a.set_title("Data and fitted line", fontsize=L.title, fontweight="bold")
+        a.set_title(L.w("Data and fitted line"), fontsize=L.title, fontweight="bold")
         own = recipe.data
         xlabel, ylabel = ("x" if recipe.dim == 1 else "x₁ = X[:, 1]"), "y"
         if own is not None:  # the columns' names
-            xlabel = own.feature_names[-1] + (" (standardized)" if own.standardize else "")
+            xlabel = own.feature_names[-1] + (L.w(" (standardized)") if own.standardize else "")
             ylabel = own.target_name
         a.set_xlabel(xlabel, fontsize=L.label, labelpad=1)
         a.set_ylabel(ylabel, fontsize=L.label, rotation=0 if len(ylabel) < 4 else 90, labelpad=8)
         self.scatter = a.scatter(np.zeros(0), np.zeros(0), s=14, c="#555555", alpha=0.55, linewidths=0,
-                                 zorder=2, label=data_label(recipe))
-        true_label = "true line" + ("" if recipe.dim == 1 else " (x₀ = 0)")
+                                 zorder=2, label=data_label(recipe, L.w))
+        true_label = L.w("true line") + ("" if recipe.dim == 1 else " (x₀ = 0)")
         if own is not None:
-            true_label = "true line: unknown" if recipe.dim == 1 else "true line: unknown (others at their mean)"
+            true_label = (L.w("true line: unknown") if recipe.dim == 1
+                          else L.w("true line: unknown (others at their mean)"))
         (self.true_fn,) = a.plot([], [], "--", color="black", lw=2, label=true_label, zorder=3)
-        (self.fit_fn,) = a.plot([], [], "-", color=PATH_COLOR, lw=2.4, label="fitted line", zorder=4)
+        (self.fit_fn,) = a.plot([], [], "-", color=PATH_COLOR, lw=2.4, label=L.w("fitted line"), zorder=4)
         a.mark_dynamic(self.fit_fn, *([self.scatter] if recipe.streaming else []))
         self.legend = legend_layer(a, [self.scatter, self.true_fn, self.fit_fn], fontsize=L.small,
                                    loc="upper left" if _rising(recipe) else "upper right",
@@ -82,10 +84,10 @@ class DataPanel:
         recipe = frame.recipe
         stream = frame.run.stream
         col = recipe.dim - 1  # x in 1-D, X[:, 1] in 2-D
-        label = data_label(recipe)
+        label = self._label(recipe)
         if recipe.data is not None:  # standardized or not, as the toggle says
-            self.ax.set_xlabel(recipe.data.feature_names[-1] + (" (standardized)" if recipe.data.standardize else ""),
-                               fontsize=self.layout.label, labelpad=1)
+            scaled = self.layout.w(" (standardized)") if recipe.data.standardize else ""
+            self.ax.set_xlabel(recipe.data.feature_names[-1] + scaled, fontsize=self.layout.label, labelpad=1)
         self.scatter.set_label(label)
         set_legend_text(self.legend, 0, label)
         if recipe.streaming:
@@ -104,6 +106,9 @@ class DataPanel:
         pad = 0.08 * max(yhi - ylo, 1e-6)
         xpad = 0.05 * (hi - lo)
         set_limits(self.ax, (lo - xpad, hi + xpad), (ylo - pad, yhi + pad))
+
+    def _label(self, recipe) -> str:
+        return data_label(recipe, self.layout.w)
 
     @staticmethod
     def _line(recipe, theta, lo, hi):

@@ -8,6 +8,8 @@ builds the figure they share and hands each frame to each of them.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from matplotlib.backend_bases import FigureCanvasBase
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -16,9 +18,11 @@ from matplotlib.ticker import MaxNLocator
 from ..engine import Run
 from ..landscape import Landscape
 from ..recipes import Recipe
+from ..words import check_language
 from .cached_axes import CachedAxes
 from .contour import ContourPanel
 from .data_panel import DataPanel
+from .font import figure_language, font_context
 from .frame import Frame, Path, check_pair, check_zoom, make_frame
 from .header import Header
 from .loss import LossPanel
@@ -46,14 +50,15 @@ class Panels:
     """
 
     def __init__(self, recipe: Recipe, figure: Figure | None = None, *, pair=None, zoom: str = "follow",
-                 max_points: int = MAX_POINTS, cache: bool = True, layout: str = "full"):
+                 max_points: int = MAX_POINTS, cache: bool = True, layout: str = "full", language: str = "en"):
         if isinstance(layout, Layout):
             L = layout
         elif layout in LAYOUTS:
             L = LAYOUTS[layout]
         else:
             raise ValueError(f"layout must be one of {', '.join(LAYOUTS)} or a Layout, got {layout!r}")
-        self.layout = L
+        language = figure_language(check_language(language))  # English where no font draws Chinese
+        L = self.layout = replace(L, language=language)
         if figure is None:
             figure = Figure(figsize=L.figsize, dpi=100)
         if figure.canvas is None or type(figure.canvas) is FigureCanvasBase:
@@ -64,6 +69,10 @@ class Panels:
         self._start_view = (check_pair((0, 1) if pair is None else pair, self.names), check_zoom(zoom))
         self.frame: Frame | None = None
         """The frame on show (None before the first)."""
+        with font_context(language):  # every text made here draws its Chinese glyphs from a CJK font
+            self._build(recipe, figure, L, cache)
+
+    def _build(self, recipe: Recipe, figure: Figure, L: Layout, cache: bool) -> None:
         fig = figure
         fig.set_facecolor("white")
 
@@ -86,7 +95,7 @@ class Panels:
             if axes[name] is not None:
                 axes[name].xaxis.set_major_locator(MaxNLocator(4, integer=True, steps=[1, 2, 2.5, 5, 10]))
                 axes[name].xaxis.set_major_formatter(StepFormatter())
-                axes[name].set_xlabel("step", fontsize=L.label, labelpad=1)
+                axes[name].set_xlabel(L.w("step"), fontsize=L.label, labelpad=1)
         rect = L.panels["contour"][0]
         fig_w, fig_h = figure.get_size_inches()
         self.contour = ContourPanel(axes["contour"], L, self.names, recipe.streaming,

@@ -24,35 +24,46 @@ class Header:
         recipe = run.recipe
         T = run.steps
         # compact: the column above names the framework; the figure names its tutorial
-        self.title.set_text(recipe.title.partition(" ")[2].strip('"') if self.layout.compact else recipe.title)
-        rule = optimizer_words(recipe)
+        w = self.layout.w
+        self.title.set_text(recipe.title.partition(" ")[2].strip('"') if self.layout.compact else _title(recipe, w))
+        rule = optimizer_words(recipe, w)
         if self.layout.short_header:  # the decay replaces the run length, which the loss panel shows anyway
-            tail = f" ×{recipe.gamma:g} every {recipe.stepsize}" if recipe.gamma < 1 else f" · {T:,} steps"
-            self.subtitle.set_text(f"{rule + ' · ' if rule else ''}lr {recipe.lr:.4g} · batch {recipe.batch_size} · "
-                                   f"{_noise(recipe, 'σ ')}{tail}")
+            tail = (w(" ×{gamma} every {stepsize}", gamma=f"{recipe.gamma:g}", stepsize=recipe.stepsize)
+                    if recipe.gamma < 1 else w(" · {n} steps", n=f"{T:,}"))
+            self.subtitle.set_text(f"{rule + ' · ' if rule else ''}lr {recipe.lr:.4g} · "
+                                   f"{w('batch {n}', n=recipe.batch_size)} · {_noise(recipe, 'σ ', w)}{tail}")
         else:
-            decay = (f"γ {recipe.gamma:g} every {recipe.stepsize} steps (stepsize)" if recipe.gamma < 1
-                     else "constant (γ = 1)")
-            length = f"{T:,} steps" + (f" = {recipe.epochs} epochs" if recipe.epochs else "")
-            self.subtitle.set_text(f"{rule + '  ·  ' if rule else ''}lr {recipe.lr:.4g}, {decay}  ·  batch "
-                                   f"{recipe.batch_size}  ·  {_noise(recipe, 'noise σ ')}  ·  seed {run.seed}  ·  "
-                                   f"{length}")
+            decay = (w("γ {gamma} every {stepsize} steps (stepsize)", gamma=f"{recipe.gamma:g}",
+                       stepsize=recipe.stepsize) if recipe.gamma < 1 else w("constant (γ = 1)"))
+            length = w("{n} steps", n=f"{T:,}") + (w(" = {n} epochs", n=recipe.epochs) if recipe.epochs else "")
+            self.subtitle.set_text(f"{rule + '  ·  ' if rule else ''}lr {recipe.lr:.4g}, {decay}  ·  "
+                                   f"{w('batch {n}', n=recipe.batch_size)}  ·  {_noise(recipe, w('noise σ '), w)}"
+                                   f"  ·  {w('seed {n}', n=run.seed)}  ·  {length}")
 
 
-def _noise(recipe, words: str) -> str:
+def _title(recipe, w) -> str:
+    """The recipe's title; your own data's (rw.from_data words it) in the figure's language."""
+    own = recipe.data
+    if own is not None and recipe.title == f"{own.name} ({own.n:,} rows, {own.like} conventions)":
+        return w("{name} ({n} rows, {like} conventions)", name=own.name, n=f"{own.n:,}", like=own.like)
+    return recipe.title
+
+
+def _noise(recipe, words: str, w) -> str:
     """The label noise; for your own data whether it trains standardized (its labels have no noise setting)."""
     if recipe.data is not None:
-        return "standardized" if recipe.data.standardize else "own units"
+        return w("standardized") if recipe.data.standardize else w("own units")
     return f"{words}{recipe.noise:g}"
 
 
-def optimizer_words(recipe) -> str:
+def optimizer_words(recipe, w=None) -> str:
     """The update rule when it is not plain SGD: 'momentum β 0.9', 'Nesterov β 0.9', 'Adam β₁ 0.9 β₂ 0.999 ε 1e-08',
     with ', weight decay λ 0.01' when there is some; '' for the tutorials' plain SGD."""
+    w = w or (lambda text, **values: text.format(**values))
     o = recipe.optimizer
     words = {"adam": f"Adam β₁ {recipe.beta1:g} β₂ {recipe.beta2:g} ε {recipe.eps:g}",
-             "nesterov": f"Nesterov β {recipe.momentum:g}"}.get(o, f"momentum β {recipe.momentum:g}"
+             "nesterov": f"Nesterov β {recipe.momentum:g}"}.get(o, w("momentum β {beta}", beta=f"{recipe.momentum:g}")
                                                                  if recipe.momentum > 0 else "")
     if recipe.weight_decay > 0:
-        words = f"{words + ', ' if words else ''}weight decay λ {recipe.weight_decay:g}"
+        words = f"{words + ', ' if words else ''}{w('weight decay λ {value}', value=f'{recipe.weight_decay:g}')}"
     return words

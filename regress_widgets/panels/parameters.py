@@ -25,7 +25,7 @@ class ParametersPanel:
         """The indices into ``run.theta`` the lines draw now."""
         a.yaxis.set_major_locator(MaxNLocator(5))
         # labelled at their right ends
-        a.set_title("Parameters (dashed: truth)" if recipe.has_truth else "Parameters", fontsize=L.title,
+        a.set_title(L.w("Parameters (dashed: truth)") if recipe.has_truth else L.w("Parameters"), fontsize=L.title,
                     fontweight="bold")
         self.lines = []
         self.labels = []

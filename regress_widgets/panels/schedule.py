@@ -22,7 +22,7 @@ class SchedulePanel:
         self._frame: Frame | None = None
         self._fine_ticks = False
         use_log_scale(a, numticks=5)
-        a.set_title("Learning rate (log scale)", fontsize=L.title, fontweight="bold")
+        a.set_title(L.w("Learning rate (log scale)"), fontsize=L.title, fontweight="bold")
         (self.lr_line,) = a.plot([], [], "-", color="black", lw=2.2, zorder=3)
         (self.lr_max_line,) = a.plot([], [], "--", color=STATUS_COLORS["diverged"], lw=1.6, zorder=2)
         self.now_line = a.axvline(0, **NOW_LINE)
@@ -66,13 +66,15 @@ class SchedulePanel:
             self.lr_max_line.set_data([], [])
             self.note.set_position((0.97, peak * 1.25))
             self.note.set_va("bottom")
-            self.note.set_text("Adam: no fixed stability limit")
+            self.note.set_text(self.layout.w("Adam: no fixed stability limit"))
         else:
             self.lr_max_line.set_data([0, xmax], [lr_max, lr_max])
             past = peak > lr_max  # the label goes on the side of the limit away from the lr line
             self.note.set_position((0.97, lr_max / 1.3 if past else lr_max * 1.25))
             self.note.set_va("top" if past else "bottom")
-            self.note.set_text(f"stability limit {name} = {lr_max:.3g}" + (" — lr is past it!" if past else ""))
+            w = self.layout.w
+            self.note.set_text(w("stability limit {name} = {value}", name=name, value=f"{lr_max:.3g}")
+                               + (w(" — lr is past it!") if past else ""))
         set_limits(a, (0, xmax), (10.0**lo_dec, 10.0**hi_dec))
         fine = hi_dec - lo_dec <= 2
         if fine != self._fine_ticks:

@@ -8,6 +8,8 @@ import numpy as np
 from matplotlib import colormaps
 from matplotlib.colors import ListedColormap
 
+from ..words import word
+
 FIGSIZE = (12.8, 7.2)  # 16:9, 1280 × 720 px at 100 dpi: a projector's native shape
 PATH_COLOR = "#d62728"
 TRUTH_COLOR = "#ffbf00"
@@ -48,6 +50,12 @@ class Layout:
     """Short texts everywhere: a column about 300 px wide."""
     short_header: bool = False
     """The header's short settings line (the long one needs about 1000 px)."""
+    language: str = "en"
+    """The language of the figure's texts (:mod:`regress_widgets.words`)."""
+
+    def w(self, text: str, **values) -> str:
+        """``text`` (English) in the figure's language."""
+        return word(self.language, text, **values)
 
 
 LAYOUTS = {
