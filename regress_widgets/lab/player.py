@@ -124,7 +124,9 @@ class Player:
             return
         self.frames += 1
         now = time.monotonic()
-        self._due = max(self._due + self.seconds, now)  # late frames are not made up for with a rush
+        self._due += self.seconds  # a frame late by less than a frame is made up for with the next
+        if self._due < now - self.seconds:
+            self._due = now  # further behind: no rush to catch up
         loop = running_loop()
         if loop is not None:
             self._timer = loop.call_later(self._due - now, self._tick)
