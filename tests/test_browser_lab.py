@@ -204,7 +204,7 @@ def test_a_lab_in_jupyterlab(tmp_path):
             round(page.locator(CANVAS).first.bounding_box()["width"])
         assert_tracks(page, "a Lab at 1920×1080")
         page.set_viewport_size(VIEWPORT)
-        shrunk = f"() => document.querySelector({CANVAS!r}).getBoundingClientRect().width < {narrow + 10}"
+        shrunk = f"() => document.querySelector({CANVAS!r}).getBoundingClientRect().width < {wide + 10}"
         page.wait_for_function(shrunk, timeout=15_000)  # laid out again for 1280 px (not part of the play)
         wait_for_quiet(page, 0, quiet_ms=500)
         # 6. Play: frames painted per second while it plays
