@@ -40,13 +40,14 @@ def test_the_player_waits_for_the_page_and_goes_on_when_it_paints():
         assert lab.controls["play"].description == "pause"
         await asyncio.sleep(FRAME_SECONDS * 6)
         assert lab.player.frames == AHEAD and lab.position == AHEAD * stride(lab.run.steps)  # then it waits
-        page.paint()  # the page caught up: as many frames again, then it waits again
+        page.paint()  # the page says it caught up (with the last frame it was asked about): on, then it waits
         await asyncio.sleep(FRAME_SECONDS * 6)
-        assert lab.player.frames == 2 * AHEAD
+        second = lab.player.frames
+        assert AHEAD < second <= 2 * AHEAD and lab.view.widget.unpainted >= AHEAD
         lab.controls["play"].value = False  # pause
         page.paint()
         await asyncio.sleep(FRAME_SECONDS * 3)
-        assert lab.player.frames == 2 * AHEAD and lab.controls["play"].description == "play"
+        assert lab.player.frames == second and lab.controls["play"].description == "play"
 
     asyncio.run(play())
 

@@ -205,10 +205,12 @@ def test_the_page_says_what_it_painted(monkeypatch):
     screen.watchers = 1  # a player waits
     lab.set(lr=0.02)
     lab.set(lr=0.03)
-    assert screen.sent == 4 and screen.unpainted == 2 and page.acks[-2:] == [True, True]
-    screen._heard(screen, {"type": "painted", "number": 3}, [])
-    assert screen.unpainted == 1 and heard == [1]
+    assert screen.sent == 4 and screen.unpainted == 2
+    assert page.acks[-2:] == [False, True]  # asked about every second frame (ACK_EVERY)
+    screen._heard(screen, {"type": "painted", "number": 4}, [])
+    assert screen.unpainted == 0 and heard == [0]
     lab.set(lr=0.03)  # nothing changed on the picture: nothing is sent
     assert screen.sent == 4
+    lab.set(lr=0.04)
     page.open()  # a new view: what went before is forgotten, it gets a whole frame
-    assert screen.unpainted == 1 and page.frames[-1][0] is True
+    assert screen.sent == 6 and screen.unpainted == 1 and page.frames[-1][0] is True

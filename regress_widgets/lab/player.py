@@ -23,8 +23,9 @@ from .views import running_loop
 
 FRAME_SECONDS = 0.04
 """The player's clock: 25 frames a second."""
-AHEAD = 2
-"""Frames the kernel may have sent that the page has not painted yet (one on the way, one being painted)."""
+AHEAD = 3
+"""Frames the kernel may have sent that the page has not said it painted (it says so every second frame:
+one frame or two on the way, one being painted)."""
 
 
 STRIDE_FRAMES = 200

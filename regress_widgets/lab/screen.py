@@ -32,6 +32,10 @@ from matplotlib.figure import Figure
 
 from .png import encode_png, next_parts
 
+ACK_EVERY = 2
+"""While a player waits, the page says it painted every second frame (each message costs the kernel three:
+the page's, and the kernel's busy and idle)."""
+
 
 class Screen(anywidget.AnyWidget):
     """A figure's picture on the page; see the module docstring."""
@@ -58,7 +62,8 @@ class Screen(anywidget.AnyWidget):
         self.painted = 0
         """The number of the last frame a browser said it painted."""
         self.watchers = 0
-        """Players waiting on this screen: while there are any, the page says when it painted each frame."""
+        """Players waiting on this screen: while there are any, the page says when it painted every
+        :data:`ACK_EVERY`-th frame."""
         self._painted: list[Callable[[], None]] = []
         self._last: np.ndarray | None = None
         self._shown = False  # a browser has shown the widget
@@ -81,8 +86,8 @@ class Screen(anywidget.AnyWidget):
         if not parts:  # nothing on the picture changed
             return
         self.sent += 1
-        ack = self.watchers > 0
-        if not ack:  # nobody waits for this one: counted as painted (no message back, less traffic)
+        ack = self.watchers > 0 and self.sent % ACK_EVERY == 0
+        if self.watchers == 0:  # nobody waits for this one: counted as painted (no message back, less traffic)
             self.painted = self.sent
         self.send({"type": "frame", "whole": whole, "number": self.sent, "ack": ack,
                    "at": [list(box) for *box, _ in parts]}, buffers=[data for *_, data in parts])
