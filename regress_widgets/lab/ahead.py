@@ -17,8 +17,9 @@ from .changes import resolve
 from .url_state import HIDDEN
 from .views import running_loop
 
-IDLE = 1.0
-"""Seconds without a change before the next recipe is laid out."""
+IDLE = 2.0
+"""Seconds without a change before the next recipe is laid out (the kernel is then busy for about 250 ms: a
+slider moved just then waits for it)."""
 IDLE_FIRST = 0.3
 """... before the first one, once a page shows the Lab (the class is looking at its first picture)."""
 
