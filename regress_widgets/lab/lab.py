@@ -177,7 +177,7 @@ class Lab(W.VBox):
 
     @position.setter
     def position(self, step: int) -> None:
-        self.set(position=int(min(max(step, 0), self.run.steps)))
+        self.show_step(step)
 
     def show_step(self, step: int, *, playing: bool = False) -> None:
         """Show the run up to ``step`` (clipped to 0 … steps). ``playing``: a frame of an animation (the play

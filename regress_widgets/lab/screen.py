@@ -56,7 +56,6 @@ class Screen(anywidget.AnyWidget):
         super().__init__(**kwargs)
         self.figure = figure
         self.canvas = FigureCanvasAgg(figure)
-        self.frames = 0
         self.sent = 0
         """Frames sent to the page as messages (numbered 1, 2, …)."""
         self.painted = 0
@@ -78,7 +77,6 @@ class Screen(anywidget.AnyWidget):
         size = [round(pixels.shape[1] / ratio), round(pixels.shape[0] / ratio)]
         if size != self.size:
             self.size = size
-        self.frames += 1
         if not self._shown:  # kept whole in the widget's state; a view's first frame is whole anyway
             self.picture = encode_png(pixels)
             return
