@@ -502,6 +502,19 @@ def run_all_cells(page, until, attempts: int = 3, each: float = 30.0) -> None:
             print(f"Run All Cells ran nothing (attempt {attempt + 1}); asking again")
 
 
+def open_and_run(page, url: str, until) -> None:
+    """Open the notebook at ``url``, run all its cells and wait until ``until`` (a widget's locator) shows, the first
+    figure has painted a frame, every cell has run, and the first figure has been quiet for a moment."""
+    page.goto(url)
+    page.wait_for_selector(".jp-Notebook", timeout=30_000)
+    run_all_cells(page, until=until)
+    page.wait_for_function("() => (window.__frames || []).some(f => f.n === 0)", timeout=30_000)
+    deadline = time.monotonic() + 60
+    while not all_cells_ran(page) and time.monotonic() < deadline:
+        page.wait_for_timeout(200)
+    wait_for_quiet(page, 0)
+
+
 def all_cells_ran(page) -> bool:
     return page.evaluate("""() => {
         const prompts = Array.from(document.querySelectorAll('.jp-CodeCell .jp-InputPrompt'));

@@ -24,7 +24,6 @@ from browser_support import (
     CANVAS,
     Console,
     Server,
-    all_cells_ran,
     artifact_dir,
     chromium,
     evidence_on_failure,
@@ -32,11 +31,11 @@ from browser_support import (
     jupyterlab,
     notebooks_copy,
     now,
+    open_and_run,
     pixels_changed,
     report,
     require_browser,
     require_module,
-    run_all_cells,
     sandbox_env,
     slider,
     slider_position,
@@ -104,15 +103,8 @@ def test_predict_reveal_export_and_try_again_in_jupyterlab(tmp_path):
     with jupyterlab(root, tmp_path / "home", shots / "classroom-server.log") as (_server, base, token), \
             chromium(exe, tmp_path / "profile") as (_context, page), \
             evidence_on_failure(page, shots / "classroom-failure.png", console := Console(page, BENIGN)):
-        page.goto(f"{base}/lab/tree/predict.ipynb?token={token}&reset")
-        page.wait_for_selector(".jp-Notebook", timeout=30_000)
         commit = page.locator(".rw-prediction button", has_text="commit my prediction")
-        run_all_cells(page, until=commit)
-        page.wait_for_function("() => (window.__frames || []).some(f => f.n === 0)", timeout=30_000)
-        deadline = time.monotonic() + 60
-        while not all_cells_ran(page) and time.monotonic() < deadline:
-            page.wait_for_timeout(200)
-        wait_for_quiet(page, 0)
+        open_and_run(page, f"{base}/lab/tree/predict.ipynb?token={token}&reset", until=commit)
         timings["lab drawn (s)"] = round(time.monotonic() - start, 1)
         page.evaluate("() => document.querySelector('.rw-prediction').scrollIntoView({block: 'start'})")
         page.wait_for_timeout(300)

@@ -25,7 +25,6 @@ from browser_support import (
     CANVAS,
     VIEWPORT,
     Console,
-    all_cells_ran,
     artifact_dir,
     chromium,
     drag_handle,
@@ -34,11 +33,11 @@ from browser_support import (
     jupyterlab,
     notebooks_copy,
     now,
+    open_and_run,
     pixels_changed,
     report,
     require_browser,
     require_module,
-    run_all_cells,
     slider,
     snapshot,
     type_value,
@@ -122,16 +121,9 @@ def test_a_lab_in_jupyterlab(tmp_path):
         assert stills.count() == 1 and stills.first.bounding_box()["width"] > 300, \
             "a reopened notebook does not show the Lab's saved still picture"
 
-        # 2. A Lab, run
-        page.goto(f"{base}/lab/tree/lab.ipynb?token={token}&reset")  # a fresh workspace: only this notebook
-        page.wait_for_selector(".jp-Notebook", timeout=30_000)
+        # 2. A Lab, run (a fresh workspace: only this notebook)
         lr_slider = slider(page, LR_LABEL).first
-        run_all_cells(page, until=lr_slider)
-        page.wait_for_function("() => (window.__frames || []).some(f => f.n === 0)", timeout=30_000)
-        deadline = time.monotonic() + 60
-        while not all_cells_ran(page) and time.monotonic() < deadline:
-            page.wait_for_timeout(200)
-        wait_for_quiet(page, 0)
+        open_and_run(page, f"{base}/lab/tree/lab.ipynb?token={token}&reset", until=lr_slider)
         timings["lab drawn (s)"] = round(time.monotonic() - start, 1)
         page.locator(".rw-screen").first.scroll_into_view_if_needed()
         page.evaluate("() => document.querySelector('.rw-screen').scrollIntoView({block: 'start'})")

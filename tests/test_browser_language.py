@@ -10,18 +10,17 @@ from pathlib import Path
 
 from browser_support import (
     Console,
-    all_cells_ran,
     artifact_dir,
     chromium,
     drag_handle,
     evidence_on_failure,
     jupyterlab,
     notebooks_copy,
+    open_and_run,
     pixels_changed,
     report,
     require_browser,
     require_module,
-    run_all_cells,
     slider,
     snapshot,
     wait_for_frame_after,
@@ -60,15 +59,8 @@ def test_a_chinese_lab_in_jupyterlab(tmp_path):
     with jupyterlab(root, tmp_path / "home", shots / "lab-zh-server.log") as (_server, base, token), \
             chromium(exe, tmp_path / "profile") as (_context, page), \
             evidence_on_failure(page, shots / "lab-zh-failure.png", console := Console(page, BENIGN)):
-        page.goto(f"{base}/lab/tree/lab-zh.ipynb?token={token}&reset")
-        page.wait_for_selector(".jp-Notebook", timeout=30_000)
         lr_slider = slider(page, LR_LABEL).first
-        run_all_cells(page, until=lr_slider)
-        page.wait_for_function("() => (window.__frames || []).some(f => f.n === 0)", timeout=30_000)
-        deadline = time.monotonic() + 60
-        while not all_cells_ran(page) and time.monotonic() < deadline:
-            page.wait_for_timeout(200)
-        wait_for_quiet(page, 0)
+        open_and_run(page, f"{base}/lab/tree/lab-zh.ipynb?token={token}&reset", until=lr_slider)
         page.evaluate("() => document.querySelector('.rw-screen').scrollIntoView({block: 'start'})")
         page.wait_for_timeout(300)
         page.screenshot(path=str(shots / f"lab-{LANGUAGE}.png"))
