@@ -28,7 +28,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
@@ -37,41 +36,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import regress_widgets as rw  # noqa: E402
 
-ROWS: list[tuple[str, str, str, str]] = []
-
-
-def median_time(fn, repeats: int, warmup: int = 1) -> float:
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
-def fmt(seconds: float) -> str:
-    if seconds < 1e-3:
-        return f"{seconds * 1e6:8.1f} µs"
-    if seconds < 1:
-        return f"{seconds * 1e3:8.2f} ms"
-    return f"{seconds:8.2f} s "
-
-
-def row(name: str, seconds: float | None, versus: str = "", target: str = "") -> None:
-    ROWS.append((name, "" if seconds is None else fmt(seconds), versus, target))
-    print(f"  {name:<66} {ROWS[-1][1]:>12}  {versus}", flush=True)
-
-
-def section(title: str) -> None:
-    ROWS.append((title, None, None, None))
-    print(title, flush=True)
-
-
-def check(seconds: float, limit: float) -> str:
-    return f"≤ {fmt(limit).strip()}: {'yes' if seconds <= limit else 'NO'}"
-
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from table import ROWS, check, fmt, median_time, print_table, row, section  # noqa: E402
 
 # --- the straightforward per-step loop ----------------------------------------------------------------
 
@@ -338,20 +304,6 @@ def bench_import(repeats: int) -> None:
     row("import numpy", t_np, "")
     row("import regress_widgets (numpy already imported)", t_rw, f"loads {', '.join(heavy) or 'no torch/cupy/numba'}")
     row("both together", t_np + t_rw, "", check(t_np + t_rw, 0.3))
-
-
-def print_table() -> None:
-    print()
-    print("=" * 118)
-    print(f"{'benchmark':<72} {'median':>12}  {'ratio':<30}")
-    print("-" * 118)
-    for name, seconds, versus, target in ROWS:
-        if seconds is None:
-            print(name)
-            continue
-        tail = f"  [{target}]" if target else ""
-        print(f"  {name:<70} {seconds:>12}  {versus}{tail}")
-    print("=" * 118)
 
 
 def main(argv=None) -> None:

@@ -19,11 +19,11 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from engine import check, median_time, print_table, row, section  # noqa: E402
+from table import check, median_time, print_table, row, section  # noqa: E402
 
 import regress_widgets as rw  # noqa: E402
-from regress_widgets.optim import Rule  # noqa: E402
-from regress_widgets.sgd import simulate  # noqa: E402
+from regress_widgets.engine.optimizers import Rule  # noqa: E402
+from regress_widgets.engine.sgd import simulate  # noqa: E402
 
 
 def bench_optimizers(repeats: int, runs: int = 1000) -> None:

@@ -29,7 +29,7 @@ import numpy as np
 from matplotlib.backends.backend_webagg_core import FigureCanvasWebAggCore
 
 from regress_widgets import RECIPES, Lab
-from regress_widgets.lab.png import next_frame, next_parts
+from regress_widgets.lab.screen.png import next_frame, next_parts
 
 
 def _ipympl_lab(name: str, shipped: bool) -> Lab:

@@ -31,9 +31,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import regress_widgets as rw  # noqa: E402
-from regress_widgets import _compiled  # noqa: E402
-from regress_widgets.data import batch_sizes, initial_theta, make_stream, stream_order  # noqa: E402
-from regress_widgets.engine import _simulate_rows  # noqa: E402
+from regress_widgets.engine import compiled as _compiled  # noqa: E402
+from regress_widgets.engine.train import _simulate_rows  # noqa: E402
+from regress_widgets.recipes.data import batch_sizes, initial_theta, make_stream, stream_order  # noqa: E402
 
 sm = importlib.import_module("regress_widgets.stability_map")  # the module (rw.stability_map is its function)
 

@@ -1,16 +1,18 @@
 """regress_widgets: see stochastic gradient descent fit a line, three classic tutorials exactly."""
 
-from . import datasets
-from .csv_reader import read_csv
-from .data import Dataset, Stream, initial_theta, make_dataset, make_stream
-from .engine import Run, train
-from .landscape import Landscape
-from .own_data import DataError, OwnData, from_data, standardized
-from .recipes import RECIPES, InvalidSetting, Recipe, get_recipe
-from .recording import Recording, RecordingError, Replay, replay
-from .stability import Stability
-from .stability_map import StabilityGrid, stability_map
-from .sweeps import Sweep, sweep
+from .engine.stability_map import StabilityGrid, stability_map
+from .engine.sweep import Sweep, sweep
+from .engine.train import Run, train
+from .frameworks.recording import Recording, RecordingError, Replay, replay
+from .own_data import datasets
+from .own_data.csv_file import read_csv
+from .own_data.from_data import DataError, OwnData, from_data, standardized
+from .recipes import data as data  # rw.data.batch_sizes, as the notebooks use it: the seeded draws
+from .recipes.data import Dataset, Stream, initial_theta, make_dataset, make_stream
+from .recipes.tutorials import RECIPES, InvalidSetting, Recipe, get_recipe
+from .theory import landscape as landscape  # rw.landscape.limit_formula, as the notebooks use it
+from .theory.landscape import Landscape
+from .theory.stability import Stability
 
 __version__ = "0.1.0"
 

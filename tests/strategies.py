@@ -1,4 +1,4 @@
-"""Hypothesis strategies for the settings, made from the one settings table (regress_widgets.settings.TABLE)."""
+"""Hypothesis strategies for the settings, made from the one settings table (regress_widgets.recipes.settings.TABLE)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import math
 
 from hypothesis import strategies as st
 
-from regress_widgets.settings import TABLE
+from regress_widgets.recipes.settings import TABLE
 
 RUN_CAP = {"steps": 60, "epochs": 3, "batch_size": 256}
 """Valid values kept small where a large one only makes a test slow (the range itself is tested as invalid)."""

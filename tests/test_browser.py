@@ -61,7 +61,7 @@ from browser_support import (
 from matplotlib.figure import Figure
 
 import regress_widgets as rw
-from regress_widgets.lab.sliders import LR_DIGITS
+from regress_widgets.lab.controls.sliders import LR_DIGITS
 from regress_widgets.panels import Panels
 from regress_widgets.panels.fit import fit
 

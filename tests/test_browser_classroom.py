@@ -50,7 +50,7 @@ from test_browser import BENIGN, LR_LABEL, column, expected_theta, wait_for_read
 from test_browser_lab import contour_box
 
 import regress_widgets as rw
-from regress_widgets.lab.sliders import LR_DIGITS
+from regress_widgets.lab.controls.sliders import LR_DIGITS
 
 SEED, LR, STEP = 2, 0.02, 40
 LAB_CELL = ("import regress_widgets as rw\n"

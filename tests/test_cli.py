@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import regress_widgets as rw
-from regress_widgets import cli
+from regress_widgets.cli import commands as cli
 
 JSON_KEYS = {"recipe", "seed", "steps", "lr", "gamma", "stepsize", "batch_size", "noise", "w", "b", "w_true",
              "b_true", "loss_first", "loss_final", "epoch_loss", "diverged_at", "seconds"}

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 import regress_widgets as rw
 from regress_widgets.frameworks.record import shipped
-from regress_widgets.recording import KEYS
+from regress_widgets.frameworks.recording import KEYS
 
 ORIGINAL = shipped("pytorch").read_bytes()
 REFERENCE = rw.Recording.load(shipped("pytorch"))

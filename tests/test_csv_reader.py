@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 import regress_widgets as rw
-from regress_widgets import cli
-from regress_widgets.own_data import DataError
+from regress_widgets.cli import commands as cli
+from regress_widgets.own_data.from_data import DataError
 
 GOOD = "height,weight,name\n1.5,50,ann\n1.6,55,bob\n1.7,61,cy\n1.8,70,di\n"
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import regress_widgets as rw
-from regress_widgets.data import visiting_order
+from regress_widgets.recipes.data import visiting_order
 
 CAFFE2, MXNET, PYTORCH = (rw.RECIPES[name] for name in ("caffe2", "mxnet", "pytorch"))
 

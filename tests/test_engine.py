@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 import regress_widgets as rw
-from regress_widgets.data import Stream
-from regress_widgets.sgd import simulate
+from regress_widgets.engine.sgd import simulate
+from regress_widgets.recipes.data import Stream
 
 METHODS = ("compiled", "vectorized")
 

@@ -15,9 +15,9 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import regress_widgets as rw  # noqa: E402
-from regress_widgets.lab.answers import first_diverging_lr, outcome  # noqa: E402
-from regress_widgets.lab.exercise import EXAMPLES, Exercise, Exercises, load_exercises  # noqa: E402
-from regress_widgets.recipes import InvalidSetting  # noqa: E402
+from regress_widgets.lab.classroom.answers import first_diverging_lr, outcome  # noqa: E402
+from regress_widgets.lab.exercises import EXAMPLES, Exercise, Exercises, load_exercises  # noqa: E402
+from regress_widgets.recipes.tutorials import InvalidSetting  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("error")
 
@@ -60,7 +60,7 @@ def test_the_examples_ship_as_package_data():
     from pathlib import Path
 
     pyproject = (Path(__file__).parents[1] / "pyproject.toml").read_text()
-    assert re.search(r'^"regress_widgets" = \["exercises/\*\.json"\]', pyproject, re.M)
+    assert re.search(r'^"regress_widgets.lab.classroom" = \["examples/\*\.json"\]', pyproject, re.M)
 
 
 def test_a_valid_file_round_trips(tmp_path):
@@ -384,7 +384,7 @@ def test_try_again_for_a_choice_and_a_number():
 
 
 def test_an_exported_picture_shows_the_prediction_as_the_lab_does(tmp_path):
-    from regress_widgets.lab import export
+    from regress_widgets.lab.share import export
 
     lab = rw.Lab("pytorch", display="none", predict={"kind": "point", "step": 40})
     pred = lab.classroom.prediction

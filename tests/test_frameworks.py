@@ -19,7 +19,7 @@ import pytest
 import regress_widgets as rw
 from regress_widgets.frameworks import envs
 from regress_widgets.frameworks.record import FRAMEWORKS, RecordError, record, runner_command, shipped
-from regress_widgets.recipes import InvalidSetting
+from regress_widgets.recipes.tutorials import InvalidSetting
 
 TOL = 1e-4
 TUTORIAL = {  # framework → (steps, first batch sizes, dataset examples per epoch)
@@ -90,7 +90,7 @@ def test_caffe2_iter_counts_from_one():
 def test_caffe2_half_mse_convention_matters():
     """The shipped Caffe2 run rules out the wrong conventions: plain MSE, or Iter counted from 0."""
     rec = rw.Recording.load(shipped("caffe2"))
-    from regress_widgets.sgd import simulate
+    from regress_widgets.engine.sgd import simulate
 
     for loss_scale, first in ((1.0, 1), (0.5, 0)):
         recipe = rw.RECIPES["caffe2"]

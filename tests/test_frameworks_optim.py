@@ -17,7 +17,7 @@ import pytest
 import regress_widgets as rw
 from regress_widgets.frameworks import envs
 from regress_widgets.frameworks.record import FRAMEWORKS, OPTIMIZER_RUNS, optimizer_run, record, shipped
-from regress_widgets.settings import OPTIMIZER_SETTINGS
+from regress_widgets.recipes.settings import OPTIMIZER_SETTINGS
 
 TOL = 1e-4
 

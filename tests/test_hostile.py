@@ -15,9 +15,9 @@ import pytest
 from test_cli import _command, _strict_json, call
 
 import regress_widgets as rw
-from regress_widgets import memory
+from regress_widgets.engine import memory
 from regress_widgets.frameworks.record import compact, shipped
-from regress_widgets.verdict import DIVERGING_FACTOR
+from regress_widgets.theory.verdict import DIVERGING_FACTOR
 
 # --- recordings: sizes, overflow, headers, inflation, special files --------------------------------
 
@@ -219,12 +219,12 @@ def test_record_and_replay_compare_the_same_way(recording, tmp_path):
     rec.save(path)
     in_memory, from_file = rw.replay(rec), rw.replay(path)
     assert in_memory.deviations == from_file.deviations and in_memory.ok and from_file.ok
-    assert in_memory.tolerance == from_file.tolerance == rec.tolerance == rw.recording.TOLERANCE["float32"]
+    assert in_memory.tolerance == from_file.tolerance == rec.tolerance == rw.frameworks.recording.TOLERANCE["float32"]
     assert in_memory.theta.dtype == np.float64 and 0 < in_memory.deviations["theta"] < 1e-4
 
 
 def test_deviation_and_within():
-    from regress_widgets.recording import deviation, finite_rows, within
+    from regress_widgets.frameworks.recording import deviation, finite_rows, within
 
     recorded = np.array([[1.0, 2.0], [3.0, 4.0], [np.nan, 5.0], [9.0, 9.0]])
     engine = recorded + 1e-6
@@ -241,7 +241,7 @@ def test_recipe_from_a_recording_is_the_real_runs(recording):
     rec = rw.Recording.load(shipped("pytorch"))
     assert rec.recipe.epochs == 25 and rec.recipe.total_steps == len(rec.batch_sizes) == 175
     assert rec.recipe.settings == {k: v for k, v in rec.meta["settings"].items()}
-    from regress_widgets.lab.real_run import real_run
+    from regress_widgets.lab.controls.real_run import real_run
 
     for name in ("caffe2", "mxnet", "pytorch"):  # the Lab's real run is the recording's recipe
         assert rw.Recording.load(shipped(name)).recipe == real_run(name).recipe

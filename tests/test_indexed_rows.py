@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 import regress_widgets as rw
-from regress_widgets.data import batch_sizes, make_dataset, make_stream, stream_order
-from regress_widgets.optim import Rule
-from regress_widgets.sgd import simulate
+from regress_widgets.engine.optimizers import Rule
+from regress_widgets.engine.sgd import simulate
+from regress_widgets.recipes.data import batch_sizes, make_dataset, make_stream, stream_order
 
 
 @pytest.mark.parametrize("method", ["compiled", "vectorized"])

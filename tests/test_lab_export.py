@@ -14,7 +14,7 @@ from PIL import Image  # noqa: E402
 from test_cli import call  # noqa: E402  (cli.main in this process: exit code, stdout, stderr)
 
 from regress_widgets.lab import Lab  # noqa: E402
-from regress_widgets.recipes import InvalidSetting  # noqa: E402
+from regress_widgets.recipes.tutorials import InvalidSetting  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -16,9 +16,9 @@ from strategies import valid  # noqa: E402
 
 import regress_widgets as rw  # noqa: E402
 from regress_widgets.lab import Lab  # noqa: E402
-from regress_widgets.lab.real_run import FREE, available  # noqa: E402
+from regress_widgets.lab.controls.real_run import FREE, available  # noqa: E402
 from regress_widgets.lab.url_state import hide_controls, settings_from_query  # noqa: E402
-from regress_widgets.recipes import InvalidSetting  # noqa: E402
+from regress_widgets.recipes.tutorials import InvalidSetting  # noqa: E402
 
 
 def _same(a: Lab, b: Lab) -> None:

@@ -13,10 +13,10 @@ import pytest  # noqa: E402
 
 import regress_widgets as rw  # noqa: E402
 from regress_widgets.lab import Lab, LabState, SideBySide  # noqa: E402
-from regress_widgets.lab.changes import resolve  # noqa: E402
-from regress_widgets.lab.sliders import shown_text  # noqa: E402
+from regress_widgets.lab.controls.changes import resolve  # noqa: E402
+from regress_widgets.lab.controls.sliders import shown_text  # noqa: E402
 from regress_widgets.panels import Panels, make_frame  # noqa: E402
-from regress_widgets.settings import TABLE  # noqa: E402
+from regress_widgets.recipes.settings import TABLE  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("error")
 
@@ -112,7 +112,7 @@ def test_an_lr_move_recomputes_once_and_asks_for_one_draw(monkeypatch):
         counting(np.linalg, name)
     counting(rw.Recipe, "with_settings")
     counting(lab.figure.canvas, "draw_idle")
-    from regress_widgets.lab import compute
+    from regress_widgets.lab.controls import compute
     counting(compute, "train")
     lab.controls["lr"].value = 2e-4
     assert calls == {"eigvalsh": 0, "solve": 0, "eigh": 0, "with_settings": 1, "draw_idle": 1, "train": 1}

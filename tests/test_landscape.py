@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import regress_widgets as rw
-from regress_widgets.landscape import Landscape
+from regress_widgets.theory.landscape import Landscape
 
 
 def _loss(X, y, theta, scale):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import regress_widgets as rw
-from regress_widgets.landscape import limit_formula
+from regress_widgets.theory.landscape import limit_formula
 
 
 @pytest.mark.parametrize("name", sorted(rw.RECIPES))

@@ -20,10 +20,10 @@ import regress_widgets as rw
 from regress_widgets import words
 from regress_widgets.lab.side_by_side import SideBySide
 from regress_widgets.panels import font
-from regress_widgets.recipes import RECIPES, InvalidSetting
+from regress_widgets.recipes.tutorials import RECIPES, InvalidSetting
 
 NAMES = {"SGD", "Adam", "Nesterov", "PNG", "MXNet", "PyTorch", "Caffe2", "float32", "float64", "mean", "std",
-         "λmax", "sgd", "nesterov", "adam", "torch", *rw.settings.TABLE}
+         "λmax", "sgd", "nesterov", "adam", "torch", *rw.recipes.settings.TABLE}
 """Words that stay as they are in Chinese text: names of frameworks and optimizers, the settings' names."""
 
 

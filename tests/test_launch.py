@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from regress_widgets import cli, launch
+from regress_widgets.cli import commands as cli
+from regress_widgets.cli import launch
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 NOTEBOOK = "00_side_by_side.ipynb"

@@ -17,9 +17,9 @@ from optim_reference import REFERENCES
 
 import regress_widgets as rw
 from regress_widgets.cli import main
-from regress_widgets.data import Stream
-from regress_widgets.recipes import InvalidSetting
-from regress_widgets.settings import OPTIMIZER_SETTINGS, TABLE
+from regress_widgets.recipes.data import Stream
+from regress_widgets.recipes.settings import OPTIMIZER_SETTINGS, TABLE
+from regress_widgets.recipes.tutorials import InvalidSetting
 
 METHODS = ("compiled", "vectorized")
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import regress_widgets as rw
-from regress_widgets.own_data import DataError, OwnData
+from regress_widgets.own_data.from_data import DataError, OwnData
 
 
 class Frame:

@@ -54,13 +54,15 @@ def test_sdist_and_wheel_carry_the_notebooks_and_data(dist):
     names = zipfile.ZipFile(wheel).namelist()
     assert sorted(n.rsplit("/", 1)[1] for n in names if n.startswith("regress_widgets/notebooks/")) == NOTEBOOKS
     for data in ("frameworks/recordings/caffe2.npz", "frameworks/recordings/mxnet.npz",
-                 "frameworks/recordings/pytorch.npz", "frameworks/nets/caffe2_toy_regression.json", "lab/screen.js",
-                 "frameworks/caffe2_runner.py", "frameworks/caffe2_graphs_runner.py", "words/words.json"):
+                 "frameworks/recordings/pytorch.npz", "frameworks/nets/caffe2_toy_regression.json",
+                 "lab/screen/screen.js",
+                 "frameworks/caffe2_runner.py", "frameworks/caffe2_graphs_runner.py", "words/words.json",
+                 "own_data/datasets/anscombe.csv",  # rw.datasets.anscombe()
+                 "lab/classroom/examples/largest_lr.json"):  # rw.Exercises("largest_lr")
         assert f"regress_widgets/{data}" in names
     packages = {str(p.parent.relative_to(ROOT)) for p in (ROOT / "regress_widgets").rglob("__init__.py")}
     assert packages <= {n.rsplit("/", 1)[0] for n in names}, "a package is missing from the wheel"
     assert not [n for n in names if n.startswith("tests/") or ".ipynb_checkpoints" in n or "__pycache__" in n]
-    assert "regress_widgets/datasets/anscombe.csv" in names  # rw.datasets.anscombe()
 
     sdist = next(dist.glob(f"regress_widgets-{VERSION}.tar.gz"))
     members = tarfile.open(sdist).getnames()
@@ -90,7 +92,7 @@ def test_the_installed_wheel_runs_and_finds_its_notebooks_outside_the_clone(venv
 
     lookup = json.loads(run(bin_ / "python", "-c", """if True:
         import json, regress_widgets
-        from regress_widgets import launch
+        from regress_widgets.cli import launch
         from regress_widgets.frameworks import caffe2_graph
         source = launch.bundled_notebooks()
         work = launch.working_folder(source)

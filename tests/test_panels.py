@@ -13,7 +13,7 @@ from PIL import Image  # noqa: E402
 import regress_widgets as rw  # noqa: E402
 from regress_widgets.cli import main  # noqa: E402
 from regress_widgets.panels import MAX_POINTS, Panels, nice_ceil, save_png, thin  # noqa: E402
-from regress_widgets.verdict import verdict  # noqa: E402
+from regress_widgets.theory.verdict import verdict  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("error")
 

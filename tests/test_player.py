@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 
 import regress_widgets as rw
-from regress_widgets.lab.pacer import READOUTS_EVERY
-from regress_widgets.lab.player import AHEAD, FRAME_SECONDS, stride
+from regress_widgets.lab.screen.pacer import READOUTS_EVERY
+from regress_widgets.lab.screen.player import AHEAD, FRAME_SECONDS, stride
 
 
 class Page:

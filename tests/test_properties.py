@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import regress_widgets as rw
-from regress_widgets.recipes import SETTINGS, SLIDERS, InvalidSetting
-from regress_widgets.verdict import KINDS
+from regress_widgets.recipes.tutorials import SETTINGS, SLIDERS, InvalidSetting
+from regress_widgets.theory.verdict import KINDS
 
 FAST = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 RECIPE_NAMES = st.sampled_from(sorted(rw.RECIPES))

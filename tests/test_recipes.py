@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 import regress_widgets as rw
-from regress_widgets.data import batch_sizes
-from regress_widgets.recipes import MAX_STEPS, SETTINGS, SLIDERS, InvalidSetting
+from regress_widgets.recipes.data import batch_sizes
+from regress_widgets.recipes.tutorials import MAX_STEPS, SETTINGS, SLIDERS, InvalidSetting
 
 CAFFE2, MXNET, PYTORCH = (rw.RECIPES[name] for name in ("caffe2", "mxnet", "pytorch"))
 

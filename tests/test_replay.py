@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import regress_widgets as rw
-from regress_widgets.recording import KEYS
+from regress_widgets.frameworks.recording import KEYS
 
 KINDS = ("caffe2", "pytorch", "mxnet")
 

@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 import regress_widgets as rw
-from regress_widgets.lab.screen import Screen
+from regress_widgets.lab.screen.widget import Screen
 from regress_widgets.panels.fit import arrangement, fit
 
 
@@ -137,7 +137,7 @@ def test_a_click_arrives_in_display_coordinates(monkeypatch):
 
 
 def test_the_display_data_carry_a_still_picture_for_where_widgets_cannot_be_drawn():
-    from regress_widgets.lab.views import STILL_NOTE
+    from regress_widgets.lab.screen.views import STILL_NOTE
 
     lab = rw.Lab("pytorch", display="screen")
     data = lab._repr_mimebundle_()
@@ -154,7 +154,7 @@ def test_the_display_data_carry_a_still_picture_for_where_widgets_cannot_be_draw
 def test_readouts_follow_the_picture_of_a_drag_once_it_pauses(monkeypatch):
     import asyncio
 
-    from regress_widgets.lab.pacer import READOUTS_AFTER, READOUTS_EVERY
+    from regress_widgets.lab.screen.pacer import READOUTS_AFTER, READOUTS_EVERY
 
     reference = rw.Lab("pytorch", display="none")
     reference.set(lr=0.03)
@@ -176,7 +176,7 @@ def test_readouts_follow_the_picture_of_a_drag_once_it_pauses(monkeypatch):
 
 
 def test_changed_boxes_hold_every_changed_pixel_and_do_not_overlap():
-    from regress_widgets.lab.png import changed_boxes
+    from regress_widgets.lab.screen.png import changed_boxes
 
     rng = np.random.default_rng(0)
     for _ in range(50):

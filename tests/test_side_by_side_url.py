@@ -12,7 +12,7 @@ import pytest  # noqa: E402
 
 import regress_widgets as rw  # noqa: E402
 from regress_widgets.lab.url_state import HIDDEN  # noqa: E402
-from regress_widgets.recipes import InvalidSetting  # noqa: E402
+from regress_widgets.recipes.tutorials import InvalidSetting  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("error")
 

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 import regress_widgets as rw
-from regress_widgets.data import Stream, batch_sizes, make_dataset
-from regress_widgets.optim import Rule
-from regress_widgets.sgd import step_maps
-from regress_widgets.stability import Stability, limits_for
+from regress_widgets.engine.optimizers import Rule
+from regress_widgets.engine.sgd import step_maps
+from regress_widgets.recipes.data import Stream, batch_sizes, make_dataset
+from regress_widgets.theory.stability import Stability, limits_for
 
 
 def _scalar(h: float, v: float) -> Stability:
@@ -141,7 +141,7 @@ def test_mean_square_limit_against_the_engine_mxnet(factor):
 
 @pytest.mark.parametrize("factor", [0.85, 1.1])
 def test_mean_square_limit_against_the_engine_pytorch_shuffled_epochs(factor):
-    from regress_widgets._shuffled import epoch_second_moment
+    from regress_widgets.theory.epoch_moments import epoch_second_moment
 
     st = Stability.for_recipe("pytorch", 0)
     assert st.exact(2)

@@ -7,7 +7,7 @@ import pytest
 from gpu_support import CUPY, needs_gpu
 
 import regress_widgets as rw
-from regress_widgets.stability_map import stability_map
+from regress_widgets.engine.stability_map import stability_map
 
 pytestmark = pytest.mark.gpu
 

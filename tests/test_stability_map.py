@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 import regress_widgets as rw
-from regress_widgets.stability import Stability
-from regress_widgets.stability_map import MapCancelled, limit_curves, stability_map
-from regress_widgets.verdict import final_kinds, full_loss
+from regress_widgets.engine.stability_map import MapCancelled, limit_curves, stability_map
+from regress_widgets.theory.stability import Stability
+from regress_widgets.theory.verdict import final_kinds, full_loss
 
 
 @pytest.mark.parametrize("name, y, ys, extra", [
@@ -107,7 +107,7 @@ def test_bad_axes_and_ranges_name_the_field(kwargs, field):
 
 
 def test_too_many_cells_for_memory(monkeypatch):
-    import regress_widgets.memory as memory
+    import regress_widgets.engine.memory as memory
 
     monkeypatch.setattr(memory, "memory_limit", lambda: 10_000)
     with pytest.raises(memory.TooBig) as err:
@@ -128,7 +128,7 @@ def test_any_recipe_with_a_fixed_dataset_works():
     # a recipe of one's own (here: the PyTorch one stretched, 200 examples): the map, both limits, the cells
     import dataclasses
 
-    from regress_widgets.recipes import Distribution
+    from regress_widgets.recipes.tutorials import Distribution
 
     own = dataclasses.replace(rw.RECIPES["pytorch"], name="own", x=Distribution("uniform", -1.0, 2.0), n_examples=200)
     grid = stability_map(own, x_values=[0.05, 0.5, 5.0], y_values=[1, 10, 200], seeds=1)

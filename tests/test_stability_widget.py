@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import regress_widgets as rw
-from regress_widgets.stability_map import MapCancelled
+from regress_widgets.engine.stability_map import MapCancelled
 
 
 def test_lab_stability_map_marks_the_lab_and_a_click_sets_its_sliders():

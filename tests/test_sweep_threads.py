@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 import regress_widgets as rw
-from regress_widgets import _compiled, data
+from regress_widgets.engine import compiled as _compiled
+from regress_widgets.recipes import data
 
 
 @pytest.mark.parametrize("name, settings", [("mxnet", {}), ("mxnet", {"steps": 1001, "batch_size": 7}),
@@ -81,7 +82,8 @@ def test_bad_threads_name_the_field(threads):
 
 def test_threads_share_memory_only_where_it_fits(monkeypatch):
     """Groups computed at once each hold their state: where two would not fit, one at a time (the same numbers)."""
-    from regress_widgets import memory, sweeps
+    from regress_widgets.engine import memory
+    from regress_widgets.engine import sweep as sweeps
 
     recipes = [rw.RECIPES["mxnet"]] * 2
     groups = {(0,): [0], (1,): [1]}
@@ -99,7 +101,7 @@ def test_threads_share_memory_only_where_it_fits(monkeypatch):
 @pytest.mark.parametrize("kind", ["sgd", "momentum", "nesterov", "adam"])
 def test_loop_compiled_for_thetas_length_equals_the_general_one(monkeypatch, d, dtype, kind):
     """Short θ: a loop compiled for its length (unrolled); long θ: one loop for any length. The same numbers."""
-    from regress_widgets.optim import Rule
+    from regress_widgets.engine.optimizers import Rule
 
     rng = np.random.default_rng(d)
     X = rng.normal(size=(60, d)).astype(dtype)

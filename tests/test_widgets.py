@@ -11,11 +11,8 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import regress_widgets as rw  # noqa: E402
-from regress_widgets.lab import (  # noqa: E402
-    Lab,
-    SideBySide,
-    views,  # noqa: E402
-)
+from regress_widgets.lab import Lab, SideBySide
+from regress_widgets.lab.screen import views
 
 pytestmark = pytest.mark.filterwarnings("error")
 
@@ -31,7 +28,7 @@ def assert_shows(lab):
     np.testing.assert_array_equal(x, run.theta[steps, i])
     np.testing.assert_array_equal(y, run.theta[steps, j])
     settings = {name: lab.controls[name].value for name in ("lr", "gamma", "stepsize", "batch_size", "noise",
-                                                             *rw.settings.OPTIMIZER_SETTINGS)}
+                                                             *rw.recipes.settings.OPTIMIZER_SETTINGS)}
     length = "steps" if run.recipe.epochs is None else "epochs"
     settings[length] = lab.controls[length].value
     expected = rw.train(run.recipe.name, seed=lab.controls["seed"].value, **settings)
@@ -228,7 +225,7 @@ def test_side_by_side_shares_seed_and_play_position():
 
 
 def test_a_failing_recompute_is_reported_and_the_lab_keeps_working(monkeypatch):
-    from regress_widgets.lab import compute
+    from regress_widgets.lab.controls import compute
 
     lab = Lab("pytorch", display="none")
     before = lab.run

@@ -13,7 +13,7 @@ import pytest  # noqa: E402
 import regress_widgets as rw  # noqa: E402
 from regress_widgets.frameworks.record import shipped  # noqa: E402
 from regress_widgets.lab import Lab, SideBySide  # noqa: E402
-from regress_widgets.lab.real_run import FIXED  # noqa: E402
+from regress_widgets.lab.controls.real_run import FIXED  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("error")
 

@@ -29,10 +29,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..recipes import RECIPES, InvalidSetting, get_recipe
-from ..recording import Recording
-from ..settings import check_seed
+from ..recipes.settings import check_seed
+from ..recipes.tutorials import RECIPES, InvalidSetting, get_recipe
 from . import envs
+from .recording import Recording
 
 HERE = Path(__file__).resolve().parent
 RECORDINGS = HERE / "recordings"

@@ -17,10 +17,10 @@
     exercise.py      Exercise, the exercise file (JSON/YAML) and the Exercises widget (back, next)
 """
 
-from .exercise import Exercise, Exercises, load_exercises
+from .controls.state import LabState
+from .exercises import Exercise, Exercises, load_exercises
 from .lab import Lab
 from .side_by_side import SideBySide
 from .stability_map import StabilityMap
-from .state import LabState
 
 __all__ = ["Exercise", "Exercises", "Lab", "LabState", "SideBySide", "StabilityMap", "load_exercises"]

@@ -12,10 +12,10 @@ than one layout.
 from __future__ import annotations
 
 from ..panels import make_frame
-from ..recipes import RECIPES
-from .changes import resolve
+from ..recipes.tutorials import RECIPES
+from .controls.changes import resolve
+from .screen.views import running_loop
 from .url_state import HIDDEN
-from .views import running_loop
 
 IDLE = 2.0
 """Seconds without a change before the next recipe is laid out (the kernel is then busy for about 250 ms: a

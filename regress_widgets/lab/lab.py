@@ -20,36 +20,33 @@ come later (ipympl asks for an image when the browser is ready, the PNG view ren
 from __future__ import annotations
 
 import ipywidgets as W
-from matplotlib.figure import Figure
 
-from ..engine import Run
+from ..engine.train import Run
 from ..panels import LAYOUTS, Frame, Panels, check_pair, check_zoom, make_frame
 from ..panels.fit import DPI as FIT_DPI
 from ..panels.fit import fit
 from ..panels.frame import Path
-from ..panels.style import GHOST_COLORS, Layout
-from ..recipes import RECIPES, Recipe, get_recipe
-from ..settings import TABLE, check_seed
-from ..verdict import full_loss
+from ..panels.style import GHOST_COLORS
+from ..recipes.settings import check_seed
+from ..recipes.tutorials import Recipe, get_recipe
+from ..theory.verdict import full_loss
 from ..words import Words, language_or_default
-from . import export, state_io, url_state
+from . import url_state
 from .ahead import Ahead
-from .binding import Binding
-from .changes import resolve
-from .classroom import Classroom
-from .compute import Runner
-from .controls import configure, make_controls, make_typed, show_steps
-from .layout import FIRST_WIDTH, SCREEN_DPI, arrange, check_figsize
-from .pacer import Pacer
-from .player import Player, stride
-from .readouts import WARN_COLOR, Readouts
-from .real_run import FREE, RealRun, available, real_run
-from .shelf import Shelf
-from .sliders import shown_text
-from .state import CONTROLLED, LabState, Pin
-from .views import choose_display, make_view, running_loop, with_still
-
-MAX_PINS = len(GHOST_COLORS)
+from .classroom.rules import Classroom
+from .controls.binding import Binding
+from .controls.changes import resolve
+from .controls.compute import Runner
+from .controls.layout import arrange, make_figure
+from .controls.readouts import WARN_COLOR, Readouts
+from .controls.real_run import FREE, RealRun, real_run
+from .controls.state import CONTROLLED, MAX_PINS, LabState, Pin
+from .controls.widgets import make_controls, make_typed, show_steps, show_tutorial
+from .screen.pacer import Pacer
+from .screen.player import Player, stride
+from .screen.shelf import Shelf
+from .screen.views import choose_display, make_view, running_loop, with_still
+from .share import export, state_io
 
 
 class Lab(W.VBox):
@@ -97,18 +94,8 @@ class Lab(W.VBox):
         pair = check_pair((0, 1) if pair is None else pair, tutorial.param_names)
         zoom = check_zoom(zoom)
         self.display_mode = choose_display(display)
-        # On the Lab's screen the figure follows the width the page gives it (unless a size is asked for)
-        self.fitted: Layout | None = None
-        if self.display_mode == "screen" and figsize is None and dpi is None:
-            self.fitted = fit(FIRST_WIDTH[layout])
-            figsize, dpi = self.fitted.figsize, FIT_DPI
-        figsize = check_figsize(figsize or LAYOUTS[layout].figsize)
-        if dpi is None:  # on screen the full figure shares the width with the control column
-            dpi = SCREEN_DPI if layout == "full" and self.display_mode != "none" else 100
-        if isinstance(dpi, bool) or not isinstance(dpi, (int, float)) or not 10 <= dpi <= 600:
-            raise ValueError(f"dpi must be a number in [10, 600], got {dpi!r}")
         self.layout_name = layout
-        self.figure = Figure(figsize=figsize, dpi=dpi)
+        self.figure, self.fitted = make_figure(self.display_mode, layout, figsize, dpi)  # fitted: follows the page
         self.view = make_view(self.figure, self.display_mode, toolbar=layout == "full")
         self.shelf = Shelf(self.figure, language=language)
         self.ahead = Ahead(self, offered=show_recipe)
@@ -366,35 +353,14 @@ class Lab(W.VBox):
         if old is not None and frame.run is old.run and frame.pins == old.pins:
             return  # the step shown or the view changed: the pins and the real run's gap did not
         self.readouts.show_pins([pin.row for pin in self.state.pins])
-        if real is None:
-            self.readouts.show_real("")
-        else:
-            note = ("<div style='color:#555'>" + self.words("batch size, noise, seed and run length are fixed: they "
-                                                            "are the recording's (the data the real framework "
-                                                            "drew)") + "</div>")
-            self.readouts.show_real(real.readout(frame.recipe, frame.run.theta, self.words) + note)
+        self.readouts.show_real("" if real is None else real.readout(frame.recipe, frame.run.theta, self.words))
 
     def _new_tutorial(self) -> None:
         """A new recipe: the controls show the state's values in the recipe's ranges; a fresh set of panels."""
         tutorial = self.state.tutorial
-        shown = {name: self.binding.shown(name) for name in CONTROLLED}
-        configure(self.controls, tutorial, shown)
-        for name in ("steps", "epochs"):  # the run length the tutorial does not count in: its row steps aside
-            self.typed[name].layout.display = self.controls[name].layout.display
-        for name, value in shown.items():
-            if name in self.typed:
-                self.typed[name].value = shown_text(TABLE[name].kind, value)
-        for name in ("real", "seed", "pair", "zoom", "gamma", "optimizer", "standardize"):
-            self.binding.show({"name": name, "new": getattr(self.state, name)})
-        self.binding.show({"name": "tutorial", "new": tutorial})
+        show_tutorial(self.controls, self.typed, self.binding, self.state, self.words)
         self.frame = None
         self.panels = self.shelf.use(tutorial, self.fitted or self.layout_name)
-        box = self.controls["framework"]
-        ok = available(tutorial)
-        box.description = (self.words("real {framework} run", framework=real_run(tutorial.name).title) if ok
-                           else self.words("real run (none recorded)"))
-        box.disabled = not ok
-        self.controls["recipe"].value = tutorial.name if tutorial.name in RECIPES else None
         if hasattr(self, "_dom_classes"):
             self._mark(tutorial.name)
 

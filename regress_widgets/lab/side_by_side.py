@@ -6,14 +6,14 @@ import html
 
 import ipywidgets as W
 
-from ..engine import Run
-from ..recipes import RECIPES
-from ..settings import check_seed
+from ..engine.train import Run
+from ..recipes.settings import check_seed
+from ..recipes.tutorials import RECIPES
 from ..words import Words, language_or_default
-from . import side_by_side_url
 from .lab import Lab
-from .player import Player, play_button
-from .views import choose_display, with_still
+from .screen.player import Player, play_button
+from .screen.views import choose_display, with_still
+from .share import side_by_side_url
 
 SHARED_OPTIMIZERS = (("plain SGD (the tutorials')", ("sgd", 0.0)), ("heavy-ball momentum, β 0.9", ("sgd", 0.9)),
                      ("Nesterov, β 0.9", ("nesterov", 0.9)), ("Adam", ("adam", 0.0)))

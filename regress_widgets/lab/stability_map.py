@@ -4,7 +4,7 @@
     smap = lab.stability_map()        # linked: the Lab's setting is starred, a click sets the Lab's sliders
     smap.select(row, column)          # what a click on that cell does
 
-The grid itself is :func:`regress_widgets.stability_map.stability_map` (cached); the figure is
+The grid itself is :func:`regress_widgets.engine.stability_map.stability_map` (cached); the figure is
 :class:`~regress_widgets.panels.stability_panel.StabilityPanel`. In a live kernel with ipympl the map is computed
 in a background thread, so the cancel button can be pressed; elsewhere at once.
 """
@@ -17,20 +17,20 @@ from types import SimpleNamespace
 import ipywidgets as W
 from matplotlib.figure import Figure
 
+from ..engine.stability_map import AXES, MapCancelled, StabilityGrid, check_axes, stability_map
 from ..panels.stability_panel import StabilityPanel
-from ..recipes import Recipe, get_recipe
-from ..stability_map import AXES, MapCancelled, StabilityGrid, check_axes, stability_map
+from ..recipes.tutorials import Recipe, get_recipe
 from ..words import Words, language_or_default
-from .views import choose_display, make_view
+from .screen.views import choose_display, make_view
 
 
 class StabilityMap(W.VBox):
     """A stability map of ``recipe`` (any recipe, own data included) along ``x`` and ``y`` (lr on one of them;
     batch_size, momentum, noise or gamma on the other). ``lab``: a :class:`~regress_widgets.Lab` to follow and
     drive. ``settings``: what every run shares (``epochs=2``, ``optimizer=...``); ``seeds``, ``n``, ``x_values``,
-    ``y_values``, ``backend`` as :func:`~regress_widgets.stability_map.stability_map` takes them.
+    ``y_values``, ``backend`` as :func:`~regress_widgets.engine.stability_map.stability_map` takes them.
 
-    Attributes: ``grid`` (the :class:`~regress_widgets.stability_map.StabilityGrid`, None until computed),
+    Attributes: ``grid`` (the :class:`~regress_widgets.engine.stability_map.StabilityGrid`, None until computed),
     ``figure``, ``panel``, ``progress`` (an IntProgress), ``cancel_button``, ``info`` (an HTML line)."""
 
     def __init__(self, recipe: str | Recipe = "mxnet", x: str = "lr", y: str = "batch_size", *, lab=None,

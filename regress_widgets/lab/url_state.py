@@ -22,13 +22,15 @@ import os
 from collections.abc import Iterable
 from urllib.parse import parse_qsl
 
-from ..recipes import InvalidSetting
-from ..settings import TABLE
-from .state import CONTROLLED
+from ..recipes.settings import TABLE
+from ..recipes.tutorials import InvalidSetting
+from .controls.state import CONTROLLED
 
 FLAGS = ("standardize", "real")
 WORDS = ("recipe", "zoom", "layout", "language")
-URL_KEYS = ("recipe", "seed", *CONTROLLED, *FLAGS, "position", "pair", *WORDS, "hide")
+"""The keys whose value is a word."""
+URL_KEYS = ("recipe", "seed", *CONTROLLED, *FLAGS, "position", "pair", *WORDS[1:], "hide")
+"""Every key a link may hold, each once (the message for a wrong key lists them in this order)."""
 TRUE, FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off")
 
 

@@ -14,8 +14,8 @@ import math
 import numpy as np
 from matplotlib.collections import LineCollection
 
-from ..landscape import Landscape
-from ..recipes import Recipe
+from ..recipes.tutorials import Recipe
+from ..theory.landscape import Landscape
 from .cached_axes import legend_layer, set_legend_text
 from .frame import Frame
 from .pin_lines import PinLines

@@ -15,9 +15,9 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from ..engine import Run
-from ..landscape import Landscape
-from ..recipes import Recipe
+from ..engine.train import Run
+from ..recipes.tutorials import Recipe
+from ..theory.landscape import Landscape
 from ..words import check_language
 from .cached_axes import CachedAxes
 from .contour import ContourPanel

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from ..engine import Run
-from ..landscape import Landscape, limit_formula
-from ..recipes import Recipe
-from ..verdict import Verdict, full_loss, verdict
+from ..engine.train import Run
+from ..recipes.tutorials import Recipe
+from ..theory.landscape import Landscape, limit_formula
+from ..theory.verdict import Verdict, full_loss, verdict
 from .thinning import MAX_POINTS, thin
 
 ZOOMS = ("follow", "basin")

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from ..verdict import full_loss
+from ..theory.verdict import full_loss
 from .cached_axes import legend_layer
 from .frame import Frame
 from .pin_lines import PinLines

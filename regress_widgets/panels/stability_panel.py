@@ -11,8 +11,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, NullFormatter
 
-from ..settings import TABLE
-from ..stability_map import StabilityGrid
+from ..engine.stability_map import StabilityGrid
+from ..recipes.settings import TABLE
 from ..words import Words, check_language
 from .font import LATIN, figure_language, find_font
 from .style import STATUS_COLORS
@@ -37,7 +37,8 @@ def _label(name: str, w: Words) -> str:
 
 
 class StabilityPanel:
-    """Draws a :class:`~regress_widgets.stability_map.StabilityGrid` on one axes; ``mark(x, y)`` moves the marker of
+    """Draws a :class:`~regress_widgets.engine.stability_map.StabilityGrid` on one axes; ``mark(x, y)`` moves the
+    marker of
     the current setting (None hides it). The artists are made once by ``show``; ``mark`` only moves one.
     ``language``: of its texts (English where no font draws Chinese: :func:`~.font.figure_language`), drawn with
     that language's CJK font given to each text (never the global rcParams: it may draw in a background thread)."""

@@ -17,7 +17,7 @@ import re
 from functools import cache
 from importlib import resources
 
-from ..settings import InvalidSetting
+from ..recipes.settings import InvalidSetting
 
 LANGUAGES = ("en", "zh-Hans", "zh-Hant")
 """English, Simplified Chinese (简体中文), Traditional Chinese (繁體中文)."""
@@ -87,7 +87,8 @@ _FIELDS = {"an integer in {range}": "range", "an integer ≥ {low}": "low", "a n
 
 
 def allowed_words(allowed: str, w: Words) -> str:
-    """A setting's allowed range, as :meth:`Setting.allowed <regress_widgets.settings.Setting.allowed>` words it, in
+    """A setting's allowed range, as :meth:`Setting.allowed <regress_widgets.recipes.settings.Setting.allowed>` words
+    it, in
     the language of ``w`` (a range worded otherwise stays as it is)."""
     for pattern, text in _ALLOWED:
         found = pattern.fullmatch(allowed)

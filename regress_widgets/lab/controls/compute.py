@@ -1,0 +1,73 @@
+"""From settings to a run: data, streams and landscapes cached, so a change recomputes only what it touches.
+
+lr, γ and stepsize re-run the engine on the same data; batch size and run length re-cut the same data into
+a new stream; noise and seed make new data and a new loss surface. With the real framework's run shown,
+the data, batches and start are the recording's.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+import numpy as np
+
+from ...engine.train import Run, train
+from ...recipes.data import make_dataset, make_stream
+from ...recipes.tutorials import Recipe
+from ...theory.landscape import Landscape
+from .real_run import RealRun
+
+
+class _LRU(OrderedDict):
+    def __init__(self, size: int):
+        super().__init__()
+        self.size = size
+
+    def get_or(self, key, make):
+        if key in self:
+            self.move_to_end(key)
+            return self[key]
+        value = self[key] = make()
+        if len(self) > self.size:
+            self.popitem(last=False)
+        return value
+
+
+class Runner:
+    """Runs the engine for a Lab, keeping the last few datasets and streams."""
+
+    def __init__(self):
+        self._data = _LRU(4)
+        self._decays = _LRU(6)
+        self._streams = _LRU(6)
+
+    def data(self, recipe: Recipe, seed: int):
+        """(dataset or None, landscape) for the recipe's data: new only when noise or seed change."""
+        def make():
+            if recipe.streaming:
+                return None, Landscape.population(recipe)
+            if recipe.data is not None:  # your own data: its moments, no copy of it
+                return make_dataset(recipe, seed), Landscape.of_own_data(recipe).with_weight_decay(0.0)
+            dataset = make_dataset(recipe, seed)
+            return dataset, Landscape.of_examples(recipe, dataset.X, dataset.y)
+
+        return self._data.get_or((recipe.name, recipe.n_examples, seed, recipe.noise, recipe.data), make)
+
+    def _decayed(self, landscape: Landscape, weight_decay: float) -> Landscape:
+        """The surface with weight decay λ (its optimum and Hessian move): made once per λ and data."""
+        # the key holds the landscape itself (hashed by identity), so it stays alive as long as its variant
+        return self._decays.get_or((landscape, weight_decay), lambda: landscape.with_weight_decay(weight_decay))
+
+    def run(self, recipe: Recipe, seed: int, real: RealRun | None = None) -> tuple[Run, Landscape]:
+        """The run of ``recipe`` (already valid) and the landscape it descends."""
+        if real is not None:  # the data, batches and start the real framework drew
+            with np.errstate(all="ignore"):
+                run = train(recipe, seed=real.seed, stream=real.stream, theta0=real.recording.theta0)
+            return run, self._decayed(real.landscape, recipe.weight_decay)
+        dataset, landscape = self.data(recipe, seed)
+        landscape = self._decayed(landscape, recipe.weight_decay)
+        key = (recipe.name, recipe.n_examples, seed, recipe.noise, recipe.data, recipe.batch_size, recipe.total_steps)
+        stream = self._streams.get_or(key, lambda: make_stream(recipe, seed, dataset))
+        with np.errstate(all="ignore"):
+            run = train(recipe, seed=seed, stream=stream)
+        return run, landscape
