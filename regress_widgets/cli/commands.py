@@ -291,6 +291,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--folder", help="serve it from copies of the notebooks in this folder")
     p.set_defaults(func=_cmd_app)
 
+    p = sub.add_parser("class-service", help="the class service (a JupyterHub service: the hub starts it)")
+    p.add_argument("--db", help="SQLAlchemy URL of the answers' database (default: $REGRESS_WIDGETS_CLASS_DB, "
+                   "else answers.sqlite in the current folder)")
+    p.set_defaults(func=_cmd_class_service)
+
     from .map import add_map_command  # map: the stability map
 
     add_map_command(sub)
@@ -300,6 +305,16 @@ def build_parser() -> argparse.ArgumentParser:
     for command in sub.choices.values():  # so that an error names an option only where the command has it
         command.set_defaults(options={s for action in command._actions for s in action.option_strings})
     return parser
+
+
+def _cmd_class_service(args) -> int:
+    try:
+        from ..hub.service import main as service
+    except ImportError as err:  # jupyterhub and SQLAlchemy live in the hub's environment, not every student's
+        print(f"regress-widgets class-service: error: {err.name or err} is not installed: "
+              "pip install 'regress_widgets[hub]' in the hub's environment", file=sys.stderr)
+        return 2
+    return service([] if args.db is None else ["--db", args.db])
 
 
 def main(argv=None) -> int:

@@ -27,6 +27,8 @@ DIVERGING_FACTOR = 10.0
 """A run is diverging once its excess full-data loss exceeds this many times the excess it started with."""
 
 KINDS = ("converged", "still moving", "diverging", "diverged")
+OUTCOMES = ("converges", "oscillates", "diverges", "still moving")
+"""How a student says a run ends, in a prediction (the Lab's choice questions, the class service's answers)."""
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,6 @@ from ...recipes.tutorials import Recipe
 from ...theory.landscape import Landscape
 from ...theory.verdict import verdict
 
-OUTCOMES = ("converges", "oscillates", "diverges", "still moving")
 NUMBER_ANSWERS = ("first_diverging_lr", "stability_limit")
 SEARCH_PRECISION = 0.01
 """The bisection for ``first_diverging_lr`` stops when its bracket is narrower than this (relative)."""
