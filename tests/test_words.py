@@ -18,14 +18,13 @@ from pathlib import Path
 import pytest
 
 from regress_widgets import words
-from regress_widgets.lab.classroom.answers import OUTCOMES
-from regress_widgets.lab.classroom.predict import DEFAULT_QUESTION
+from regress_widgets.lab.classroom.question import DEFAULT_QUESTION
 from regress_widgets.lab.controls.layout import COMPACT, GROUPS
 from regress_widgets.lab.controls.widgets import ZOOM_LABELS
 from regress_widgets.lab.side_by_side import SHARED_OPTIMIZERS
 from regress_widgets.recipes.settings import OPTIMIZERS, TABLE, InvalidSetting
 from regress_widgets.theory.landscape import limit_formula
-from regress_widgets.theory.verdict import KINDS
+from regress_widgets.theory.verdict import KINDS, OUTCOMES
 
 ROOT = Path(__file__).resolve().parent.parent / "regress_widgets"
 SCOPE = sorted([*ROOT.glob("lab/**/*.py"), *ROOT.glob("panels/**/*.py")])

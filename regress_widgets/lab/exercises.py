@@ -40,22 +40,26 @@ from __future__ import annotations
 
 import html
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import ipywidgets as W
 
+from ..hub.schema import check_name
 from ..recipes.settings import check_seed
 from ..recipes.tutorials import RECIPES, InvalidSetting, Recipe, get_recipe
 from ..words import Words, language_or_default
-from .classroom.predict import Question
+from .classroom.class_link import ClassLink
+from .classroom.question import Question
 from .classroom.rules import check_fixed, check_hidden
 from .controls.state import CONTROLLED
 
 EXAMPLES = Path(__file__).resolve().parent / "classroom" / "examples"
 """The example exercise files shipped with the package."""
 KEYS = ("title", "recipe", "task", "seed", "settings", "fixed", "hidden", "predict")
-FILE_KEYS = ("title", "exercises")
+FILE_KEYS = ("title", "exercises", "class", "hold_reveal")
+"""A file's keys: ``class`` names the class session on the hub its answers go to; ``hold_reveal``: each run is
+revealed when the teacher reveals it."""
 SUFFIXES = (".json", ".yaml", ".yml")
 
 
@@ -72,6 +76,10 @@ class Exercise:
     fixed: dict = field(default_factory=dict)
     hidden: tuple = ()
     predict: Question | dict | None = None
+    class_session: str | None = None
+    """The class session on the hub the answers go to (a file's ``class``), or None."""
+    hold_reveal: bool = False
+    """In a class session: the run is revealed when the teacher reveals it."""
 
     def __post_init__(self):
         _check(self, "Exercise")
@@ -91,7 +99,7 @@ class Exercise:
         exercise = cls.__new__(cls)
         for name, spec in cls.__dataclass_fields__.items():
             default = spec.default_factory() if callable(spec.default_factory) else spec.default
-            object.__setattr__(exercise, name, data.get(name, default))
+            object.__setattr__(exercise, name, data.get(name, default) if name in KEYS else default)
         _check(exercise, where)
         return exercise
 
@@ -99,6 +107,9 @@ class Exercise:
         """A Lab set up for this exercise (a fresh one each call). ``view``: Lab's display, layout, figsize …"""
         from .lab import Lab
 
+        if self.class_session is not None and "class_session" not in view:
+            view["class_session"] = ClassLink(self.class_session, self.title or self.task[:200],
+                                              hold=self.hold_reveal, w=Words(language_or_default(view.get("language"))))
         return Lab(self.recipe, seed=self.seed, fixed=self.fixed, hidden=self.hidden, task=self.task,
                    predict=self.predict, **self.settings, **view)
 
@@ -120,6 +131,14 @@ def _check(ex: Exercise, where: str) -> None:
     except InvalidSetting as err:
         raise InvalidSetting(f"{where}.seed", err.allowed, ex.seed) from None
     put("fixed", check_fixed(ex.fixed, f"{where}.fixed"))
+    if ex.class_session is not None:
+        try:
+            check_name(ex.class_session, "class")
+        except ValueError:
+            raise InvalidSetting(f"{where}.class", "a class session's name of 1 to 200 characters",
+                                 ex.class_session) from None
+    if not isinstance(ex.hold_reveal, bool):
+        raise InvalidSetting(f"{where}.hold_reveal", "true or false", ex.hold_reveal)
     put("hidden", check_hidden(ex.hidden, f"{where}.hidden"))
     if not isinstance(ex.settings, dict):
         raise InvalidSetting(f"{where}.settings", "a mapping of settings to values", ex.settings)
@@ -157,8 +176,19 @@ def exercises_from(data, where: str = "") -> list[Exercise]:
             raise InvalidSetting(f"{prefix}exercises", "a list of one or more exercises", items)
         if not isinstance(data.get("title", ""), str):
             raise InvalidSetting(f"{prefix}title", "a text", data["title"])
-        return [Exercise.from_dict(item, f"{prefix}exercises[{k}]") for k, item in enumerate(items)]
+        found = [Exercise.from_dict(item, f"{prefix}exercises[{k}]") for k, item in enumerate(items)]
+        if "class" in data or "hold_reveal" in data:
+            found = [in_class(e, data.get("class"), data.get("hold_reveal", False), f"{prefix}") for e in found]
+        return found
     return [Exercise.from_dict(data, f"{prefix}exercise")]
+
+
+def in_class(exercise: Exercise, session: str | None, hold: bool = False, where: str = "") -> Exercise:
+    """``exercise`` with its answers going to the class session ``session`` (checked; errors name ``where``)."""
+    out = replace(exercise, class_session=session, hold_reveal=hold)
+    if session is None and hold:
+        raise InvalidSetting(f"{where}hold_reveal", "false without a class session (class)", hold)
+    return out
 
 
 def load_exercises(source) -> list[Exercise]:
@@ -219,10 +249,16 @@ def as_exercises(exercises) -> list[Exercise]:
 class Exercises(W.VBox):
     """Exercises one after the other: a title line with "back" and "next", and the Lab of the exercise on show.
     Each Lab is made the first time its exercise is shown and kept (back shows it as the student left it).
-    ``view``: what every Lab gets (display, layout, figsize, language …)."""
+    ``class_session``: the class session on the hub every answer goes to (else each file's ``class``);
+    ``hold_reveal``: each run is revealed when the teacher reveals it. ``view``: what every Lab gets (display,
+    layout, figsize, language …)."""
 
-    def __init__(self, exercises, **view):
+    def __init__(self, exercises, *, class_session: str | None = None, hold_reveal: bool | None = None, **view):
         self.exercises = tuple(as_exercises(exercises))
+        if class_session is not None or hold_reveal is not None:  # the class for every exercise
+            self.exercises = tuple(in_class(e, class_session if class_session is not None else e.class_session,
+                                            e.hold_reveal if hold_reveal is None else hold_reveal, "Exercises: ")
+                                   for e in self.exercises)
         view["language"] = language_or_default(view.get("language"))
         self.w = Words(view["language"])
         self.view = view
@@ -251,7 +287,12 @@ class Exercises(W.VBox):
         if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < n:
             raise InvalidSetting("index", f"an integer in [0, {n - 1}]", index)
         if index not in self.labs:
-            self.labs[index] = self.exercises[index].lab(**self.view)
+            ex = self.exercises[index]
+            view = dict(self.view)
+            if ex.class_session is not None:  # answers to this exercise: named by its title, else its number
+                view["class_session"] = ClassLink(ex.class_session, ex.title or f"exercise {index + 1}",
+                                                  hold=ex.hold_reveal, w=self.w)
+            self.labs[index] = ex.lab(**view)
         self.index = index
         ex = self.exercises[index]
         title = f" — {ex.title}" if ex.title else ""

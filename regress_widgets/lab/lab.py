@@ -60,7 +60,8 @@ class Lab(W.VBox):
     ``language``: "en", "zh-Hans" (简体中文) or "zh-Hant" (繁體中文) for every label, tooltip, message and the
     figure's texts (default: ``$REGRESS_WIDGETS_LANGUAGE``, else "en"; :mod:`regress_widgets.words`).
     ``fixed``, ``hidden``, ``task``, ``predict``: a teacher's exercise — settings fixed, controls hidden, the task
-    above the figure, a prediction to commit before the run is revealed (:mod:`.classroom`, :mod:`.predict`).
+    above the figure, a prediction to commit before the run is revealed (:mod:`.classroom`); ``class_session``: the
+    class on the hub its answers go to (a session's name, or a :class:`~.classroom.class_link.ClassLink`).
 
     Attributes: ``state`` (the :class:`~.state.LabState`: every setting and view choice), ``controls`` (dict of
     widgets by name: lr, gamma, stepsize, batch_size, noise, steps, epochs, seed, recipe, reset, play, step,
@@ -81,12 +82,12 @@ class Lab(W.VBox):
     def __init__(self, recipe: str | Recipe = "caffe2", *, seed: int = 0, display: str = "auto", pair=None,
                  zoom: str = "follow", layout: str = "full", figsize=None, dpi: float | None = None,
                  show_recipe: bool = True, show_seed: bool = True, fixed=None, hidden=None, task=None, predict=None,
-                 language: str | None = None, **overrides):
+                 language: str | None = None, class_session=None, **overrides):
         language = language_or_default(language)
         self.words = Words(language)
         """Every text the Lab shows, in its language: ``lab.words("pin this run")``."""
         tutorial = get_recipe(recipe)
-        self.classroom = Classroom(tutorial, fixed, hidden, task, predict, self.words)  # an exercise: classroom.py
+        self.classroom = Classroom(tutorial, fixed, hidden, task, predict, self.words, class_session)
         seed, zoom, overrides = self.classroom.start(check_seed(seed), zoom, overrides)
         start = tutorial.with_settings(**overrides)  # refuse bad arguments before building anything
         if layout not in LAYOUTS:

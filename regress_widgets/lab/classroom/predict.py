@@ -33,88 +33,13 @@ import ipywidgets as W
 
 from ...recipes.tutorials import InvalidSetting
 from ...words import ENGLISH, Words, refusal
-from .answers import NUMBER_ANSWERS, OUTCOMES, number_answer, outcome, point_answer, relative_error
+from .answers import number_answer, outcome, point_answer, relative_error
+from .question import Question
 from .veil import Veil
 
-KINDS = ("point", "choice", "number")
-KEYS = {"point": ("kind", "question", "step"), "choice": ("kind", "question", "choices"),
-        "number": ("kind", "question", "answer", "tolerance")}
 LOCKED = ("play", "step", "zoom", "pair", "pin", "clear_pins", "framework", "export")
 """The controls a pending prediction disables: each would show the path or its extent (an exported picture too)."""
-DEFAULT_QUESTION = {"point": "Where will θ be after {step} steps? Click on the contours, or type the point.",
-                    "choice": "How will this run end?", "number": "What is the first learning rate that diverges?"}
 GOOD, BAD = "#1a7f37", "#b42318"
-
-
-@dataclass(frozen=True)
-class Question:
-    """What the student predicts. ``step`` (point): θ after this step (None: the run's last step)."""
-
-    kind: str
-    question: str = ""
-    step: int | None = None
-    choices: tuple = ("converges", "oscillates", "diverges")
-    answer: str = "first_diverging_lr"
-    tolerance: float = 0.1
-
-    def __post_init__(self):
-        if isinstance(self.choices, list):
-            object.__setattr__(self, "choices", tuple(self.choices))
-        check_question(self, "predict")
-
-    @classmethod
-    def of(cls, spec, where: str = "predict") -> Question:
-        """A Question from a Question or a dict (the exercise file's ``predict``); a wrong key or value is an
-        :class:`~regress_widgets.recipes.InvalidSetting` naming it (``where``.key)."""
-        if isinstance(spec, Question):
-            return spec
-        if not isinstance(spec, dict):
-            raise InvalidSetting(where, "an object with a kind (point, choice or number)", spec)
-        kind = spec.get("kind")
-        if kind not in KINDS:
-            raise InvalidSetting(f"{where}.kind", f"one of {', '.join(KINDS)}", kind)
-        unknown = sorted(set(spec) - set(KEYS[kind]))
-        if unknown:
-            raise InvalidSetting(f"{where}.{unknown[0]}", f"left out: a {kind} question takes only "
-                                 f"{', '.join(KEYS[kind])}", spec[unknown[0]])
-        values = dict(spec)
-        if "choices" in values and isinstance(values["choices"], list):
-            values["choices"] = tuple(values["choices"])
-        question = cls.__new__(cls)
-        for name, default in cls.__dataclass_fields__.items():
-            object.__setattr__(question, name, values.get(name, default.default))
-        check_question(question, where)
-        return question
-
-    @property
-    def text(self) -> str:
-        return self.text_in(ENGLISH)
-
-    def text_in(self, w: Words) -> str:
-        """The question (the teacher's, as written; the default one in the language of ``w``)."""
-        if self.question:
-            return self.question.replace("{step}", "the last" if self.step is None else str(self.step))
-        if self.step is None:
-            return w(DEFAULT_QUESTION[self.kind].replace("{step}", "the last"))
-        return w(DEFAULT_QUESTION[self.kind], step=self.step)
-
-
-def check_question(q: Question, where: str) -> None:
-    if q.kind not in KINDS:
-        raise InvalidSetting(f"{where}.kind", f"one of {', '.join(KINDS)}", q.kind)
-    if not isinstance(q.question, str):
-        raise InvalidSetting(f"{where}.question", "a text", q.question)
-    if q.step is not None and (isinstance(q.step, bool) or not isinstance(q.step, int) or q.step < 0):
-        raise InvalidSetting(f"{where}.step", "an integer ≥ 0 (θ after that step)", q.step)
-    choices = q.choices
-    if (not isinstance(choices, tuple) or len(choices) < 2 or len(set(choices)) != len(choices)
-            or any(c not in OUTCOMES for c in choices)):
-        raise InvalidSetting(f"{where}.choices", f"two or more different ones of {', '.join(OUTCOMES)}", choices)
-    if q.answer not in NUMBER_ANSWERS:
-        raise InvalidSetting(f"{where}.answer", f"one of {', '.join(NUMBER_ANSWERS)}", q.answer)
-    t = q.tolerance
-    if isinstance(t, bool) or not isinstance(t, (int, float)) or not (0 < t <= 1):
-        raise InvalidSetting(f"{where}.tolerance", "a number in (0, 1] (relative to the answer)", t)
 
 
 @dataclass(frozen=True)
@@ -140,6 +65,10 @@ calls :meth:`cover` with every frame."""
         self.w = w  # the Lab's language
         self.guess = None
         self.result: Result | None = None
+        self.sealed = False
+        """Committed: the guess can no longer change (the result may still wait for the teacher's reveal)."""
+        self.link = None
+        """The class this prediction goes to (a :class:`~.class_link.ClassLink`), or None."""
         self.lab = None
         self.veil = Veil()
         self._pushing = False  # the boxes are being set to show the guess: not a student typing
@@ -200,7 +129,7 @@ calls :meth:`cover` with every frame."""
 
     def predict(self, value):
         """Set the guess: (x, y) for a point (in the plane's units), one of the choices, or a number."""
-        if not self.pending:
+        if not self.pending or self.sealed:
             raise InvalidSetting("prediction", "left as it is: it is committed", value)
         q = self.question
         if q.kind == "point":
@@ -261,7 +190,7 @@ calls :meth:`cover` with every frame."""
     def clicked(self, x: float, y: float) -> None:
         """A click at (x, y) in the figure's display coordinates: a guess where it fell on the contours
         (clicks elsewhere, and after the commit, are ignored)."""
-        if self.lab is None or self.question.kind != "point" or not self.pending:
+        if self.lab is None or self.question.kind != "point" or not self.pending or self.sealed:
             return
         ax = self.lab.panels.contour.ax
         if not ax.bbox.contains(x, y):
@@ -281,17 +210,33 @@ calls :meth:`cover` with every frame."""
         except InvalidSetting as err:
             self._say(self.w("Refused: {why}.", why=refusal(err, self.w)), BAD)
 
-    def commit(self) -> Result:
-        """Compare the guess with the engine, reveal the run, and say how close it was."""
-        if not self.pending:
+    def commit(self) -> Result | None:
+        """Commit the guess; compare it with the engine, reveal the run, and say how close it was. In a class
+        (:attr:`link`) the guess goes to the class first, and where the session holds the reveal the run is
+        revealed when the teacher reveals it (None is returned meanwhile)."""
+        if not self.pending or self.sealed:
             return self.result
         if self.guess is None:
             raise InvalidSetting("prediction", {"point": "a point: click on the contours or type x and y first",
                                                 "choice": "one of the choices: pick one first",
                                                 "number": "a learning rate: type it first"}[self.question.kind], None)
-        lab, q = self.lab, self.question
+        lab = self.lab
         if lab is None:
             raise ValueError("a prediction is committed on its Lab: make it with Lab(..., predict=...)")
+        self.sealed = True
+        for widget in (*self.inputs, self.commit_button):
+            widget.disabled = True
+        self.commit_button.description = self.w("committed")
+        if self.link is None:
+            self._reveal()
+        else:
+            guess = [float(v) for v in self.guess] if self.question.kind == "point" else self.guess
+            self.link.send(self.question.kind, guess, _small(lab.state_dict()),
+                           then=lambda: self.link.reveal_when_told(self._reveal))
+        return self.result
+
+    def _reveal(self) -> None:
+        lab, q = self.lab, self.question
         if q.kind == "point":
             step = lab.run.steps if q.step is None else q.step
             a = point_answer(lab.run, lab.state.pair, step, self.guess)
@@ -303,13 +248,9 @@ calls :meth:`cover` with every frame."""
             actual = number_answer(q.answer, lab.recipe, lab.seed, lab.landscape)
             error = None if actual is None else relative_error(self.guess, actual)
             self.result = Result(error is not None and error <= q.tolerance, self.guess, actual, error)
-        for widget in (*self.inputs, self.commit_button):
-            widget.disabled = True
-        self.commit_button.description = self.w("committed")
         self.try_again_button.layout.display = None
         self._say(self._verdict_html(), "")
         lab.set(position=lab.run.steps)  # the whole run, revealed
-        return self.result
 
     def try_again(self) -> None:
         """After a reveal: clear the guess and the result and hide the run again, for a new prediction (the Lab
@@ -324,7 +265,7 @@ calls :meth:`cover` with every frame."""
             back["real"] = False
         if back:
             lab.set(**back)  # while still revealed: a pending prediction holds these
-        self.result, self.guess = None, None
+        self.result, self.guess, self.sealed = None, None, False
         self._pushing = True
         try:
             for widget in self.inputs:
@@ -392,3 +333,10 @@ def _number(text: str) -> float | None:
     except ValueError:
         return None
     return value if math.isfinite(value) else None
+
+
+def _small(state: dict) -> dict:
+    """The Lab's state as an answer carries it: left out where it would be too big (a large dataset of your own)."""
+    import json
+
+    return state if len(json.dumps(state)) <= 32 * 1024 else {}

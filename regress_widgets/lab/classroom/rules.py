@@ -26,7 +26,9 @@ from ...recipes.tutorials import InvalidSetting, Recipe, get_recipe
 from ...words import ENGLISH, Words
 from ..controls.state import CONTROLLED
 from ..url_state import hide_controls
-from .predict import LOCKED, Prediction, Question
+from .class_link import ClassLink
+from .predict import LOCKED, Prediction
+from .question import Question
 
 FIXABLE = (*CONTROLLED, "seed")
 HIDEABLE = (*CONTROLLED, "seed", "standardize", "recipe", "reset", "framework", "play", "step", "pair", "zoom",
@@ -70,7 +72,7 @@ class Classroom:
     """The teacher's rules for one Lab and the student's prediction (see the module docstring)."""
 
     def __init__(self, tutorial: Recipe, fixed=None, hidden=None, task: str | None = None, predict=None,
-                 w: Words = ENGLISH):
+                 w: Words = ENGLISH, class_session=None):
         self.tutorial = tutorial
         self.w = w  # the Lab's language
         self.fixed = check_fixed(fixed)
@@ -79,13 +81,18 @@ class Classroom:
             raise InvalidSetting("task", "a text", task)
         self.task = task or ""
         self.prediction = None if predict is None else Prediction(Question.of(predict), w)
+        self.link = _link(class_session, self.task, w)
+        if self.prediction is not None:
+            self.prediction.link = self.link
+        self.submit = W.Button(description=w("submit my settings"), icon="paper-plane", layout=W.Layout(width="auto"))
+        self.submit.add_class("rw-submit")
         self.task_box = W.HTML(_task_html(self.task, w))
         self.task_box.add_class("rw-task")
         self._was: dict | None = None  # the locked controls' own disabled flags, while a prediction is pending
 
     @property
     def active(self) -> bool:
-        return bool(self.fixed or self.hidden or self.task or self.prediction)
+        return bool(self.fixed or self.hidden or self.task or self.prediction or self.link)
 
     @property
     def pending(self) -> bool:
@@ -95,7 +102,9 @@ class Classroom:
     def widgets(self) -> list:
         """What goes above the figure: the task, then the question."""
         out = [self.task_box] if self.task else []
-        return out + ([self.prediction.widget] if self.prediction else [])
+        out += [self.prediction.widget] if self.prediction else []
+        return out + ([W.HBox([self.submit, self.link.status], layout=W.Layout(align_items="center"))] if self.link
+                      else [])
 
     def start(self, seed: int, zoom: str, overrides: dict) -> tuple[int, str, dict]:
         """The Lab's first seed, zoom and settings: the fixed values applied (a different value given for a fixed
@@ -111,6 +120,13 @@ class Classroom:
         """Hear clicks on the figure (the Lab's screen, or ipympl's canvas) for a point prediction."""
         if self.prediction is not None:
             self.prediction.attach(lab)
+        if self.link is not None:
+            self.submit.on_click(lambda _b: self.send_settings(lab))
+
+    def send_settings(self, lab) -> None:
+        """Send the settings the student settled on to the class, with the Lab's state."""
+        settings = {k: v for k, v in lab.settings.items() if k in CONTROLLED and v is not None}
+        self.link.send("settings", settings, lab.state_dict())
 
     def check(self, values: dict, state) -> None:
         """Refuse what the rules do not allow, before anything changes."""
@@ -170,6 +186,16 @@ class Classroom:
             for name, disabled in self._was.items():
                 c[name].disabled = disabled or (name == "framework" and bool(self.fixed))
             self._was = None
+
+
+def _link(class_session, task: str, w: Words):
+    """The class link of ``class_session``: a ClassLink as given, or one for a session's name (the exercise named by
+    its task); None without a class."""
+    if class_session is None or isinstance(class_session, ClassLink):
+        return class_session
+    if not isinstance(class_session, str):
+        raise InvalidSetting("class_session", "a class session's name (text)", class_session)
+    return ClassLink(class_session, task[:200] or "lab", w=w)
 
 
 def _task_html(task: str, w: Words = ENGLISH) -> str:
