@@ -16,7 +16,8 @@ from .theory.stability import Stability
 
 __version__ = "0.1.0"
 
-_WIDGETS = {"Lab": "lab", "SideBySide": "lab", "LabState": "lab", "StabilityMap": "lab", "Exercise": "lab",
+_WIDGETS = {"ClassBoard": "lab",
+            "Lab": "lab", "SideBySide": "lab", "LabState": "lab", "StabilityMap": "lab", "Exercise": "lab",
             "Exercises": "lab", "load_exercises": "lab", "Panels": "panels",
             "save_png": "panels", "map_figure": "panels.stability_panel"}
 
@@ -32,9 +33,9 @@ def __getattr__(name):  # the widgets import ipywidgets and matplotlib, framewor
 
 
 __all__ = [
-    "RECIPES", "DataError", "Dataset", "Exercise", "Exercises", "InvalidSetting", "Lab", "Landscape", "OwnData",
-    "Panels", "Recipe", "Recording", "RecordingError", "Replay", "Run", "SideBySide", "Stability", "StabilityGrid",
-    "StabilityMap", "Stream", "Sweep", "datasets", "from_data", "get_recipe", "initial_theta", "load_exercises",
-    "make_dataset", "make_stream", "map_figure", "read_csv", "replay", "save_png", "stability_map", "standardized",
-    "sweep", "train",
+    "RECIPES", "ClassBoard", "DataError", "Dataset", "Exercise", "Exercises", "InvalidSetting", "Lab", "Landscape",
+    "OwnData", "Panels", "Recipe", "Recording", "RecordingError", "Replay", "Run", "SideBySide", "Stability",
+    "StabilityGrid", "StabilityMap", "Stream", "Sweep", "datasets", "from_data", "get_recipe", "initial_theta",
+    "load_exercises", "make_dataset", "make_stream", "map_figure", "read_csv", "replay", "save_png", "stability_map",
+    "standardized", "sweep", "train",
 ]

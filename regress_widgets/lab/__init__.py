@@ -1,26 +1,24 @@
-"""The widgets: one :class:`Lab` per tutorial (state, controls, views, layout, readouts) and :class:`SideBySide`.
+"""The widgets a notebook shows: :class:`Lab` (one tutorial, sliders and panels), :class:`SideBySide`, exercises,
+the stability map and the teacher's :class:`ClassBoard`. May import every floor below it (panels down to recipes).
 
-    state.py         LabState: every setting and view choice, declared once (traitlets)
-    lab.py           Lab: hears the controls, validates, computes one frame per change, shows it
-    compute.py       data, streams and landscapes cached; the engine run
-    controls.py      the sliders and buttons (labels, tooltips, scales from the settings table)
-    views.py         how the figure reaches the screen: ipympl, PNG, or headless
-    layout.py        where the widgets go (full, compact)
-    readouts.py      the HTML readouts: step, stability limit, θ table and status, pins, messages
-    real_run.py      the real framework's shipped recording, ready for the Lab
-    side_by_side.py  the three tutorials next to each other
-    stability_map.py StabilityMap: the stability map as a widget, linked to a Lab
-    classroom.py     an exercise's rules on a Lab: fixed settings, hidden controls, the task, the prediction
-    predict.py       predict, then reveal: the question and the student's prediction
-    veil.py          what the figure hides until the prediction is committed, then the guess beside the run
-    answers.py       what the engine says the prediction should have been
-    exercise.py      Exercise, the exercise file (JSON/YAML) and the Exercises widget (back, next)
+    lab.py            Lab, the controller: hears a change, computes one frame, shows it
+    side_by_side.py   the three tutorials next to each other, sharing seed and play position
+    exercises.py      Exercise, exercise files (JSON/YAML) and the Exercises widget (back, next)
+    board.py          ClassBoard: what the class predicted, live, from the class service
+    stability_map.py  StabilityMap: the stability map as a widget, linked to a Lab
+    ahead.py          the other recipes laid out while the class is idle
+    url_state.py      a Lab's settings in a link, and hidden controls
+    controls/         LabState (the one owner of every setting), sliders, what a change means, runs, readouts
+    screen/           how the figure reaches the page: frames, play, pacing, kept panels
+    classroom/        an exercise's rules, predict then reveal, the answers, the link to the class
+    share/            state, files, links, pictures and animations
 """
 
+from .board import ClassBoard
 from .controls.state import LabState
 from .exercises import Exercise, Exercises, load_exercises
 from .lab import Lab
 from .side_by_side import SideBySide
 from .stability_map import StabilityMap
 
-__all__ = ["Exercise", "Exercises", "Lab", "LabState", "SideBySide", "StabilityMap", "load_exercises"]
+__all__ = ["ClassBoard", "Exercise", "Exercises", "Lab", "LabState", "SideBySide", "StabilityMap", "load_exercises"]

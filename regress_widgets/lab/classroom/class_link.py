@@ -34,6 +34,17 @@ def _worker() -> ThreadPoolExecutor:
     return _WORKER
 
 
+def in_background(call, handle, *args) -> None:
+    """``call()`` in the worker thread, then ``handle(future, *args)`` on the kernel's loop (at once outside one)."""
+    loop = running_loop()
+    future = _worker().submit(call)
+    if loop is None:
+        future.exception()  # waits
+        handle(future, *args)
+    else:
+        future.add_done_callback(lambda f: loop.call_soon_threadsafe(handle, f, *args))
+
+
 class ClassLink:
     """Exercise ``exercise`` of the class session ``session``. ``hold``: the run is revealed when the teacher
     reveals it. ``client``: the service (default: the one this kernel's hub runs, or None outside a hub)."""
@@ -61,7 +72,7 @@ class ClassLink:
             if then is not None:
                 then()
             return
-        self._run(lambda: self.client.send(self.exercise, kind, value, state), self._sent, then)
+        in_background(lambda: self.client.send(self.exercise, kind, value, state), self._sent, then)
 
     def _sent(self, future: Future, then) -> None:
         try:
@@ -83,7 +94,7 @@ class ClassLink:
         self._ask(reveal)
 
     def _ask(self, reveal) -> None:
-        self._run(self.client.status, self._heard, reveal)
+        in_background(self.client.status, self._heard, reveal)
 
     def _heard(self, future: Future, reveal) -> None:
         try:
@@ -109,16 +120,6 @@ class ClassLink:
     def _lost(self, err: ClassServiceError) -> None:
         self.collecting = False
         self._say(self.w("Answers are not collected: {why}", why=str(err)), BAD)
-
-    def _run(self, call, handle, *args) -> None:
-        """``call()`` in the worker thread; ``handle(future, *args)`` on the kernel's loop (at once outside one)."""
-        loop = running_loop()
-        future = _worker().submit(call)
-        if loop is None:
-            future.exception()  # waits
-            handle(future, *args)
-        else:
-            future.add_done_callback(lambda f: loop.call_soon_threadsafe(handle, f, *args))
 
     def _say(self, text: str, color: str) -> None:
         self.status.value = f"<div style='color:{color};padding:0 0 2px'>{html.escape(text)}</div>"

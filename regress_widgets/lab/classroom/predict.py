@@ -230,9 +230,10 @@ calls :meth:`cover` with every frame."""
         if self.link is None:
             self._reveal()
         else:
-            guess = [float(v) for v in self.guess] if self.question.kind == "point" else self.guess
-            self.link.send(self.question.kind, guess, _small(lab.state_dict()),
-                           then=lambda: self.link.reveal_when_told(self._reveal))
+            q = self.question
+            guess = [float(v) for v in self.guess] if q.kind == "point" else self.guess
+            state = {**_small(lab.state_dict()), "prediction": {"kind": q.kind, "step": q.step, "answer": q.answer}}
+            self.link.send(q.kind, guess, state, then=lambda: self.link.reveal_when_told(self._reveal))
         return self.result
 
     def _reveal(self) -> None:
