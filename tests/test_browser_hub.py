@@ -159,3 +159,18 @@ def test_a_student_on_a_jupyterhub(tmp_path):
     timings["whole test, hub stopped (s)"] = round(time.monotonic() - start, 1)
     report(timings, name="hub")
     assert not errors, "errors in the browser console:\n" + "\n".join(errors)
+
+
+def test_ci_does_not_skip_the_hub_test(monkeypatch, tmp_path):
+    """Without the proxy, CI fails saying how to install it; elsewhere the test skips, saying why."""
+    import hub_support
+    import pytest
+
+    monkeypatch.setenv("REGRESS_WIDGETS_CACHE", str(tmp_path))  # no proxy in this cache
+    monkeypatch.setattr(hub_support.shutil, "which", lambda name: None)  # nor on PATH
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match=r"configurable-http-proxy .*bash \.ci/hub-proxy"):
+        hub_support.require_hub()
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception, match="CI variable is unset"):
+        hub_support.require_hub()
