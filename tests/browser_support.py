@@ -502,10 +502,12 @@ def run_all_cells(page, until, attempts: int = 3, each: float = 30.0) -> None:
             print(f"Run All Cells ran nothing (attempt {attempt + 1}); asking again")
 
 
-def open_and_run(page, url: str, until) -> None:
-    """Open the notebook at ``url``, run all its cells and wait until ``until`` (a widget's locator) shows, the first
-    figure has painted a frame, every cell has run, and the first figure has been quiet for a moment."""
-    page.goto(url)
+def open_and_run(page, url: str | None, until) -> None:
+    """Open the notebook at ``url`` (None: it is open already, as where a hub's login landed), run all its cells and
+    wait until ``until`` (a widget's locator) shows, the first figure has painted a frame, every cell has run, and the
+    first figure has been quiet for a moment."""
+    if url is not None:
+        page.goto(url)
     page.wait_for_selector(".jp-Notebook", timeout=30_000)
     run_all_cells(page, until=until)
     page.wait_for_function("() => (window.__frames || []).some(f => f.n === 0)", timeout=30_000)

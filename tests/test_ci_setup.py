@@ -1,9 +1,9 @@
 """``.ci/system-packages`` (part 3 of the one test command, ``bash .ci/test``): Debian's chromium, graphviz,
-fonts-noto-cjk and postgresql are installed when missing, as root or with sudo; otherwise it stops with one line
+fonts-noto-cjk, npm and postgresql are installed when missing, as root or with sudo; otherwise it stops with one line
 saying the command to run. The font is looked for as its file (``CJK_FONT_FILE`` names a file that is not there: the
 font is missing), PostgreSQL's pg_ctl where Debian puts it (``PG_CTL_GLOB`` names a place with none).
 
-The script runs for real with a PATH that holds no chromium, dot, sudo or apt-get (only ``id``), as this user,
+The script runs for real with a PATH that holds no chromium, dot, npm, sudo or apt-get (only ``id``), as this user,
 and, when the tests run as root (CI), also as ``nobody``.
 """
 
@@ -48,9 +48,9 @@ def bare_path():
 def test_without_root_or_sudo_it_says_the_one_command_to_run(bare_path):
     done = _run(bare_path, as_nobody=AS_ROOT, env={**NO_FONT, **NO_POSTGRES})
     assert done.returncode == 1
-    assert done.stderr == (".ci/test: error: chromium graphviz fonts-noto-cjk postgresql not installed and this is not "
-                           "root: run `sudo apt-get install -y chromium graphviz fonts-noto-cjk postgresql` (Debian), "
-                           "then rerun\n")
+    assert done.stderr == (".ci/test: error: chromium graphviz fonts-noto-cjk npm postgresql not installed and this is "
+                           "not root: run `sudo apt-get install -y chromium graphviz fonts-noto-cjk npm postgresql` "
+                           "(Debian), then rerun\n")
 
 
 def test_without_apt_get_it_says_so(bare_path):
@@ -59,23 +59,23 @@ def test_without_apt_get_it_says_so(bare_path):
     assert ("there is no apt-get" if AS_ROOT else "this is not root") in done.stderr
 
 
-def test_with_both_installed_it_installs_nothing(bare_path):
+def test_with_all_installed_it_installs_nothing(bare_path):
     bare = bare_path
-    for tool in ("chromium", "dot"):
+    for tool in ("chromium", "dot", "npm"):
         found = shutil.which(tool)
-        assert found, f"{tool} is missing: bash .ci/test installs it (apt-get install chromium graphviz)"
+        assert found, f"{tool} is missing: bash .ci/test installs it (apt-get install chromium graphviz npm)"
         (bare / tool).symlink_to(found)
     assert Path(CJK_FONT).exists(), "fonts-noto-cjk is missing: bash .ci/test installs it (apt-get install it)"
     assert shutil.which("pg_ctl") or list(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl")), \
         "postgresql is missing: bash .ci/test installs it (apt-get install postgresql)"
     done = _run(bare)
     assert done.returncode == 0 and not done.stderr
-    assert done.stdout == "chromium, graphviz, fonts-noto-cjk and postgresql are installed\n"
+    assert done.stdout == "chromium, graphviz, fonts-noto-cjk, npm and postgresql are installed\n"
 
 
 def test_a_missing_font_alone_is_installed_by_name(bare_path):
     bare = bare_path
-    for tool in ("chromium", "dot"):
+    for tool in ("chromium", "dot", "npm"):
         (bare / tool).symlink_to(shutil.which(tool))
     done = _run(bare, as_nobody=AS_ROOT, env=NO_FONT)
     assert done.returncode == 1 and "`sudo apt-get install -y fonts-noto-cjk`" in done.stderr
@@ -83,7 +83,7 @@ def test_a_missing_font_alone_is_installed_by_name(bare_path):
 
 def test_a_missing_postgresql_alone_is_installed_by_name(bare_path):
     bare = bare_path
-    for tool in ("chromium", "dot"):
+    for tool in ("chromium", "dot", "npm"):
         (bare / tool).symlink_to(shutil.which(tool))
     done = _run(bare, as_nobody=AS_ROOT, env=NO_POSTGRES)
     assert done.returncode == 1 and "`sudo apt-get install -y postgresql`" in done.stderr

@@ -1,4 +1,4 @@
-"""`regress-widgets lab` and `regress-widgets app`: the commands they build, and the working folder.
+"""`regress-widgets lab`, `app` and `singleuser`: the commands they build, and the working folder.
 
 Starting the servers in a browser is tests/test_browser.py; these run in milliseconds without one.
 """
@@ -29,6 +29,20 @@ def test_lab_command_opens_the_side_by_side_notebook(tmp_path):
     assert not any("token" in arg.lower() for arg in command)  # Jupyter makes its own token
     assert "--port=9999" in command
     assert ("--allow-root" in command) == (os.geteuid() == 0)  # JupyterLab refuses root without it
+    assert launch.OFFLINE_MATH in command  # Voilà pages of this server: the bundled MathJax, no CDN
+
+
+def test_singleuser_copies_the_notebooks_then_becomes_the_hubs_server(tmp_path, monkeypatch, capsys):
+    """On a hub (Spawner.cmd, docs/hub/): the student's copies first, then jupyterhub-singleuser on them, the hub's
+    own arguments last; never --allow-root of its own (a hub runs students as themselves)."""
+    source, work, calls = _clone(tmp_path, monkeypatch)
+    assert cli.main(["singleuser", "--port=8888"]) == 0
+    assert calls == [launch.singleuser_command(work, ["--port=8888"])]
+    assert calls[0][:3] == [sys.executable, "-m", "jupyterhub.singleuser"]
+    assert f"--ServerApp.root_dir={work}" in calls[0] and launch.OFFLINE_MATH in calls[0]
+    assert calls[0][-1] == "--port=8888" and "--allow-root" not in calls[0]
+    assert _contents(work) == _contents(source)
+    assert f"your copies of the notebooks are in {work}" in capsys.readouterr().out
 
 
 def _clone(tmp_path, monkeypatch):

@@ -248,6 +248,12 @@ def _cmd_app(args) -> int:
     return app(args.notebook, args.jupyter_args, folder=args.folder)
 
 
+def _cmd_singleuser(args) -> int:
+    from .launch import singleuser
+
+    return singleuser(args.folder, args.jupyter_args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="regress-widgets", description=__doc__)
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -291,6 +297,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--folder", help="serve it from copies of the notebooks in this folder")
     p.set_defaults(func=_cmd_app)
 
+    p = sub.add_parser("singleuser", help="a student's server on a JupyterHub (the hub's Spawner.cmd): copies of "
+                       "the notebooks, then jupyterhub-singleuser on them (docs/classroom-hub.md)")
+    p.add_argument("--folder", help="the copies of the notebooks (default ~/regress_widgets_notebooks)")
+    p.set_defaults(func=_cmd_singleuser)
+
     p = sub.add_parser("class-service", help="the class service (a JupyterHub service: the hub starts it)")
     p.add_argument("--db", help="SQLAlchemy URL of the answers' database (default: $REGRESS_WIDGETS_CLASS_DB, "
                    "else answers.sqlite in the current folder)")
@@ -320,7 +331,7 @@ def _cmd_class_service(args) -> int:
 def main(argv=None) -> int:
     parser = build_parser()
     args, rest = parser.parse_known_args(argv)
-    if rest and args.command not in ("lab", "app"):  # these pass the rest to Jupyter / Voilà
+    if rest and args.command not in ("lab", "app", "singleuser"):  # these pass the rest to Jupyter / Voilà
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     args.jupyter_args = rest
     try:

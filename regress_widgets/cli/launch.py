@@ -1,4 +1,5 @@
-"""Open the bundled notebooks in JupyterLab (``regress-widgets lab``) or one as an app (``regress-widgets app``).
+"""Open the bundled notebooks in JupyterLab (``regress-widgets lab``) or one as an app (``regress-widgets app``), or
+start a student's server on a JupyterHub (``regress-widgets singleuser``, the hub's ``Spawner.cmd``).
 
 The notebooks are the clone's ``notebooks/`` folder (a source checkout or an editable install), or the copy
 that a wheel installs as package data (``regress_widgets/notebooks``). Neither is ever opened: Jupyter autosaves,
@@ -21,7 +22,8 @@ PACKAGE = Path(__file__).resolve().parent.parent  # regress_widgets/
 INSTALLED = PACKAGE / "notebooks"  # where a wheel puts them
 DEFAULT_FOLDER = Path("~") / "regress_widgets_notebooks"
 
-__all__ = ["LaunchError", "app", "bundled_notebooks", "lab", "lab_command", "notebook_names", "working_folder"]
+__all__ = ["LaunchError", "app", "bundled_notebooks", "lab", "lab_command", "notebook_names", "singleuser",
+           "singleuser_command", "working_folder"]
 
 
 class LaunchError(ValueError):
@@ -84,6 +86,12 @@ LAB_URL = f"/lab/tree/{FIRST_NOTEBOOK}"
 # deprecated ServerApp.token among them, which prints a DeprecationWarning although nothing set a token.
 # Nothing here uses nbclassic or a jupyter_notebook_config file, so the shim is not loaded.
 NO_SHIM = "--ServerApp.jpserver_extensions=notebook_shim=False"
+# Voilà inside a Jupyter server (the voila/render/… pages of a hub's single-user server, or of `lab`) finds no MathJax
+# setting among the server's and falls back to loading MathJax 2 from cdnjs.cloudflare.com: on a closed classroom
+# network, or one whose firewall blocks that CDN, the notebooks' math stays raw LaTeX ($y = W_0 x_0 + …$). With both
+# settings null it typesets with the MathJax 3 it bundles, as the standalone `regress-widgets app` does (Voilà's own
+# settings are null there). JupyterLab's own math is not affected (it bundles MathJax 3 and ignores them).
+OFFLINE_MATH = "--ServerApp.tornado_settings={'mathjax_url': None, 'mathjax_config': None}"
 
 
 def lab_command(folder: Path, extra: list[str]) -> list[str]:
@@ -93,7 +101,7 @@ def lab_command(folder: Path, extra: list[str]) -> list[str]:
     as_root = getattr(os, "geteuid", lambda: 1)() == 0 and "--allow-root" not in extra
     root = ["--allow-root"] if as_root else []
     return [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={folder}", f"--LabApp.default_url={LAB_URL}",
-            NO_SHIM, *root, *extra]
+            NO_SHIM, OFFLINE_MATH, *root, *extra]
 
 
 def lab(folder: str | None = None, extra: list[str] | None = None) -> int:
@@ -109,6 +117,33 @@ def lab(folder: str | None = None, extra: list[str] | None = None) -> int:
         return 2
     print(f"regress-widgets lab: opening {FIRST_NOTEBOOK} in JupyterLab; Ctrl+C stops it.", flush=True)
     return run_server(lab_command(work, extra or []))
+
+
+def singleuser_command(folder: Path, extra: list[str]) -> list[str]:
+    """JupyterHub's single-user server serving ``folder`` (the student's copies), Voilà's math typeset offline;
+    ``extra`` (the hub's arguments, given last) may override any of it. The hub's ``Spawner.default_url`` (sent in
+    ``JUPYTERHUB_DEFAULT_URL``) says which page opens: ``/lab/tree/00_side_by_side.ipynb`` in docs/hub/."""
+    return [sys.executable, "-m", "jupyterhub.singleuser", f"--ServerApp.root_dir={folder}", NO_SHIM, OFFLINE_MATH,
+            *extra]
+
+
+def singleuser(folder: str | None = None, extra: list[str] | None = None) -> int:
+    """A student's server on a JupyterHub (``c.Spawner.cmd = ["regress-widgets", "singleuser"]``): refresh their
+    copies of the notebooks in ``folder`` (default ``~/regress_widgets_notebooks``, kept on their home volume; a
+    copy they changed is never overwritten), then become the hub's single-user server on that folder. It execs, so
+    this PID is the one the hub started and stops. Why not plain ``jupyterhub-singleuser``: a new student's home
+    is empty (and on Zero to JupyterHub the home volume hides whatever the image put there)."""
+    try:
+        import jupyterhub.singleuser  # noqa: F401
+    except ImportError:
+        print("regress-widgets singleuser: JupyterHub's single-user server is not installed in this environment: "
+              "pip install jupyterhub (the version the hub runs)", file=sys.stderr)
+        return 2
+    work = _prepare("singleuser", folder)
+    if work is None:
+        return 2
+    print("regress-widgets singleuser: starting JupyterHub's single-user server on them", flush=True)
+    return run_server(singleuser_command(work, extra or []))
 
 
 def run_server(argv: list[str]) -> int:
