@@ -19,16 +19,17 @@ import grimp
 
 HERE = Path(__file__).resolve().parent
 FLOORS = ("cli", "lab", "panels", "frameworks", "hub", "own_data", "engine", "theory", "words", "recipes")
-"""Top to bottom, as the import-linter contract in pyproject.toml orders them (frameworks and hub, own_data and engine, theory and words
-are independent neighbours on one floor)."""
+"""Top to bottom, as the import-linter contract in pyproject.toml orders them (frameworks and hub, own_data and
+engine, theory and words are independent neighbours on one floor)."""
 RANKS = (("cli",), ("lab",), ("panels",), ("frameworks", "hub"), ("own_data", "engine"), ("theory", "words"),
          ("recipes",))
-ROOMS = ("side_by_side", "exercises", "board", "lab", "ahead", "stability_map", "share", "classroom", "url_state", "controls",
-         "screen")
+ROOMS = ("side_by_side", "exercises", "board", "lab", "ahead", "stability_map", "share", "classroom", "url_state",
+         "controls", "screen")
 """The lab's own rooms and modules, top to bottom (its layers contract)."""
 JOBS = {
     "cli": "the command line", "lab": "the widgets", "panels": "matplotlib panels",
-    "frameworks": "recordings, real frameworks", "hub": "the class service", "own_data": "your own data in", "engine": "SGD, one run or many",
+    "frameworks": "recordings, real frameworks", "hub": "the class service", "own_data": "your own data in",
+    "engine": "SGD, one run or many",
     "theory": "the loss surface", "words": "translations", "recipes": "tutorials, settings, seeded data",
 }
 
