@@ -17,6 +17,7 @@ from matplotlib.collections import LineCollection
 from ..recipes.tutorials import Recipe
 from ..theory.landscape import Landscape
 from .cached_axes import legend_layer, set_legend_text
+from .fit_text import fit_text, fit_title, room_centred
 from .frame import Frame
 from .pin_lines import PinLines
 from .style import OPT_COLOR, PATH_COLOR, REFERENCE_COLOR, RING_CMAP, STATUS_COLORS, TRUTH_COLOR
@@ -72,8 +73,8 @@ class ContourPanel:
         self.pins = PinLines(ax, lw=2.4, alpha=0.7, zorder=3)
         self._path_box = None
         m = L.marker
-        ax.set_title(L.w("Loss contours, SGD path") if L.compact else L.w("Loss contours and the SGD path"),
-                     fontsize=L.title + 1, fontweight="bold")
+        fit_title(ax, L.w("Loss contours, SGD path") if L.compact else L.w("Loss contours and the SGD path"),
+                  L.title + 1)
         self.rings = LineCollection([], cmap=RING_CMAP, linewidths=1.3, alpha=0.85, zorder=1,
                                     label=L.w("rings: loss gap ×2 each") if L.short_header else
                                     L.w("contours: loss gap ×2 per ring"))  # (a narrow figure: a shorter line)
@@ -175,8 +176,10 @@ class ContourPanel:
                            rotation=90 if compact or scaled or len(names[j]) > 3 else 0,  # a column's long name
                            labelpad=2 if compact else 4)
         held = [k for k in range(len(names)) if k not in (i, j)]
-        self.held_text.set_text("\n".join(w("{name} held at {value} (least squares); path projected",
-                                             name=names[k], value=f"{opt[k]:.3g}") for k in held))
+        room = self.ax.bbox.width * 0.98 - 2 * self.layout.legend * 0.25 / 72 * self.ax.get_figure(root=True).dpi
+        fit_text(self.held_text, "\n".join(w("{name} held at {value} (least squares); path projected",
+                                             name=names[k], value=f"{opt[k]:.3g}") for k in held),
+                 room, self.layout.legend, shrink=False)  # (the smallest size already): on two lines in a column
         self.held_text.set_visible(bool(held))
 
     def _draw_reference(self, frame: Frame) -> None:
@@ -277,9 +280,16 @@ class ContourPanel:
         status = frame.status
         wild = status.kind in ("diverged", "diverging")
         self.alarm.set_visible(wild)
+        if not wild:
+            return
+        w = self.layout.w
         if status.kind == "diverged":
-            self.alarm.set_text(self.layout.w("diverged at step {k}", k=frame.run.diverged_at))
-        elif wild:
+            text = w("diverged at step {k}", k=frame.run.diverged_at)
+        else:
             grew = frame.full[-1] / max(frame.full[0], 1e-300)
-            self.alarm.set_text(self.layout.w("diverging: loss ×{grew}", grew=f"{grew:.2g}") if grew > 10
-                                else self.layout.w("diverging: lr past 2/λmax"))
+            text = (w("diverging: loss ×{grew}", grew=f"{grew:.2g}") if grew > 10
+                    else w("diverging: lr past 2/λmax"))
+        box = self.ax.bbox  # inside the contour panel, its rounded box too
+        fit_text(self.alarm, text, room_centred(self.alarm, box.x0, box.x1, pad=4 + 0.8 * self.layout.alarm),
+                 self.layout.alarm, lines=2)
+

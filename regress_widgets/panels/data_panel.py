@@ -6,6 +6,7 @@ import numpy as np
 
 from ..words import ENGLISH
 from .cached_axes import legend_layer, set_legend_text
+from .fit_text import fit_title
 from .frame import Frame
 from .style import PATH_COLOR
 from .ticks import set_limits
@@ -49,7 +50,7 @@ class DataPanel:
         self.streaming = recipe.streaming
         self._frame: Frame | None = None
         self._x_range = (0.0, 1.0)
-        a.set_title(L.w("Data and fitted line"), fontsize=L.title, fontweight="bold")
+        fit_title(a, L.w("Data and fitted line"), L.title)
         own = recipe.data
         xlabel, ylabel = ("x" if recipe.dim == 1 else "x₁ = X[:, 1]"), "y"
         if own is not None:  # the columns' names

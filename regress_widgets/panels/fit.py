@@ -34,10 +34,24 @@ def fit(width: float) -> Layout:
     kind = arrangement(W)
     if kind == "grid":
         H = int(min(max(round(0.5625 * W), 560), 760))
-        return replace(LAYOUTS["full"], figsize=(W / DPI, H / DPI))
+        return _scaled(replace(LAYOUTS["full"], figsize=(W / DPI, H / DPI)), min(1.0, W / 1280))
     if kind == "pair":
         return _pair(W)
     return _stack(W)
+
+
+def _scaled(L: Layout, k: float) -> Layout:
+    """``L`` with its texts and markers ``k`` times as big (the full figure narrower than its 1280 px), no text
+    below 8 pt (11 px)."""
+    if k >= 1:
+        return L
+
+    def pt(size: float) -> float:
+        return max(8.0, round(size * k * 4) / 4)
+
+    return replace(L, title_size=tuple(pt(v) for v in L.title_size), title=pt(L.title), label=pt(L.label),
+                   tick=pt(L.tick), legend=pt(L.legend), small=pt(L.small), alarm=pt(L.alarm),
+                   marker=L.marker * max(k, 0.8))
 
 
 def _rect(x: float, y: float, w: float, h: float, W: int, H: int) -> tuple:
@@ -72,21 +86,22 @@ def _stack(W: int) -> Layout:
     """The contour on top above its legend, the loss below: a column (a side-by-side one, a phone)."""
     compact = W < 420
     header = 54 if compact else 60
-    legend = 17 * _legend_rows(4 if compact else 7, 2) + (8 if compact else 26)
     x0, x1 = (60 if compact else 76), W - 14
     aw = x1 - x0
+    ncol = 2 if compact or aw >= 420 else 1  # the seven long entries side by side need about 420 px
+    legend = (17 if ncol == 2 else 20) * _legend_rows(4 if compact else 7, ncol) + (8 if compact else 26)
     ch = min(max(0.75 * aw, 180), 340)
     lh = min(max(0.42 * aw, 110), 170)
-    loss_bottom = 38
+    loss_bottom = 38 if compact else 42  # the step axis's tick labels and its label ("step", "步")
     loss_top = loss_bottom + lh
     c_bottom = loss_top + 28 + 34 + legend  # the loss panel's title, the contour's tick labels and legend
     H = int(round(c_bottom + ch + 28 + header))
     return Layout(
         (W / DPI, H / DPI),
         {"contour": (_rect(x0, c_bottom, aw, ch, W, H), (x0, 34, 14, 26)),
-         "loss": (_rect(x0, loss_bottom, aw, lh, W, H), (x0, 38, 14, 26))},
+         "loss": (_rect(x0, loss_bottom, aw, lh, W, H), (x0, loss_bottom, 14, 26))},
         header=_rect(0, H - header, W, header, W, H), title_y=(0.86, 0.36),
         title_size=(11, 9) if compact else (12.5, 10), title=9.5 if compact else 10.5,
         label=9 if compact else 10, tick=8.5 if compact else 9, legend=8, small=8,
-        marker=0.7 if compact else 0.8, alarm=11 if compact else 13, legend_anchor=-34 / ch, legend_ncol=2,
+        marker=0.7 if compact else 0.8, alarm=11 if compact else 13, legend_anchor=-34 / ch, legend_ncol=ncol,
         compact=compact, short_header=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .fit_text import MIN_POINTS, fit_text, room_centred, text_width
 from .frame import Frame
 from .style import Layout
 
@@ -25,20 +26,40 @@ class Header:
         T = run.steps
         # compact: the column above names the framework; the figure names its tutorial
         w = self.layout.w
-        self.title.set_text(recipe.title.partition(" ")[2].strip('"') if self.layout.compact else _title(recipe, w))
+        title = recipe.title.partition(" ")[2].strip('"') if self.layout.compact else _title(recipe, w)
         rule = optimizer_words(recipe, w)
         if self.layout.short_header:  # the decay replaces the run length, which the loss panel shows anyway
             tail = (w(" ×{gamma} every {stepsize}", gamma=f"{recipe.gamma:g}", stepsize=recipe.stepsize)
                     if recipe.gamma < 1 else w(" · {n} steps", n=f"{T:,}"))
-            self.subtitle.set_text(f"{rule + ' · ' if rule else ''}lr {recipe.lr:.4g} · "
-                                   f"{w('batch {n}', n=recipe.batch_size)} · {_noise(recipe, 'σ ', w)}{tail}")
+            rest = f"lr {recipe.lr:.4g} · {w('batch {n}', n=recipe.batch_size)} · {_noise(recipe, 'σ ', w)}"
+            short = optimizer_words(recipe, w, short=True)
+            # a narrow column: the first that fits on one line (Adam's β₁, β₂, ε and the decay are on the sliders)
+            options = [f"{rule} · {rest}{tail}" if rule else f"{rest}{tail}",
+                       f"{short} · {rest}{tail}" if short else f"{rest}{tail}", f"{short} · {rest}" if short else rest]
+            subtitle = next((o for o in options if self._fits_one_line(o)), options[-1])
         else:
             decay = (w("γ {gamma} every {stepsize} steps (stepsize)", gamma=f"{recipe.gamma:g}",
                        stepsize=recipe.stepsize) if recipe.gamma < 1 else w("constant (γ = 1)"))
             length = w("{n} steps", n=f"{T:,}") + (w(" = {n} epochs", n=recipe.epochs) if recipe.epochs else "")
-            self.subtitle.set_text(f"{rule + '  ·  ' if rule else ''}lr {recipe.lr:.4g}, {decay}  ·  "
-                                   f"{w('batch {n}', n=recipe.batch_size)}  ·  {_noise(recipe, w('noise σ '), w)}"
-                                   f"  ·  {w('seed {n}', n=run.seed)}  ·  {length}")
+            subtitle = (f"{rule + '  ·  ' if rule else ''}lr {recipe.lr:.4g}, {decay}  ·  "
+                        f"{w('batch {n}', n=recipe.batch_size)}  ·  {_noise(recipe, w('noise σ '), w)}"
+                        f"  ·  {w('seed {n}', n=run.seed)}  ·  {length}")
+        self._fit(title, subtitle)
+
+    def _fits_one_line(self, text: str) -> bool:
+        fig = self.ax.get_figure(root=True)
+        room = room_centred(self.subtitle, fig.bbox.x0, fig.bbox.x1)
+        return text_width(self.subtitle, text) * MIN_POINTS / self.subtitle.get_fontsize() <= room
+
+    def _fit(self, title: str, subtitle: str) -> None:
+        """Each line as wide as the figure at most: set smaller when too long (down to 8 pt), then wrapped; a
+        title on two lines puts the settings line below it."""
+        L, fig = self.layout, self.ax.get_figure(root=True)
+        x0, x1 = fig.bbox.x0, fig.bbox.x1
+        fit_text(self.title, title, room_centred(self.title, x0, x1), L.title_size[0], lines=2)
+        fit_text(self.subtitle, subtitle, room_centred(self.subtitle, x0, x1), L.title_size[1], lines=2)
+        extra = self.title.get_text().count("\n") * self.title.get_fontsize() * 1.2 / 72 * fig.dpi
+        self.subtitle.set_y(L.title_y[1] - extra / max(self.ax.bbox.height, 1.0))
 
 
 def _title(recipe, w) -> str:
@@ -56,11 +77,16 @@ def _noise(recipe, words: str, w) -> str:
     return f"{words}{recipe.noise:g}"
 
 
-def optimizer_words(recipe, w=None) -> str:
+def optimizer_words(recipe, w=None, short: bool = False) -> str:
     """The update rule when it is not plain SGD: 'momentum β 0.9', 'Nesterov β 0.9', 'Adam β₁ 0.9 β₂ 0.999 ε 1e-08',
     with ', weight decay λ 0.01' when there is some; '' for the tutorials' plain SGD."""
     w = w or (lambda text, **values: text.format(**values))
     o = recipe.optimizer
+    if short:  # the rule's name, and the decay's λ: "Adam, λ 0.01"
+        name = {"adam": "Adam", "nesterov": f"Nesterov β {recipe.momentum:g}"}.get(
+            o, f"β {recipe.momentum:g}" if recipe.momentum > 0 else "")
+        decay = f"λ {recipe.weight_decay:g}" if recipe.weight_decay > 0 else ""
+        return ", ".join(p for p in (name, decay) if p)
     words = {"adam": f"Adam β₁ {recipe.beta1:g} β₂ {recipe.beta2:g} ε {recipe.eps:g}",
              "nesterov": f"Nesterov β {recipe.momentum:g}"}.get(o, w("momentum β {beta}", beta=f"{recipe.momentum:g}")
                                                                  if recipe.momentum > 0 else "")

@@ -8,6 +8,7 @@ import numpy as np
 
 from ..theory.verdict import full_loss
 from .cached_axes import legend_layer
+from .fit_text import fit_title
 from .frame import Frame
 from .pin_lines import PinLines
 from .style import NOW_LINE, OPT_COLOR, PATH_COLOR, REFERENCE_COLOR
@@ -28,7 +29,7 @@ class LossPanel:
         self._fine_ticks = False
         self.pins = PinLines(a, lw=1.8, alpha=0.8, zorder=2.5)
         use_log_scale(a, numticks=6)
-        a.set_title(L.w("Loss (log scale)"), fontsize=L.title, fontweight="bold")
+        fit_title(a, L.w("Loss (log scale)"), L.title)
         (self.batch_loss,) = a.plot([], [], "-", color="#9ecae1", lw=1.0, label=L.w("minibatch"), zorder=2)
         # a long run's minibatch losses: their range in each of BAND_BINS bins (every spike kept, cheap to draw)
         self.batch_band = a.fill_between([0, 1], [1, 1], [1, 1], color="#9ecae1", alpha=0.6, lw=0, zorder=2,

@@ -7,6 +7,7 @@ import math
 import numpy as np
 from matplotlib.ticker import MaxNLocator, NullLocator, SymmetricalLogLocator
 
+from .fit_text import fit_title
 from .frame import Frame
 from .style import NOW_LINE, PARAM_COLORS
 from .thinning import thin_line
@@ -25,8 +26,7 @@ class ParametersPanel:
         """The indices into ``run.theta`` the lines draw now."""
         a.yaxis.set_major_locator(MaxNLocator(5))
         # labelled at their right ends
-        a.set_title(L.w("Parameters (dashed: truth)") if recipe.has_truth else L.w("Parameters"), fontsize=L.title,
-                    fontweight="bold")
+        fit_title(a, L.w("Parameters (dashed: truth)") if recipe.has_truth else L.w("Parameters"), L.title)
         self.lines = []
         self.labels = []
         for k, name in enumerate(recipe.param_names):

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 
+from .fit_text import fit_title
 from .frame import Frame
 from .style import NOW_LINE, STATUS_COLORS
 from .thinning import thin
@@ -22,7 +23,7 @@ class SchedulePanel:
         self._frame: Frame | None = None
         self._fine_ticks = False
         use_log_scale(a, numticks=5)
-        a.set_title(L.w("Learning rate (log scale)"), fontsize=L.title, fontweight="bold")
+        fit_title(a, L.w("Learning rate (log scale)"), L.title)
         (self.lr_line,) = a.plot([], [], "-", color="black", lw=2.2, zorder=3)
         (self.lr_max_line,) = a.plot([], [], "--", color=STATUS_COLORS["diverged"], lw=1.6, zorder=2)
         self.now_line = a.axvline(0, **NOW_LINE)

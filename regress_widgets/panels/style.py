@@ -62,9 +62,9 @@ LAYOUTS = {
     "full": Layout(FIGSIZE, {
         "contour": (CONTOUR_RECT, (75, 44, 28, 28)),  # its legend lies below, clear of these margins
         "loss": ((0.525, 0.555, 0.19, 0.3), (68, 45, 28, 30)),
-        "data": ((0.8, 0.555, 0.19, 0.3), (68, 45, 16, 30)),
+        "data": ((0.8, 0.555, 0.185, 0.3), (68, 45, 16, 30)),  # 0.985: the last tick label ends inside the figure
         "params": ((0.525, 0.09, 0.19, 0.3), (56, 60, 28, 30)),
-        "lr": ((0.8, 0.09, 0.19, 0.3), (68, 60, 16, 30)),
+        "lr": ((0.8, 0.09, 0.185, 0.3), (68, 60, 16, 30)),
     }),
     # a narrow column for three recipes side by side: the path over the contours, and the loss. 272 px wide:
     # three fit side by side in JupyterLab at 1280 px even with the file browser open (columns ≈ 277 px)
