@@ -32,19 +32,20 @@ c.Authenticator.allow_all = True
 c.JupyterHub.spawner_class = "simple"  # SimpleLocalProcessSpawner: a process of this user per student
 
 # The harness makes students and reads their servers through the REST API.
-c.JupyterHub.services = [{"name": "tests", "api_token": settings["service_token"]}]
-c.JupyterHub.load_roles = [{"name": "tests", "scopes": ["admin:users", "admin:servers", "tokens"],
-                            "services": ["tests"]}]
+c.JupyterHub.services.append({"name": "tests", "api_token": settings["service_token"]})
+c.JupyterHub.load_roles.append({"name": "tests", "scopes": ["admin:users", "admin:servers", "tokens"],
+                                "services": ["tests"]})
 
-load_subconfig(settings["snippet"])  # noqa: F821 - the teacher's file, as TLJH loads it
+for snippet in settings["snippets"]:  # the teacher's files, as TLJH loads its jupyterhub_config.d
+    load_subconfig(snippet)  # noqa: F821
 
 # Each student's home lies in the folder; their Jupyter, IPython and matplotlib folders in it (the layout of
 # tests/browser_support.py's sandbox), so that nothing of this machine's user is read or written.
 c.SimpleLocalProcessSpawner.home_dir_template = str(folder / "users" / "{username}")
-c.Spawner.environment = {
+c.Spawner.environment.update({  # added to what a snippet put there (the class service's address)
     var: (lambda spawner, sub=sub: str(folder / "users" / spawner.user.name / sub))
     for var, sub in settings["jupyter_dirs"].items()
-} | {"PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+} | {"PYDEVD_DISABLE_FILE_VALIDATION": "1"})
 c.Spawner.env_keep = ["PATH", "LANG", "LC_ALL", "VIRTUAL_ENV", settings["mark"]]  # the mark: stray processes
 c.Spawner.args = settings["single_user_args"]  # --allow-root where the tests run as root
 c.Spawner.start_timeout = c.Spawner.http_timeout = 120  # two shared cores: a first start can be slow

@@ -31,6 +31,7 @@ import pytest
 from browser_support import ROOT, SANDBOX_DIRS, Server, free_port, in_ci, root_flag, sandbox_env
 
 SNIPPET = ROOT / "docs" / "hub" / "jupyterhub_config.d" / "regress_widgets.py"  # the teacher's file
+CLASS_SNIPPET = SNIPPET.with_name("regress_widgets_class.py")  # … and the class service's
 HUB_CONFIG = Path(__file__).resolve().with_name("hub_config.py")  # this harness's part: ports, folders, tokens
 MARK = "REGRESS_WIDGETS_TEST_HUB"  # on every process the test hub starts: how strays are found
 
@@ -83,7 +84,8 @@ class Hub:
         """A student made through the REST API; their home folder (with Jupyter's folders, as browser_support's
         sandbox lays them out) is made ready before their server first starts."""
         sandbox_env(self.home(name) / "jupyter")
-        self.api("POST", f"users/{name}")
+        if name not in {u["name"] for u in self.api("GET", "users")}:  # a teacher named in a role exists already
+            self.api("POST", f"users/{name}")
         return self.home(name)
 
     def home(self, name: str) -> Path:
@@ -121,19 +123,22 @@ class Hub:
 
 
 @contextmanager
-def jupyterhub(folder: Path, log: Path, proxy: str):
-    """A hub on 127.0.0.1 (free ports) whose every file lies in ``folder``; yields a :class:`Hub`, stopped at the
-    end. Fails, with the hub's log, when a process it started is still running after it stopped."""
+def jupyterhub(folder: Path, log: Path, proxy: str, snippets=(SNIPPET,), env: dict | None = None):
+    """A hub on 127.0.0.1 (free ports) whose every file lies in ``folder`` (started again on the same folder: the
+    same hub, its students and files kept); yields a :class:`Hub`, stopped at the end. ``snippets``: the teacher's
+    config files it loads; ``env``: more environment for the hub. Fails, with the hub's log, when a process it
+    started is still running after it stopped."""
     folder.mkdir(parents=True, exist_ok=True)
     port, token = free_port(), secrets.token_hex(32)
     settings = {
         "folder": str(folder), "port": port, "hub_port": free_port(), "proxy_api_port": free_port(),
-        "proxy": proxy, "proxy_token": secrets.token_hex(32), "service_token": token, "snippet": str(SNIPPET),
+        "proxy": proxy, "proxy_token": secrets.token_hex(32), "service_token": token,
+        "snippets": [str(s) for s in snippets],
         "mark": MARK, "single_user_args": root_flag(),
         "jupyter_dirs": {var: f"jupyter/{sub}" for var, sub in SANDBOX_DIRS.items()},
     }
     (folder / "settings.json").write_text(json.dumps(settings, indent=1))
-    env = sandbox_env(folder / "hub")
+    env = sandbox_env(folder / "hub") | (env or {})
     env[MARK] = str(folder)
     env["REGRESS_WIDGETS_TEST_HUB_SETTINGS"] = str(folder / "settings.json")
     argv = [sys.executable, "-m", "jupyterhub", "-f", str(HUB_CONFIG)]
