@@ -5,6 +5,10 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from .numba_cache import prepare
+
+prepare()  # a read-only install caches in the user's folder (numba's setting, before our first njit)
+
 
 @numba.njit(cache=True, nogil=True)
 def epoch_maps(hessians, a0, c, out):
