@@ -14,7 +14,10 @@ from numba.np.random.generator_core import next_uint32, next_uint64
 
 from ..recipes.data import _rng, batch_sizes
 from ..recipes.tutorials import Recipe
+from ..theory.numba_cache import prepare
 from .optimizers import Rule
+
+prepare()  # a read-only install caches in the user's folder (numba's setting, before our first njit)
 
 UNROLLED = 8
 """θ of at most this many numbers (inputs and intercept) has the loop compiled for its length."""

@@ -21,21 +21,23 @@ are NaN, and ``diverged_at`` is the step's 1-based number (0 when it never diver
 
 from __future__ import annotations
 
+import importlib.util
 import math
 
 import numpy as np
 
+from . import plain_loop
 from .optimizers import Rule, adam_factors
 
 METHODS = ("auto", "compiled", "vectorized")
 
 
 def numba_available() -> bool:
+    """Whether numba is installed (found, not imported: importing it costs a kernel about 70 MB)."""
     try:
-        import numba  # noqa: F401
-    except ImportError:
+        return importlib.util.find_spec("numba") is not None
+    except (ImportError, ValueError):
         return False
-    return True
 
 
 def simulate(X, y, batch_sizes, theta0, lr, loss_scale, *, xp=np, method="auto", keep_path=True,
@@ -51,18 +53,29 @@ def simulate(X, y, batch_sizes, theta0, lr, loss_scale, *, xp=np, method="auto",
     ``index`` (S,): the stream is rows ``index`` of ``X`` and ``y`` (a dataset in the order SGD visits it); the
     compiled loop reads the rows in place instead of gathering them first: the same numbers.
     """
+    asked = method
     method = resolve_method(method, xp)
     rule = Rule.plain(theta0.shape[0]) if rule is None else rule
+    if asked == "auto" and xp is np and plain_loop.fits(X, theta0, lr, batch_sizes):
+        out = plain_loop.sgd_loop(X, y, batch_sizes, theta0, lr, loss_scale, keep_path, rule, index)
+        if out is not None:  # the compiled loop's numbers, without importing numba for a small run
+            return out
+        if method != "compiled":
+            return _vectorized(xp, *_rows(xp, X, y, index), batch_sizes, theta0, lr, loss_scale, keep_path, rule)
     if method == "compiled":
         if xp is not np:
             raise ValueError("the compiled method runs on numpy arrays only")
         from .compiled import sgd_loop
 
         return sgd_loop(X, y, batch_sizes, theta0, lr, loss_scale, keep_path, rule, index)
-    if index is not None:
-        index = xp.asarray(index)
-        X, y = X[index], y[index]
-    return _vectorized(xp, X, y, batch_sizes, theta0, lr, loss_scale, keep_path, rule)
+    return _vectorized(xp, *_rows(xp, X, y, index), batch_sizes, theta0, lr, loss_scale, keep_path, rule)
+
+
+def _rows(xp, X, y, index):
+    if index is None:
+        return X, y
+    index = xp.asarray(index)
+    return X[index], y[index]
 
 
 def resolve_method(method: str, xp=np) -> str:

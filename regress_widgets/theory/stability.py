@@ -61,6 +61,7 @@ from functools import cached_property, lru_cache
 
 import numpy as np
 
+from ..recipes.byte_cache import ByteCache
 from ..recipes.data import make_dataset
 from ..recipes.settings import OPTIMIZERS, InvalidSetting, check_choice
 from ..recipes.tutorials import Distribution, Recipe, get_recipe
@@ -149,8 +150,8 @@ class Stability:
         recipe = get_recipe(recipe)
         key = _data_key(recipe)
         if not _hashable(key):  # a recipe holding arrays (own data, say): computed, not cached
-            return _cached.__wrapped__(key, int(seed))
-        return _cached(key, int(seed))
+            return _make(key, int(seed))
+        return _STABILITIES.get_or((key, int(seed)), lambda: _make(key, int(seed)))
 
     @cached_property
     def lambda_max(self) -> float:
@@ -357,8 +358,13 @@ def _data_key(recipe: Recipe) -> Recipe:
     return replace(recipe, **_SETTINGS_FREE, **length)
 
 
-@lru_cache(maxsize=64)
-def _cached(recipe: Recipe, seed: int) -> Stability:
+STABILITY_BYTES = 24 * 2**20
+"""The surfaces kept (by recipe and seed), in bytes: a small dataset's shuffled Hessians take about 10 MB a seed
+(4,096 shuffles), so a class's hundred seeds would otherwise keep a kernel 600 MB larger."""
+_STABILITIES = ByteCache(STABILITY_BYTES)
+
+
+def _make(recipe: Recipe, seed: int) -> Stability:
     if recipe.streaming:
         return Stability.population(recipe)
     return Stability.of_examples(recipe, make_dataset(recipe, seed).X)

@@ -7,39 +7,30 @@ the data, batches and start are the recording's.
 
 from __future__ import annotations
 
-from collections import OrderedDict
-
 import numpy as np
 
 from ...engine.train import Run, train
+from ...recipes.byte_cache import ByteCache
 from ...recipes.data import make_dataset, make_stream
 from ...recipes.tutorials import Recipe
 from ...theory.landscape import Landscape
 from .real_run import RealRun
 
-
-class _LRU(OrderedDict):
-    def __init__(self, size: int):
-        super().__init__()
-        self.size = size
-
-    def get_or(self, key, make):
-        if key in self:
-            self.move_to_end(key)
-            return self[key]
-        value = self[key] = make()
-        if len(self) > self.size:
-            self.popitem(last=False)
-        return value
+DATA_BYTES = 12 * 2**20
+"""Datasets and loss surfaces a Lab keeps (by seed and noise), in bytes (MXNet's 10,000 examples: about 0.3 MB)."""
+STREAM_BYTES = 16 * 2**20
+"""Streams (the data in the order SGD visits it) a Lab keeps, in bytes (MXNet's 25,000 batches: about 2.4 MB)."""
+DECAY_BYTES = 4 * 2**20
+"""Loss surfaces with weight decay a Lab keeps, in bytes."""
 
 
 class Runner:
-    """Runs the engine for a Lab, keeping the last few datasets and streams."""
+    """Runs the engine for a Lab, keeping the last few datasets and streams (bounded by bytes and by count)."""
 
     def __init__(self):
-        self._data = _LRU(4)
-        self._decays = _LRU(6)
-        self._streams = _LRU(6)
+        self._data = ByteCache(DATA_BYTES, count=4)
+        self._decays = ByteCache(DECAY_BYTES, count=6)
+        self._streams = ByteCache(STREAM_BYTES, count=6)
 
     def data(self, recipe: Recipe, seed: int):
         """(dataset or None, landscape) for the recipe's data: new only when noise or seed change."""

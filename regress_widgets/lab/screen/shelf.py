@@ -17,14 +17,18 @@ from ...recipes.tutorials import Recipe
 
 KEEP = 6
 """Sets of panels kept (the three tutorials at two widths); the one used longest ago goes first."""
+KEEP_BYTES = 24 * 2**20
+"""... and at most this many bytes of them, counted as the RGBA bitmaps their axes cache (each axes' pixel area × 4;
+about 2 MB for a 1280 × 720 set): a Lab fitted to many widths in turn keeps fewer."""
 
 
 class Shelf:
     """The sets of panels of one figure, by (recipe, layout, figure size and dpi). ``panels`` is the set on it.
     ``language``: of every set's texts (the Lab's)."""
 
-    def __init__(self, figure: Figure, keep: int = KEEP, language: str = "en"):
+    def __init__(self, figure: Figure, keep: int = KEEP, language: str = "en", keep_bytes: int = KEEP_BYTES):
         self.figure = figure
+        self.keep_bytes = keep_bytes
         self.language = language
         self.keep = keep
         self._sets: dict[tuple, tuple[Recipe, Panels, list]] = {}  # key → (recipe, panels, their axes)
@@ -101,9 +105,19 @@ class Shelf:
         self.built += 1
         return panels
 
+    def bytes(self, key: tuple | None = None) -> int:
+        """The bytes of the kept sets (or of one), as their axes' cached bitmaps: pixel area × 4."""
+        keys = list(self._sets) if key is None else [key]
+        return sum(int(a.bbox.width * a.bbox.height) * 4 for k in keys for a in self._sets[k][2])
+
     def _trim(self, *keep: tuple) -> None:
-        """Forget the sets used longest ago, beyond :attr:`keep`; never those in ``keep``."""
-        for old in [k for k in self._sets if k not in keep][:max(0, len(self._sets) - self.keep)]:
+        """Forget the sets used longest ago, beyond :attr:`keep` sets and :attr:`keep_bytes`; never those in
+        ``keep``."""
+        total = self.bytes()
+        for old in [k for k in self._sets if k not in keep]:
+            if len(self._sets) <= self.keep and total <= self.keep_bytes:
+                break
+            total -= self.bytes(old)
             del self._sets[old]
             self._drawn.pop(old, None)
 
