@@ -12,7 +12,8 @@ import regress_widgets as rw
 from regress_widgets.engine.optimizers import Rule
 from regress_widgets.engine.sgd import step_maps
 from regress_widgets.recipes.data import Stream, batch_sizes, make_dataset
-from regress_widgets.theory.stability import Stability, limits_for
+from regress_widgets.theory.limits import limits_for
+from regress_widgets.theory.stability import Stability
 
 
 def _scalar(h: float, v: float) -> Stability:

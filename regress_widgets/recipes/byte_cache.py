@@ -2,8 +2,8 @@
 
 A count bounds memory only when entries are alike; a loss surface of 50 examples and one of 10,000, a stability
 object before and after its shuffled Hessians are cached, are not. Sizes are measured again at every insertion
-(entries may grow after they were made: lazily cached properties), and the entries used longest ago go first
-until the rest fit; the newest always stays, however large.
+(entries may grow after they were made: lazily cached properties), never at a hit, and the entries used longest
+ago go first until the rest fit; the newest always stays, however large.
 """
 
 from __future__ import annotations
@@ -53,12 +53,11 @@ class ByteCache(OrderedDict):
         self.size = nbytes if size is None else size
 
     def get_or(self, key, make):
-        if key in self:
+        if key in self:  # a hit measures nothing (a slider's change hits: it must stay cheap)
             self.move_to_end(key)
-            self.trim()  # what the others grew to since
             return self[key]
         value = self[key] = make()
-        self.trim()
+        self.trim()  # what the others grew to since is measured here, at the next new entry
         return value
 
     def bytes(self) -> int:

@@ -11,7 +11,7 @@ import ipywidgets as W
 import numpy as np
 
 from ...panels import STATUS_COLORS, Frame
-from ...theory.stability import limits_for
+from ...theory.limits import limits_for
 from ...theory.verdict import full_loss
 from ...words import ENGLISH, Words
 from .state import CONTROLLED
