@@ -258,3 +258,69 @@ def test_answers_survive_a_restart_of_the_hub(tmp_path):
         _wait_for_service(h)
         status, rows = call(h, "alice", "GET", "api/sessions/kept/responses")
         assert status == 200 and [(a["user"], a["value"]) for a in rows] == [("ben", [7.0, 7.0])]
+
+
+def test_the_teachers_board_draws_every_kind(hub):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import regress_widgets as rw
+
+    state = {"recipe": "pytorch", "seed": 1, "lr": 0.05, "pair": [0, 1],
+             "prediction": {"kind": "point", "step": 20, "answer": "first_diverging_lr"}}
+    for k, name in enumerate(STUDENTS):
+        student = ClassClient(_url(hub), hub.tokens[name], "board")
+        student.send("where", "point", [2.0 + k, 3.0], state)
+        student.send("ends", "choice", ("diverges", "converges", "diverges")[k], state)
+        student.send("first lr", "number", (0.3, 0.2, 0.25)[k], state)
+        student.send("settle", "settings", {"lr": 0.05 * (k + 1), "batch_size": 2 ** (k + 1)}, state)
+    board = rw.ClassBoard("board", client=ClassClient(_url(hub), hub.tokens["alice"], "board"), display="none")
+    assert "3 students answered" in board.heading.value and "hidden" in board.heading.value
+    kinds = [value for _label, value in board.exercise.options]
+    assert sorted(kinds) == [("ends", "choice"), ("first lr", "number"), ("settle", "settings"), ("where", "point")]
+    assert board.exercise.value is not None
+    for value in kinds:
+        board.exercise.value = value
+        assert board._drawn[0] == value and board.figure.axes, f"nothing drawn for {value}"
+    board.names.value = True
+    board.exercise.value = ("where", "point")
+    texts = [t.get_text() for t in board.figure.axes[0].texts]
+    assert sorted(texts) == sorted(STUDENTS)
+    board.reveal()
+    assert "revealed" in board.heading.value
+    assert "mean distance" in board.figure.axes[0].get_title()
+    csv_text = board.export()
+    assert csv_text.count("\n") == 13 and "download board.csv" in board.download.value
+    board.reset()
+    assert "0 students answered" in board.heading.value
+    board.close()
+
+
+def test_the_board_follows_the_class_by_itself(hub):
+    """On a kernel's event loop the board asks the service once a second: a new answer shows within 2 s."""
+    import asyncio
+
+    import regress_widgets as rw
+
+    async def lesson():
+        board = rw.ClassBoard("live", client=ClassClient(_url(hub), hub.tokens["alice"], "live"), display="none")
+        try:
+            seen = []
+            for k, name in enumerate(STUDENTS):
+                ClassClient(_url(hub), hub.tokens[name], "live").send("ends", "choice", "diverges", {})
+                sent = time.monotonic()
+                while f"{k + 1} student" not in board.heading.value and time.monotonic() - sent < 10:
+                    await asyncio.sleep(0.05)
+                seen.append(time.monotonic() - sent)
+            ClassClient(_url(hub), hub.tokens["ben"], "live").send("first lr", "number", 0.3, {})
+            sent = time.monotonic()
+            while len(board.exercise.options) < 2 and time.monotonic() - sent < 10:
+                await asyncio.sleep(0.05)
+            seen.append(time.monotonic() - sent)
+            return seen
+        finally:
+            board.close()
+
+    seen = asyncio.run(lesson())
+    print(f"\nanswer → the board shows it: {', '.join(f'{s:.2f}' for s in seen)} s")
+    assert max(seen) <= 2.0, seen

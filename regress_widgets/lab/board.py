@@ -41,7 +41,7 @@ class ClassBoard(W.VBox):
     (default: the one this kernel's hub runs). ``display``, ``figsize``, ``language``: as a Lab takes them."""
 
     def __init__(self, session: str, *, client: ClassClient | None = None, display: str = "auto",
-                 figsize=(9.6, 5.6), language: str | None = None):
+                 figsize=(9.6, 4.8), language: str | None = None):
         self.w = Words(language_or_default(language))
         self.client = client if client is not None else ClassClient.from_environment(session)
         self.session = session if self.client is None else self.client.session
@@ -63,14 +63,16 @@ class ClassBoard(W.VBox):
         self.download = W.HTML()
         self.message = W.HTML()
         self.message.add_class("rw-board-message")
-        self.exercise.observe(lambda _c: self.draw(), names="value")
+        self._choosing = False
+        self.exercise.observe(lambda _c: None if self._choosing else self.draw(), names="value")
         self.names.observe(lambda _c: self.draw(), names="value")
         self.reveal_button.on_click(lambda _b: self._act(self.client.reveal))
         self.reset_button.on_click(lambda _b: self._act(self.client.reset))
         self.export_button.on_click(lambda _b: self.export())
         bar = W.HBox([self.exercise, self.names, self.reveal_button, self.reset_button, self.export_button,
                       self.download], layout=W.Layout(flex_flow="row wrap", align_items="center", grid_gap="8px"))
-        super().__init__([self.heading, bar, self.message, self.view.widget], layout=W.Layout(width="100%"))
+        shown = [self.heading, bar, self.message] + ([self.view.widget] if self.view.widget is not None else [])
+        super().__init__(shown, layout=W.Layout(width="100%"))
         self.add_class("rw-class-board")
         if self.client is None:
             self._say(w("No class service here: a board shows a class on its hub, where the hub's config turns the "
@@ -101,11 +103,17 @@ class ClassBoard(W.VBox):
         w = self.w
         kinds = {"point": w("point"), "choice": w("choice"), "number": w("number"), "settings": w("settings")}
         options = [(f"{e} · {kinds[k]}", (e, k)) for e, k in keys]
-        if [o[1] for o in options] != [o[1] for o in self.exercise.options]:
+        values = [o[1] for o in options]
+        if values != [o[1] for o in self.exercise.options]:
             current = self.exercise.value
-            self.exercise.options = options
-            if current in [o[1] for o in options]:
-                self.exercise.value = current
+            self._choosing = True  # one picture, drawn below, for the new menu
+            try:
+                self.exercise.options = options
+                if values:  # the exercise on show stays; else the newest answer's
+                    newest = max(self.answers, key=lambda a: a["at"])
+                    self.exercise.value = current if current in values else (newest["exercise"], newest["kind"])
+            finally:
+                self._choosing = False
         self._show_heading()
         self.draw()
 
@@ -115,7 +123,15 @@ class ClassBoard(W.VBox):
             self._timer = loop.call_later(POLL, self._tick)
 
     def _tick(self) -> None:
-        in_background(self._fetch, lambda future: (self._heard(future.result()), self._schedule()))
+        in_background(self._fetch, self._ticked)
+
+    def _ticked(self, future) -> None:
+        try:
+            self._heard(future.result())
+        except Exception as err:  # noqa: BLE001 - said on the board, which keeps listening
+            self._say(self.w("Could not show the class's answers: {why}", why=f"{type(err).__name__}: {err}"))
+        finally:
+            self._schedule()
 
     def close(self) -> None:
         if self._timer is not None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
 from ..words import ENGLISH, Words
 from .stability_panel import StabilityPanel
@@ -107,6 +108,8 @@ def draw_numbers(figure: Figure, values, actual: float | None = None, labels=Non
     edges = np.geomspace(lo / 1.5, hi * 1.5, 16)
     ax.hist(positive, bins=edges, color=GUESS_COLOR, alpha=0.85)
     ax.set_xscale("log")
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:g}"))  # learning rates as a class writes them
+    ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _pos: f"{v:g}" if f"{v:g}"[0] in "25" else ""))
     ax.set_xlabel(w("the answers"), fontsize=TEXT["label"])
     ax.set_ylabel(w("students"), fontsize=TEXT["label"])
     ax.yaxis.get_major_locator().set_params(integer=True)
