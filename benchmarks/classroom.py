@@ -56,9 +56,12 @@ def percentile(values, q) -> float:
 class Student:
     """One student's kernel, and the page that drives it (over the ipywidgets comm protocol)."""
 
-    def __init__(self, number: int, env: dict):
+    def __init__(self, number: int, env: dict, folder: Path):
         self.number = number
-        self.km = KernelManager(kernel_name="python3")
+        self.km = KernelManager(kernel_name="python3", transport="ipc")  # unix sockets: 30 kernels starting at
+        # once over TCP race for the same free ports ("Address already in use")
+        self.km.connection_file = str(folder / "kernels" / f"kernel-{number}.json")
+        self.km.ip = str(folder / "kernels" / f"k{number}")
         self.env = env
         self.comms: dict[str, dict] = {}  # comm id → the widget's state as opened
         self.screens: list[str] = []
@@ -186,6 +189,8 @@ class Student:
 
 
 def environment(cold: bool, folder: Path) -> dict:
+    for sub in ("ipython", "mpl", "numba-empty", "kernels"):
+        (folder / sub).mkdir(parents=True, exist_ok=True)
     env = dict(os.environ)
     env.update(IPYTHONDIR=str(folder / "ipython"), MPLCONFIGDIR=str(folder / "mpl"), JUPYTER_PLATFORM_DIRS="1",
                PYTHONUNBUFFERED="1")
@@ -194,18 +199,19 @@ def environment(cold: bool, folder: Path) -> dict:
     return env
 
 
-def warm(env: dict) -> None:
+def warm(env: dict, folder: Path) -> None:
     """One student opens the notebook first: the numba cache (and the OS's file cache) are warm."""
-    s = Student(0, env)
+    s = Student(0, env, folder)
     s.open(time.perf_counter())
     s.close()
 
 
 def run_class(n: int, args, folder: Path) -> dict:
-    env = environment(args.cold, folder / f"class{n}")
+    here = folder / f"class{n}"
+    env = environment(args.cold, here)
     if not args.cold:
-        warm(env)
-    students = [Student(i + 1, env) for i in range(n)]
+        warm(env, here)
+    students = [Student(i + 1, env, here) for i in range(n)]
     started = time.perf_counter()
     threads = [threading.Thread(target=s.open, args=(started,)) for s in students]
     for t in threads:

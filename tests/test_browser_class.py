@@ -10,7 +10,8 @@ themselves (printed: the time from the click on "reveal" to each student's resul
 (a choice, a number, settings), sent by the students' tokens, each shown on the board.
 
 Screenshots in test-artifacts/browser/: ``class-student.png``, ``class-board-point.png`` (before and after the
-reveal), ``class-board-choice.png``, ``class-board-number.png``, ``class-board-settings.png``, each 1280×800.
+reveal), ``class-board-choice.png``, ``class-board-number.png``, ``class-board-settings.png``, and the board as an app
+(Voilà under the hub) ``class-board-voila.png``, each 1280×800.
 """
 
 from __future__ import annotations
@@ -178,6 +179,13 @@ def test_two_students_predict_and_the_teachers_board_shows_and_reveals(tmp_path)
             wait_for_frame_after(board, t0, 0, timeout=60)
             wait_for_quiet(board, 0, quiet_ms=500)
             board.screenshot(path=str(shots / f"class-board-{kind}.png"))
+        # The board as an app on the projector: Voilà under the hub, no code
+        board.goto(f"{hub.url}/user/{TEACHER}/voila/render/class.ipynb")
+        board.locator(".rw-board-heading", has_text="2 students answered").wait_for(timeout=120_000)
+        board.wait_for_function("() => (window.__frames || []).some(f => f.n === 0)", timeout=60_000)
+        wait_for_quiet(board, 0, quiet_ms=500)
+        assert board.locator(".jp-InputArea-editor, .cm-editor").count() == 0, "the app shows code"
+        board.screenshot(path=str(shots / "class-board-voila.png"))
         errors = [e for name in pages for e in pages[name][1].errors()]
     timings["whole test, hub stopped (s)"] = round(time.monotonic() - start, 1)
     report(timings, name="class")

@@ -62,8 +62,8 @@ def _token(hub, name: str) -> str:
 
 
 def service_pid(hub) -> int:
-    """The class service's process: the one that runs in this hub's service folder."""
-    folder = str(hub.folder / "regress-widgets-class")
+    """The class service's process: the one run in this hub's folder."""
+    folder = str(hub.folder)  # the hub runs its services in its own folder
     found = []
     for entry in Path("/proc").iterdir():
         try:

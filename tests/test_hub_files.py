@@ -20,6 +20,7 @@ from traitlets.config import Config
 ROOT = Path(__file__).resolve().parent.parent
 HUB = ROOT / "docs" / "hub"
 SNIPPET = HUB / "jupyterhub_config.d" / "regress_widgets.py"
+CLASS_SNIPPET = SNIPPET.with_name("regress_widgets_class.py")
 VALUES = HUB / "values.yaml"
 DOC = ROOT / "docs" / "classroom-hub.md"
 
@@ -80,6 +81,19 @@ def test_the_image_is_built_by_repo2docker_from_this_repository():
 def test_the_document_shows_these_very_files():
     """By name and as they are, character for character: what a teacher copies is what the tests ran."""
     doc = DOC.read_text()
-    for path in (SNIPPET, VALUES):
+    for path in (SNIPPET, CLASS_SNIPPET, VALUES):
         assert str(path.relative_to(ROOT)) in doc, f"docs/classroom-hub.md does not name {path.relative_to(ROOT)}"
         assert path.read_text() in doc, f"docs/classroom-hub.md shows another {path.name} than {path.relative_to(ROOT)}"
+
+
+def test_values_yaml_turns_the_class_service_on_as_the_snippet_does(monkeypatch, tmp_path):
+    """hub.extraConfig runs configure() as the class snippet does, with the address the students' pods reach."""
+    monkeypatch.chdir(tmp_path)  # where the hub runs
+    extra = values()["hub"]["extraConfig"]["regress-widgets-class"]
+    config = Config()
+    exec(compile(extra, "hub.extraConfig", "exec"), {"c": config})
+    (service,) = config.JupyterHub.services.get_value([])
+    assert service["name"] == "regress-widgets" and "class-service" in service["command"]
+    assert config.Spawner.environment.get_value({})["REGRESS_WIDGETS_CLASS_URL"] == \
+        "http://proxy-public/services/regress-widgets/"
+    assert "configure(c, teachers=" in CLASS_SNIPPET.read_text() and "configure(c, teachers=" in extra

@@ -44,15 +44,14 @@ def configure(c, teachers=(), db: str | None = None, *, teacher_groups=(), port:
         port = int(given) if given.isdigit() else given
     if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
         raise ValueError(f"port must be an integer in [1, 65535], got {port!r}")
-    folder = os.path.abspath(folder or "regress-widgets-class")
-    os.makedirs(folder, exist_ok=True)
+    folder = os.path.abspath(folder or "regress-widgets-class")  # made by the service, with its SQLite file
     db = db or os.environ.get("REGRESS_WIDGETS_CLASS_DB") or f"sqlite:///{os.path.join(folder, 'answers.sqlite')}"
     url = f"http://127.0.0.1:{port}"
     prefix = f"/services/{SERVICE_NAME}/"
     command = shutil.which("regress-widgets") or sys.executable
     command = [command, "class-service"] if command.endswith("regress-widgets") else [
         command, "-m", "regress_widgets.cli", "class-service"]
-    service = {"name": SERVICE_NAME, "url": url, "command": command, "cwd": folder, "oauth_no_confirm": True,
+    service = {"name": SERVICE_NAME, "url": url, "command": command, "oauth_no_confirm": True,
                "environment": {"REGRESS_WIDGETS_CLASS_DB": db},
                "oauth_client_allowed_scopes": [TEACH_SCOPE]}
     # Added to, never replacing, what other files of the hub's config say (TLJH loads each jupyterhub_config.d file

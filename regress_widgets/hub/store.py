@@ -9,6 +9,7 @@ Values and states are stored as JSON text, whatever they hold (an SQL-looking st
 from __future__ import annotations
 
 import json
+import os
 import time
 from dataclasses import dataclass
 
@@ -54,8 +55,11 @@ class Store:
     url: str
 
     def __post_init__(self):
-        options = {"connect_args": {"timeout": 30}} if make_url(self.url).get_backend_name() == "sqlite" else {
-            "pool_pre_ping": True}
+        url = make_url(self.url)
+        sqlite = url.get_backend_name() == "sqlite"
+        if sqlite and url.database and url.database != ":memory:":  # its folder, the first time
+            os.makedirs(os.path.dirname(os.path.abspath(url.database)), exist_ok=True)
+        options = {"connect_args": {"timeout": 30}} if sqlite else {"pool_pre_ping": True}
         self.engine = create_engine(self.url, **options)
         _Base.metadata.create_all(self.engine)
 
