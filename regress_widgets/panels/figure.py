@@ -146,9 +146,12 @@ class Panels:
                 setattr(self, attr, step(make))
         self.parts = tuple(p for p in (self.header, self.contour, self.loss, self.data, self.params, self.schedule)
                            if p is not None)
-        for a in self.own_axes:
-            if isinstance(a, CachedAxes):
-                a.enabled = cache
+        cached = [a for a in self.own_axes if isinstance(a, CachedAxes)]
+        for a in cached:
+            a.enabled = cache
+        order = sorted(cached, key=lambda a: a.get_zorder())  # as the figure draws them (a stable sort)
+        for n, a in enumerate(order):
+            a.below = order[:n]
 
     # ------------------------------------------------------------------ showing frames
     def show(self, frame: Frame) -> None:
