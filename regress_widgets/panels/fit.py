@@ -50,9 +50,10 @@ def _scaled(L: Layout, k: float) -> Layout:
     def pt(size: float) -> float:
         return max(8.0, round(size * k * 4) / 4)
 
-    panels = {name: (rect, tuple(math.floor(m * k) for m in margins)) for name, (rect, margins) in L.panels.items()}
-    return replace(L, panels=panels, title_size=tuple(pt(v) for v in L.title_size), title=pt(L.title), label=pt(L.label),
-                   tick=pt(L.tick), legend=pt(L.legend), small=pt(L.small), alarm=pt(L.alarm),
+    panels = {name: (rect, tuple(math.floor(m * k) for m in margins))
+              for name, (rect, margins) in L.panels.items()}
+    return replace(L, panels=panels, title_size=tuple(pt(v) for v in L.title_size), title=pt(L.title),
+                   label=pt(L.label), tick=pt(L.tick), legend=pt(L.legend), small=pt(L.small), alarm=pt(L.alarm),
                    marker=L.marker * max(k, 0.8))
 
 
