@@ -24,23 +24,17 @@ import statistics
 import time
 from pathlib import Path
 
+from browser_servers import VIEWPORT, artifact_dir, jupyterlab, notebooks_copy, report, require_browser, require_module
 from browser_support import (
     CANVAS,
-    VIEWPORT,
     Console,
-    artifact_dir,
     chromium,
     drag_handle,
     evidence_on_failure,
     frames,
-    jupyterlab,
-    notebooks_copy,
     now,
     open_and_run,
     pixels_changed,
-    report,
-    require_browser,
-    require_module,
     slider,
     snapshot,
     type_value,
@@ -48,7 +42,7 @@ from browser_support import (
     wait_for_frame_after,
     wait_for_quiet,
 )
-from test_browser import BENIGN, LR_LABEL, assert_tracks
+from side_by_side_support import BENIGN, LR_LABEL, assert_tracks
 
 import regress_widgets as rw
 
