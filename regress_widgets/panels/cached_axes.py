@@ -49,6 +49,8 @@ class CachedAxes(Axes):
         self._under: tuple = ()  # (panel, its copy's number) for each one of below under this region
         self.copies = 0
         """Fresh copies taken (numbered)."""
+        self.copied: Bbox | None = None
+        """The region of the last copy (None before the first)."""
         super().__init__(*args, **kwargs)
 
     def mark_dynamic(self, *artists) -> None:
@@ -71,10 +73,10 @@ class CachedAxes(Axes):
         left, bottom, right, top = (m * scale for m in self.margins)
         x0, y0, x1, y1 = self.bbox.extents
         x0, y0, x1, y1 = x0 - left, y0 - bottom, x1 + right, y1 + top
-        if self.axison or self.title.get_text():  # and all of its static texts (a label deeper than the margin)
-            tight = self.get_tightbbox(renderer, call_axes_locator=False, bbox_extra_artists=[])
-            if tight is not None:
-                x0, y0, x1, y1 = min(x0, tight.x0), min(y0, tight.y0), max(x1, tight.x1), max(y1, tight.y1)
+        for text in (self.xaxis.label, self.yaxis.label, self.title):  # a label deeper than the margin: all of it
+            if text.get_visible() and text.get_text() and text not in self._dynamic:
+                box = text.get_window_extent(renderer)
+                x0, y0, x1, y1 = min(x0, box.x0), min(y0, box.y0), max(x1, box.x1), max(y1, box.y1)
         return Bbox.from_extents(max(math.floor(x0), 0), max(math.floor(y0), 0),
                                  min(math.ceil(x1), renderer.width), min(math.ceil(y1), renderer.height))
 
@@ -116,12 +118,12 @@ class CachedAxes(Axes):
             finally:
                 for a in hidden:
                     a._visible = True
-            region = self.region(renderer)
+            region = self.copied = self.region(renderer)
             self._cache = renderer.copy_from_bbox(region)
             self._cache_key = key
             self.copies += 1
             self._under = tuple((a, a.copies) for a in self.below
-                                if a.enabled and a.get_visible() and _overlap(a.region(renderer), region))
+                                if a.copied is not None and _overlap(a.copied, region))
             # artists that never clear their stale flag (an empty Text, an invisible Line2D)
             self._sticky = {id(a) for a in static if a.stale}
         renderer.open_group("dynamic", gid=None)
