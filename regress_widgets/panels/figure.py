@@ -287,6 +287,9 @@ def draw_off_figure(figure: Figure, axes):
         yield
         locator = ax.get_axes_locator()
         ax.apply_aspect(locator(ax, renderer) if locator else None)
+        if ax.axison and ax.stale:  # its ticks and their labels laid out (measured, cached), then drawn: two steps
+            ax.get_tightbbox(renderer)
+            yield
         ax.draw(renderer)
 
 
