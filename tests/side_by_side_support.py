@@ -2,14 +2,13 @@
 layout, checked and reported the same way in JupyterLab (``test_browser.py``), Voilà (``test_browser_voila.py``)
 and the other browser tests."""
 
+from __future__ import annotations
 
 import re
 import time
 from pathlib import Path
 
-from browser_servers import (
-    VIEWPORT,
-)
+from browser_servers import VIEWPORT
 from browser_support import (
     CANVAS,
     pixels_changed,

@@ -4,7 +4,7 @@ nbval runs no JavaScript, so only this proves that a slider drag changes the pic
 test opens ``00_side_by_side.ipynb``, runs all cells, drags one learning-rate slider and types a value
 into its readout, and checks that the contour panel's pixels change, that the θ readout shows what
 ``rw.train`` computes for the new learning rate, and that the browser logged no error. The Voilà test
-serves the same notebook with ``regress-widgets app`` and drags the slider there.
+(``test_browser_voila.py``) serves the same notebook with ``regress-widgets app`` and drags the slider there.
 
 Screenshots, server logs and ``timings.json`` (server start, drag → first new canvas frame, ...) go to
 ``test-artifacts/browser/``; ``pytest -s`` also prints them, with the widths each column, slider track

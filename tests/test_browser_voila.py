@@ -2,6 +2,7 @@
 widgets without its code; a drag of the learning-rate slider changes the contour and the θ readout. Screenshots
 and timings go to ``test-artifacts/browser/`` as for ``test_browser.py`` (which says what it needs)."""
 
+from __future__ import annotations
 
 import sys
 import time
