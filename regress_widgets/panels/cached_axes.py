@@ -77,8 +77,7 @@ class CachedAxes(Axes):
             if text.get_visible() and text.get_text() and text not in self._dynamic:
                 box = text.get_window_extent(renderer)
                 x0, y0, x1, y1 = min(x0, box.x0), min(y0, box.y0), max(x1, box.x1), max(y1, box.y1)
-        return Bbox.from_extents(max(math.floor(x0), 0), max(math.floor(y0), 0),
-                                 min(math.ceil(x1), renderer.width), min(math.ceil(y1), renderer.height))
+        return Bbox.from_extents(max(x0, 0), max(y0, 0), min(x1, renderer.width), min(y1, renderer.height))
 
     def _before_restore(self, renderer) -> None:
         """Draw what must go under the pasted pixels (nothing, for a plain panel)."""
