@@ -28,7 +28,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from browser_support import ROOT, SANDBOX_DIRS, Server, free_port, in_ci, root_flag, sandbox_env
+from browser_servers import ROOT, SANDBOX_DIRS, Server, free_port, in_ci, root_flag, sandbox_env
 
 SNIPPET = ROOT / "docs" / "hub" / "jupyterhub_config.d" / "regress_widgets.py"  # the teacher's file
 CLASS_SNIPPET = SNIPPET.with_name("regress_widgets_class.py")  # … and the class service's

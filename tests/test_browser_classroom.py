@@ -20,23 +20,25 @@ import shutil
 import sys
 import time
 
-from browser_support import (
-    CANVAS,
-    Console,
+from browser_servers import (
     Server,
     artifact_dir,
-    chromium,
-    evidence_on_failure,
     free_port,
     jupyterlab,
     notebooks_copy,
-    now,
-    open_and_run,
-    pixels_changed,
     report,
     require_browser,
     require_module,
     sandbox_env,
+)
+from browser_support import (
+    CANVAS,
+    Console,
+    chromium,
+    evidence_on_failure,
+    now,
+    open_and_run,
+    pixels_changed,
     slider,
     slider_position,
     slider_step,
@@ -46,7 +48,7 @@ from browser_support import (
     wait_for_quiet,
     wait_for_widget_or_error,
 )
-from test_browser import BENIGN, LR_LABEL, column, expected_theta, wait_for_readout
+from side_by_side_support import BENIGN, LR_LABEL, column, expected_theta, wait_for_readout
 from test_browser_lab import contour_box
 
 import regress_widgets as rw

@@ -21,16 +21,14 @@ import re
 import statistics
 import time
 
+from browser_servers import artifact_dir, report, require_browser
 from browser_support import (
     Console,
-    artifact_dir,
     chromium,
     drag_handle,
     evidence_on_failure,
     open_and_run,
     pixels_changed,
-    report,
-    require_browser,
     slider,
     snapshot,
     type_value,
@@ -40,7 +38,7 @@ from browser_support import (
     wait_for_widget_or_error,
 )
 from hub_support import jupyterhub, require_hub
-from test_browser import BENIGN, LR_LABEL, column, expected_theta, wait_for_readout
+from side_by_side_support import BENIGN, LR_LABEL, column, expected_theta, wait_for_readout
 
 import regress_widgets as rw
 

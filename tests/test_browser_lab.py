@@ -8,13 +8,14 @@ painted), what the class waits for, each several times (the table gives the medi
 * a drag of the lr slider: the first changed frame after the press, and the last frame after the release;
   then :data:`DRAGS` more drags, each a new seed and about two idle seconds after it, so that many land while
   the Lab lays out the other recipes ahead (``lab/ahead.py``): drag → first frame p50/p90/p99, and p99 / p50
-  (the goal: within twice p50, background work never holding a change back for long);
+  (asserted: p99 ≤ 2 × p50, background work never holding a change back for long);
 * a typed value (Enter) → the new frame; a new seed; the real-framework run switched on and off;
 * a switch to another tutorial (the recipe menu), with a screenshot of each tutorial's Lab;
 * play: frames painted per second.
 
 It also opens a saved tutorial notebook without running it (a student reopening it): no widget error.
-Timings are reported (``timings.json``, printed with ``-s``), never asserted: the machine sets them.
+Timings are reported (``timings.json``, printed with ``-s``); the only one asserted is the ratio p99 / p50 of the
+drags behind background work (a ratio, so that a slower machine does not fail it; a busy one might).
 """
 
 from __future__ import annotations
@@ -24,23 +25,17 @@ import statistics
 import time
 from pathlib import Path
 
+from browser_servers import VIEWPORT, artifact_dir, jupyterlab, notebooks_copy, report, require_browser, require_module
 from browser_support import (
     CANVAS,
-    VIEWPORT,
     Console,
-    artifact_dir,
     chromium,
     drag_handle,
     evidence_on_failure,
     frames,
-    jupyterlab,
-    notebooks_copy,
     now,
     open_and_run,
     pixels_changed,
-    report,
-    require_browser,
-    require_module,
     slider,
     snapshot,
     type_value,
@@ -48,7 +43,7 @@ from browser_support import (
     wait_for_frame_after,
     wait_for_quiet,
 )
-from test_browser import BENIGN, LR_LABEL, assert_tracks
+from side_by_side_support import BENIGN, LR_LABEL, assert_tracks
 
 import regress_widgets as rw
 
@@ -250,6 +245,9 @@ def test_a_lab_in_jupyterlab(tmp_path):
     timings["whole test (s)"] = round(time.monotonic() - start, 1)
     report(timings, name="lab")
     assert not errors, "errors in the browser console:\n" + "\n".join(errors)
-    p = percentiles(waits)  # issue 22 asks p99 ≤ 2 × p50: reported (not yet met: the ahead layouts hold a drag)
+    p = percentiles(waits)
     print(f"drag behind background work → first frame: p99 / p50 = {p['p99'] / p['p50']:.2f} (goal ≤ 2); waits "
           f"{', '.join(f'{w:.0f}' for w in waits)} ms")
+    # issue 22: background work never holds a change back (laying out ahead goes in short steps, lab/ahead.py)
+    assert p["p99"] <= 2 * p["p50"], \
+        f"a drag waits behind the layouts ahead: p99 {p['p99']:.0f} ms > 2 × p50 {p['p50']:.0f} ms"

@@ -8,25 +8,20 @@ import re
 import time
 from pathlib import Path
 
+from browser_servers import artifact_dir, jupyterlab, notebooks_copy, report, require_browser, require_module
 from browser_support import (
     Console,
-    artifact_dir,
     chromium,
     drag_handle,
     evidence_on_failure,
-    jupyterlab,
-    notebooks_copy,
     open_and_run,
     pixels_changed,
-    report,
-    require_browser,
-    require_module,
     slider,
     snapshot,
     wait_for_frame_after,
     wait_for_quiet,
 )
-from test_browser import BENIGN, assert_tracks
+from side_by_side_support import BENIGN, assert_tracks
 
 from regress_widgets.words import word
 

@@ -240,7 +240,7 @@ def test_lab_opens_notebook_00_without_warnings_and_sigterm_stops_it(tmp_path):
     import time
     import urllib.request
 
-    from browser_support import free_port, sandbox_env
+    from browser_servers import free_port, sandbox_env
 
     port = free_port()
     env = sandbox_env(tmp_path / "home")

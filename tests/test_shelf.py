@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 
 import numpy as np
+import pytest
 
 import regress_widgets as rw
 from regress_widgets.lab.ahead import IDLE
@@ -94,3 +95,66 @@ def test_after_a_new_seed_the_kept_panels_are_drawn_again_for_it():
         np.testing.assert_array_equal(shown(lab), shown(other))
 
     asyncio.run(idle())
+
+
+def run_ahead(lab, steps=None) -> int:
+    """Take the steps of laying out ahead by hand (no event loop): all of them, or ``steps``; how many taken."""
+    ahead, taken = lab.ahead, 0
+    while (ahead._wanted() is not None or ahead._job is not None) and (steps is None or taken < steps):
+        ahead._step()
+        taken += 1
+    return taken
+
+
+@pytest.mark.parametrize("width", [700, 1100])
+def test_kept_panels_drawn_for_another_seed_show_the_new_one_exactly(width):
+    """A kept set's cached pixels under a neighbour's region (a frameless legend over the next panel's tick labels,
+    the parameters' end labels by the learning rate's) are taken afresh: the switch draws what a fresh Lab draws."""
+    lab = rw.Lab("pytorch", display="screen", seed=3)
+    open_page(lab, width)
+    shown(lab)
+    lab.controls["recipe"].value = "caffe2"
+    shown(lab)
+    lab.controls["recipe"].value = "pytorch"
+    lab.set(seed=7)
+    shown(lab)
+    lab.controls["recipe"].value = "caffe2"
+    other = rw.Lab("caffe2", display="screen", seed=7)
+    open_page(other, width)
+    np.testing.assert_array_equal(shown(lab), shown(other))
+
+
+@pytest.mark.parametrize("width", [516, 1100])
+def test_a_layout_ahead_cut_short_by_a_change_leaves_every_set_exact(width):
+    """Laying out ahead goes in steps; a change drops the layout under way wherever it is. Whatever step it was cut
+    at, a switch to each other recipe then draws exactly what a fresh Lab draws."""
+    fresh = {}
+    for name in ("caffe2", "mxnet"):
+        other = rw.Lab(name, display="screen", seed=7)
+        open_page(other, width)
+        fresh[name] = shown(other)
+    lab = rw.Lab("pytorch", display="screen", seed=3)
+    open_page(lab, width)
+    shown(lab)
+    total = run_ahead(lab)  # both others laid out, for seed 3
+    assert total > 6 and all(lab.shelf.has(r, lab.fitted) for r in rw.RECIPES.values())
+    lab.set(seed=7)
+    shown(lab)
+    ahead_again = run_ahead(lab)  # both drawn again for seed 7, in steps
+    cut_short = 0
+    for cut in range(0, ahead_again, 2):
+        lab.set(seed=3)
+        shown(lab)
+        run_ahead(lab)
+        lab.set(seed=7)
+        shown(lab)
+        run_ahead(lab, cut)
+        cut_short += lab.ahead._job is not None
+        lab.set(lr=0.02)  # a slider moves: the layout under way is dropped
+        assert lab.ahead._job is None
+        shown(lab)
+        for name in ("caffe2", "mxnet"):
+            lab.controls["recipe"].value = name
+            np.testing.assert_array_equal(shown(lab), fresh[name], err_msg=f"cut after {cut} steps: {name}")
+        lab.controls["recipe"].value = "pytorch"
+    assert cut_short >= len(range(0, ahead_again, 2)) - 2  # (the first cut, 0 steps, has no layout under way)

@@ -4,7 +4,8 @@ A slider move changes a few lines; the ticks, labels, legends, contours and data
 stay as they were. :class:`CachedAxes` draws itself normally once, copies the pixels of its region
 (``renderer.copy_from_bbox``), and on later draws pastes them back (``restore_region``) and draws only
 the artists marked dynamic on top. The copy is taken again whenever the view limits, the canvas size
-or dpi change, a static artist becomes stale, or :meth:`CachedAxes.invalidate` is called. Renderers
+or dpi change, a static artist becomes stale, a panel drawn before it whose region overlaps its region took a
+fresh copy (its pixels under this region changed), or :meth:`CachedAxes.invalidate` is called. Renderers
 without ``copy_from_bbox`` (PDF, SVG) always get the plain draw.
 
 Dynamic artists are drawn after every static one, in their own z-order; a panel's artists should be
@@ -41,6 +42,15 @@ class CachedAxes(Axes):
         self._cache_key = None
         self._sticky: set[int] = set()
         self.margins = tuple(margins)
+        self.below: list = []
+        """The panels drawn before it (:class:`~.figure.Panels` tells): where their regions overlap its own, a fresh
+        copy of theirs makes it take a fresh copy too (a frameless legend below a contour over the next panel's
+        tick labels)."""
+        self._under: tuple = ()  # (panel, its copy's number) for each one of below under this region
+        self.copies = 0
+        """Fresh copies taken (numbered)."""
+        self.copied: Bbox | None = None
+        """The region of the last copy (None before the first)."""
         super().__init__(*args, **kwargs)
 
     def mark_dynamic(self, *artists) -> None:
@@ -62,8 +72,12 @@ class CachedAxes(Axes):
         scale = self.figure.dpi / 100
         left, bottom, right, top = (m * scale for m in self.margins)
         x0, y0, x1, y1 = self.bbox.extents
-        return Bbox.from_extents(max(x0 - left, 0), max(y0 - bottom, 0),
-                                 min(x1 + right, renderer.width), min(y1 + top, renderer.height))
+        x0, y0, x1, y1 = x0 - left, y0 - bottom, x1 + right, y1 + top
+        for text in (self.xaxis.label, self.yaxis.label, self.title):  # a label deeper than the margin: all of it
+            if text.get_visible() and text.get_text() and text not in self._dynamic:
+                box = text.get_window_extent(renderer)
+                x0, y0, x1, y1 = min(x0, box.x0), min(y0, box.y0), max(x1, box.x1), max(y1, box.y1)
+        return Bbox.from_extents(max(x0, 0), max(y0, 0), min(x1, renderer.width), min(y1, renderer.height))
 
     def _before_restore(self, renderer) -> None:
         """Draw what must go under the pasted pixels (nothing, for a plain panel)."""
@@ -88,7 +102,8 @@ class CachedAxes(Axes):
         key = (renderer.width, renderer.height, self.figure.dpi, tuple(self.viewLim.bounds),
                tuple(self.get_position().bounds))
         static = self._static_artists()
-        fresh = key == self._cache_key and not any(a.stale and id(a) not in self._sticky for a in static)
+        fresh = key == self._cache_key and not any(a.stale and id(a) not in self._sticky for a in static) \
+            and all(a.copies == n for a, n in self._under)
         if fresh:
             self._before_restore(renderer)
             renderer.restore_region(self._cache)
@@ -102,8 +117,12 @@ class CachedAxes(Axes):
             finally:
                 for a in hidden:
                     a._visible = True
-            self._cache = renderer.copy_from_bbox(self.region(renderer))
+            region = self.copied = self.region(renderer)
+            self._cache = renderer.copy_from_bbox(region)
             self._cache_key = key
+            self.copies += 1
+            self._under = tuple((a, a.copies) for a in self.below
+                                if a.copied is not None and _overlap(a.copied, region))
             # artists that never clear their stale flag (an empty Text, an invisible Line2D)
             self._sticky = {id(a) for a in static if a.stale}
         renderer.open_group("dynamic", gid=None)
@@ -112,6 +131,10 @@ class CachedAxes(Axes):
                 a.draw(renderer)
         renderer.close_group("dynamic")
         self.stale = False
+
+
+def _overlap(a: Bbox, b: Bbox) -> bool:
+    return a.x0 < b.x1 and b.x0 < a.x1 and a.y0 < b.y1 and b.y0 < a.y1
 
 
 class LegendLayer(CachedAxes):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from matplotlib.backend_bases import FigureCanvasBase
-from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
@@ -50,7 +50,8 @@ class Panels:
     """
 
     def __init__(self, recipe: Recipe, figure: Figure | None = None, *, pair=None, zoom: str = "follow",
-                 max_points: int = MAX_POINTS, cache: bool = True, layout: str = "full", language: str = "en"):
+                 max_points: int = MAX_POINTS, cache: bool = True, layout: str = "full", language: str = "en",
+                 off_figure: bool = False):
         if isinstance(layout, Layout):
             L = layout
         elif layout in LAYOUTS:
@@ -64,51 +65,93 @@ class Panels:
         if figure.canvas is None or type(figure.canvas) is FigureCanvasBase:
             FigureCanvasAgg(figure)
         self.figure = figure
+        self._off_figure = off_figure
         self.names = recipe.param_names
         self.max_points = max_points
         self._start_view = (check_pair((0, 1) if pair is None else pair, self.names), check_zoom(zoom))
         self.frame: Frame | None = None
         """The frame on show (None before the first)."""
-        with font_context(language):  # every text made here draws its Chinese glyphs from a CJK font
-            self._build(recipe, figure, L, cache)
+        self.own_axes: list = []
+        """Every axes of these panels (the legends' layers too), in the order they were made."""
+        self._steps = self._build(recipe, figure, L, cache)
+        if not off_figure:
+            for _ in self._steps:
+                pass
 
-    def _build(self, recipe: Recipe, figure: Figure, L: Layout, cache: bool) -> None:
+    @classmethod
+    def in_steps(cls, recipe: Recipe, figure: Figure, **kwargs):
+        """Lay out the panels in short steps, OFF the figure (a generator: each ``next()`` makes one panel, 5–30 ms;
+        it returns the :class:`Panels`). Between steps the figure holds only what it held before, so whatever shows
+        it may draw it; the new axes (:attr:`own_axes`) are put on by whoever keeps the panels (the Lab's shelf)."""
+        panels = cls(recipe, figure, off_figure=True, **kwargs)
+        yield from panels._steps
+        return panels
+
+    def _build(self, recipe: Recipe, figure: Figure, L: Layout, cache: bool):
+        """The steps of laying out: each one under the figure's font; each one's new axes collected in
+        :attr:`own_axes` and, while built off the figure, taken off it again."""
         fig = figure
         fig.set_facecolor("white")
+        language = L.language
+
+        def step(make):
+            before = set(fig.axes)
+            with font_context(language):  # every text made here draws its Chinese glyphs from a CJK font
+                made = make()
+            new = [a for a in fig.axes if a not in before]
+            self.own_axes.extend(new)
+            if self._off_figure:
+                for a in new:
+                    fig.delaxes(a)
+            return made
 
         def panel(rect, margins):
             return fig.add_axes(rect, axes_class=CachedAxes, margins=margins)
 
-        self.header = Header(panel(L.header, (0, 0, 0, 0)), L)
-        axes = {name: panel(*L.panels[name]) if name in L.panels else None
-                for name in ("contour", "loss", "data", "params", "lr")}
-        self.axes = tuple(a for a in axes.values() if a is not None)
-        for a in self.axes:
-            a.tick_params(labelsize=L.tick)
-            a.grid(True, color="#e3e3e3", linewidth=0.8)
-            a.set_axisbelow(True)
-        for name in ("contour", "data"):
-            if axes[name] is not None:
-                axes[name].xaxis.set_major_locator(MaxNLocator(5 if not L.compact else 4))
-                axes[name].yaxis.set_major_locator(MaxNLocator(5 if not L.compact else 4))
-        for name in ("loss", "params", "lr"):
-            if axes[name] is not None:
-                axes[name].xaxis.set_major_locator(MaxNLocator(4, integer=True, steps=[1, 2, 2.5, 5, 10]))
-                axes[name].xaxis.set_major_formatter(StepFormatter())
-                axes[name].set_xlabel(L.w("step"), fontsize=L.label, labelpad=1)
+        self.header = step(lambda: Header(panel(L.header, (0, 0, 0, 0)), L))
+        yield
+        def make_axes():
+            axes = {name: panel(*L.panels[name]) if name in L.panels else None
+                    for name in ("contour", "loss", "data", "params", "lr")}
+            self.axes = tuple(a for a in axes.values() if a is not None)
+            for a in self.axes:
+                a.tick_params(labelsize=L.tick)
+                a.grid(True, color="#e3e3e3", linewidth=0.8)
+                a.set_axisbelow(True)
+            for name in ("contour", "data"):
+                if axes[name] is not None:
+                    axes[name].xaxis.set_major_locator(MaxNLocator(5 if not L.compact else 4))
+                    axes[name].yaxis.set_major_locator(MaxNLocator(5 if not L.compact else 4))
+            for name in ("loss", "params", "lr"):
+                if axes[name] is not None:
+                    axes[name].xaxis.set_major_locator(MaxNLocator(4, integer=True, steps=[1, 2, 2.5, 5, 10]))
+                    axes[name].xaxis.set_major_formatter(StepFormatter())
+                    axes[name].set_xlabel(L.w("step"), fontsize=L.label, labelpad=1)
+            return axes
+
+        axes = step(make_axes)
         rect = L.panels["contour"][0]
         fig_w, fig_h = figure.get_size_inches()
-        self.contour = ContourPanel(axes["contour"], L, self.names, recipe.streaming,
-                                    aspect=(rect[3] * fig_h) / (rect[2] * fig_w))
-        self.loss = LossPanel(axes["loss"], L, recipe.streaming)
-        self.data = DataPanel(axes["data"], L, recipe) if axes["data"] is not None else None
-        self.params = ParametersPanel(axes["params"], L, recipe) if axes["params"] is not None else None
-        self.schedule = SchedulePanel(axes["lr"], L) if axes["lr"] is not None else None
+        yield
+        self.contour = step(lambda: ContourPanel(axes["contour"], L, self.names, recipe.streaming,
+                                                 aspect=(rect[3] * fig_h) / (rect[2] * fig_w)))
+        yield
+        self.loss = step(lambda: LossPanel(axes["loss"], L, recipe.streaming))
+        self.data = self.params = self.schedule = None
+        for name, attr, make in (("data", "data", lambda: DataPanel(axes["data"], L, recipe)),
+                                 ("params", "params", lambda: ParametersPanel(axes["params"], L, recipe)),
+                                 ("lr", "schedule", lambda: SchedulePanel(axes["lr"], L))):
+            if axes[name] is not None:
+                yield
+                setattr(self, attr, step(make))
         self.parts = tuple(p for p in (self.header, self.contour, self.loss, self.data, self.params, self.schedule)
                            if p is not None)
-        for a in self.figure.axes:
-            if isinstance(a, CachedAxes):
-                a.enabled = cache
+        cached = [a for a in self.own_axes if isinstance(a, CachedAxes)]
+        for a in cached:
+            a.enabled = cache
+        order = sorted(cached, key=lambda a: a.get_zorder())  # as the figure draws them (a stable sort)
+        for n, a in enumerate(order):
+            a.below = order[:n]
 
     # ------------------------------------------------------------------ showing frames
     def show(self, frame: Frame) -> None:
@@ -229,6 +272,25 @@ def reference_path(theta, label: str, names, max_points: int = MAX_POINTS) -> Pa
     if path.theta.ndim != 2 or path.theta.shape[1] != len(names):
         raise ValueError(f"a reference path is (steps + 1, {len(names)}), got shape {path.theta.shape}")
     return path
+
+
+def draw_off_figure(figure: Figure, axes):
+    """Draw ``axes`` of ``figure`` that are not on it (panels laid out ahead, :meth:`Panels.in_steps`) as
+    ``figure.canvas.draw()`` would draw them alone on it, one axes a step (a generator), on a renderer of their
+    own: each :class:`~.cached_axes.CachedAxes` keeps its pixels, and nothing on the figure or its canvas
+    changes, so whatever shows the figure may draw it between two steps."""
+    w, h = figure.bbox.size
+    renderer = RendererAgg(w, h, figure.dpi)
+    renderer.clear()
+    figure.patch.draw(renderer)
+    for ax in sorted(axes, key=lambda a: a.get_zorder()):  # the figure's order: by zorder, then as added
+        yield
+        locator = ax.get_axes_locator()
+        ax.apply_aspect(locator(ax, renderer) if locator else None)
+        if ax.axison and ax.stale:  # its ticks and their labels laid out (measured, cached), then drawn: two steps
+            ax.get_tightbbox(renderer)
+            yield
+        ax.draw(renderer)
 
 
 def _interactive(canvas) -> bool:

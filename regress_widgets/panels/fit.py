@@ -41,16 +41,19 @@ def fit(width: float) -> Layout:
 
 
 def _scaled(L: Layout, k: float) -> Layout:
-    """``L`` with its texts and markers ``k`` times as big (the full figure narrower than its 1280 px), no text
-    below 8 pt (11 px)."""
+    """``L`` with its texts, markers and margins ``k`` times as big (the full figure narrower than its 1280 px),
+    no text below 8 pt (11 px). The margins shrink with the gaps between the panels: each panel's region (its
+    rect and margins, whose pixels it keeps cached) stays clear of its neighbours' (:mod:`.cached_axes`)."""
     if k >= 1:
         return L
 
     def pt(size: float) -> float:
         return max(8.0, round(size * k * 4) / 4)
 
-    return replace(L, title_size=tuple(pt(v) for v in L.title_size), title=pt(L.title), label=pt(L.label),
-                   tick=pt(L.tick), legend=pt(L.legend), small=pt(L.small), alarm=pt(L.alarm),
+    panels = {name: (rect, tuple(math.floor(m * k) for m in margins))
+              for name, (rect, margins) in L.panels.items()}
+    return replace(L, panels=panels, title_size=tuple(pt(v) for v in L.title_size), title=pt(L.title),
+                   label=pt(L.label), tick=pt(L.tick), legend=pt(L.legend), small=pt(L.small), alarm=pt(L.alarm),
                    marker=L.marker * max(k, 0.8))
 
 

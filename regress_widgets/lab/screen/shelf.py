@@ -84,6 +84,22 @@ class Shelf:
             self._put_on(on)
         self._trim(on, key)
 
+    def kept(self, recipe: Recipe, layout: Layout | str) -> tuple[Panels, list] | None:
+        """The kept panels of ``recipe`` in ``layout`` and their axes (None: none kept)."""
+        entry = self._sets.get(self._key(recipe, layout))
+        return None if entry is None else (entry[1], entry[2])
+
+    def adopt(self, recipe: Recipe, layout: Layout | str, panels: Panels, axes: list, drawn=None) -> None:
+        """Keep ``panels`` (their ``axes`` off the figure), laid out and drawn elsewhere for ``drawn``: what
+        :meth:`prepare` does in one go, lab/ahead.py does in short steps and hands over here."""
+        key = self._key(recipe, layout)
+        if key == self._on:
+            return
+        self.built += key not in self._sets
+        self._sets[key] = (recipe, panels, list(axes))
+        self._drawn[key] = drawn
+        self._trim(self._on, key)
+
     def _put_on(self, key: tuple) -> Panels:
         _, panels, axes = self._sets[key]
         for a in axes:
