@@ -21,23 +21,18 @@ import re
 import time
 
 import nbformat
+from browser_servers import CHROMIUM_FLAGS, VIEWPORT, artifact_dir, free_port, report, require_browser
 from browser_support import (
-    CHROMIUM_FLAGS,
     FRAME_HOOK,
-    VIEWPORT,
     Console,
-    artifact_dir,
     evidence_on_failure,
-    free_port,
     now,
     open_and_run,
-    report,
-    require_browser,
     wait_for_frame_after,
     wait_for_quiet,
 )
 from hub_support import CLASS_SNIPPET, SNIPPET, jupyterhub, require_hub
-from test_browser import BENIGN
+from side_by_side_support import BENIGN
 from test_browser_hub import log_in
 from test_browser_lab import contour_box
 

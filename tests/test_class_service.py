@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from browser_support import free_port
+from browser_servers import free_port
 from hub_support import CLASS_SNIPPET, SNIPPET, jupyterhub, require_hub
 from postgres_support import postgres_server
 
