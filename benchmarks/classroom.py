@@ -85,9 +85,9 @@ class Student:
             self.listener = threading.Thread(target=self._listen, daemon=True)
             self.listener.start()
             msg_id = self.kc.execute(first_code_cell())
-            reply = self.kc.get_shell_msg(timeout=600)
+            reply = self.kc.get_shell_msg(timeout=300)
             while reply["parent_header"].get("msg_id") != msg_id:
-                reply = self.kc.get_shell_msg(timeout=600)
+                reply = self.kc.get_shell_msg(timeout=300)
             if reply["content"]["status"] != "ok":
                 raise RuntimeError(f"the cell failed: {reply['content'].get('evalue')}")
             pending = set(self.screens)
@@ -292,10 +292,10 @@ def main(argv=None) -> None:
         for n in args.students:
             print(f"class of {n} …", file=sys.stderr, flush=True)
             rows.append(run_class(n, args, Path(tmp)))
+            if not args.json:  # each class as it ends (a long run's first rows are not lost)
+                print_table(rows[-1:], cores, args.cold)
     if args.json:
         print(json.dumps(rows, indent=1))
-    else:
-        print_table(rows, cores, args.cold)
 
 
 if __name__ == "__main__":
