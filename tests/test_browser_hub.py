@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 import statistics
 import time
+from pathlib import Path
 
 from browser_servers import artifact_dir, report, require_browser
 from browser_support import (
@@ -63,6 +64,24 @@ def log_in(page, hub_url: str, name: str) -> None:
 def mathjax_url(page) -> str | None:
     """The MathJax URL Voilà's page was given (its page config): None means the MathJax it bundles."""
     return page.evaluate("() => JSON.parse(document.getElementById('jupyter-config-data').textContent).fullMathjaxUrl")
+
+
+def student_memory(hub) -> dict:
+    """RSS (MB) of the student's single-user server and of its kernels, read from /proc: every process the hub
+    started carries its mark."""
+    out = {"student's server RSS (MB)": 0, "student's kernels RSS (MB)": 0}
+    for pid in hub.marked_processes():
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes()
+            rss = next(int(line.split()[1]) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+                       if line.startswith("VmRSS:")) / 1024
+        except (OSError, StopIteration):
+            continue
+        key = ("student's kernels RSS (MB)" if b"ipykernel" in command
+               else "student's server RSS (MB)" if b"singleuser" in command else None)
+        if key:
+            out[key] += round(rss)
+    return out
 
 
 def first_frame_ms(page, index: int, act) -> float:
@@ -120,6 +139,7 @@ def test_a_student_on_a_jupyterhub(tmp_path):
         timings["drag → first new frame, each (ms)"] = [round(ms) for ms in drags]
         timings["typed → first new frame, each (ms)"] = [round(ms) for ms in typed]
         timings["drags: figure pixels changed"] = changed
+        timings.update(student_memory(hub))  # what a student costs (docs/classroom-hub.md)
 
         # 3. The app with a teacher's link, under the hub: settings applied, math typeset
         page.goto(f"{hub.url}/user/{STUDENT}/voila/render/{NOTEBOOK}?{LINK}")
