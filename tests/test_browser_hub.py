@@ -67,9 +67,9 @@ def mathjax_url(page) -> str | None:
 
 
 def student_memory(hub) -> dict:
-    """RSS (MB) of the student's single-user server and of its kernels, read from /proc: every process the hub
-    started carries its mark."""
-    out = {"student's server RSS (MB)": 0, "student's kernels RSS (MB)": 0}
+    """RSS (MB) of the student's single-user server, of its kernels, and of the hub and its proxy, read from /proc:
+    every process the hub started carries its mark."""
+    out = {"student's server RSS (MB)": 0, "student's kernels RSS (MB)": 0, "hub and proxy RSS (MB)": 0}
     for pid in hub.marked_processes():
         try:
             command = Path(f"/proc/{pid}/cmdline").read_bytes()
@@ -78,7 +78,8 @@ def student_memory(hub) -> dict:
         except (OSError, StopIteration):
             continue
         key = ("student's kernels RSS (MB)" if b"ipykernel" in command
-               else "student's server RSS (MB)" if b"singleuser" in command else None)
+               else "student's server RSS (MB)" if b"singleuser" in command
+               else "hub and proxy RSS (MB)" if b"jupyterhub" in command or b"http-proxy" in command else None)
         if key:
             out[key] += round(rss)
     return out
