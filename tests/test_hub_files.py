@@ -54,8 +54,8 @@ def test_values_yaml_has_a_memory_guarantee_and_limit():
     for key in ("guarantee", "limit"):
         value = str(memory.get(key, ""))
         assert value, f"singleuser.memory.{key} is missing"
-        # a Kubernetes quantity (600M, 1G, 1.5Gi), or the marked placeholder while it is being measured
-        assert re.fullmatch(r"\d+(\.\d+)?([KMGT]i?)?", value) or value.startswith("MEMORY-PLACEHOLDER"), value
+        # a Kubernetes quantity (600M, 1G, 1.5Gi), as measured (docs/classroom-hub.md)
+        assert re.fullmatch(r"\d+(\.\d+)?([KMGT]i?)?", value), value
 
 
 def test_the_image_is_built_by_repo2docker_from_this_repository():
