@@ -35,6 +35,32 @@ def text_width(text: Text, string: str | None = None) -> float:
                for line in lines)
 
 
+_ADVANCES: dict[tuple, float] = {}
+SURELY = 0.9
+"""A text whose characters' widths add up to at most this share of its room fits: it is not measured whole."""
+
+
+def _surely_fits(text: Text, string: str, room: float) -> bool:
+    """Whether ``string`` fits ``room`` for certain, from each character's width measured once (laying out a whole
+    line costs FreeType a glyph load per character: about 2 ms for a settings line, on every slider move). The sum
+    of the characters' own widths is the line's width give or take kerning and hinting, a few percent at most."""
+    dpi = text.get_figure(root=True).dpi
+    prop = text.get_fontproperties()
+    font = (dpi, hash(prop))
+    total = 0.0
+    measure = _renderer(dpi).get_text_width_height_descent
+    for ch in set(string) - {"\n"}:
+        if (font, ch) not in _ADVANCES:  # its advance: "x?x" less "xx" (a lone glyph's box leaves out its bearings)
+            if len(_ADVANCES) > 20_000:
+                _ADVANCES.clear()
+            if (font, "") not in _ADVANCES:
+                _ADVANCES[font, ""] = measure("xx", prop, ismath=False)[0]
+            _ADVANCES[font, ch] = measure(f"x{ch}x", prop, ismath=False)[0] - _ADVANCES[font, ""]
+    for line in string.split("\n"):
+        total = max(total, sum(_ADVANCES[font, ch] for ch in line))
+    return total <= SURELY * room
+
+
 def fit_text(text: Text, string: str, room: float, size: float, *, shrink: bool = True, lines: int = 3) -> None:
     """Show ``string`` in ``text`` at most ``room`` pixels wide: at ``size`` pt if it fits, else smaller (down to
     :data:`MIN_POINTS`, when ``shrink``), else wrapped at its spaces (or between Chinese characters) onto up to
@@ -46,7 +72,7 @@ def fit_text(text: Text, string: str, room: float, size: float, *, shrink: bool 
     text.set_text(string)
     if text.get_fontsize() != size:
         text.set_fontsize(size)
-    if room <= 0:
+    if room <= 0 or _surely_fits(text, string, room):
         return
     wide = text_width(text)
     if wide <= room:
