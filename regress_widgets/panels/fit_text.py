@@ -40,10 +40,10 @@ SURELY = 0.9
 """A text whose characters' widths add up to at most this share of its room fits: it is not measured whole."""
 
 
-def _surely_fits(text: Text, string: str, room: float) -> bool:
-    """Whether ``string`` fits ``room`` for certain, from each character's width measured once (laying out a whole
-    line costs FreeType a glyph load per character: about 2 ms for a settings line, on every slider move). The sum
-    of the characters' own widths is the line's width give or take kerning and hinting, a few percent at most."""
+def _advances(text: Text, string: str) -> float:
+    """The widest line of ``string`` in ``text``'s font as the sum of its characters' advances, each measured once
+    (laying out a whole line costs FreeType a glyph load per character: about 2 ms for a settings line, on every
+    slider move). That is the line's width give or take kerning and hinting, a few percent at most."""
     dpi = text.get_figure(root=True).dpi
     prop = text.get_fontproperties()
     font = (dpi, hash(prop))
@@ -58,7 +58,21 @@ def _surely_fits(text: Text, string: str, room: float) -> bool:
             _ADVANCES[font, ch] = measure(f"x{ch}x", prop, ismath=False)[0] - _ADVANCES[font, ""]
     for line in string.split("\n"):
         total = max(total, sum(_ADVANCES[font, ch] for ch in line))
-    return total <= SURELY * room
+    return total
+
+
+def _surely_fits(text: Text, string: str, room: float) -> bool:
+    """Whether ``string`` fits ``room`` for certain, from its characters' advances (:func:`_advances`)."""
+    return _advances(text, string) <= SURELY * room
+
+
+def fits(text: Text, string: str, room: float, scale: float = 1.0) -> bool:
+    """Whether ``string`` in ``text``'s font, its size times ``scale``, fits ``room`` px on one line a line: from
+    the characters' advances where that is certain (under 90 % of the room, or over 110 %), else measured whole."""
+    estimate = _advances(text, string) * scale
+    if estimate <= SURELY * room or estimate > room / SURELY:
+        return estimate <= room
+    return text_width(text, string) * scale <= room
 
 
 def fit_text(text: Text, string: str, room: float, size: float, *, shrink: bool = True, lines: int = 3) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .fit_text import MIN_POINTS, fit_text, room_centred, text_width
+from .fit_text import MIN_POINTS, fit_text, fits, room_centred
 from .frame import Frame
 from .style import Layout
 
@@ -49,7 +49,7 @@ class Header:
     def _fits_one_line(self, text: str) -> bool:
         fig = self.ax.get_figure(root=True)
         room = room_centred(self.subtitle, fig.bbox.x0, fig.bbox.x1)
-        return text_width(self.subtitle, text) * MIN_POINTS / self.subtitle.get_fontsize() <= room
+        return fits(self.subtitle, text, room, MIN_POINTS / self.subtitle.get_fontsize())
 
     def _fit(self, title: str, subtitle: str) -> None:
         """Each line as wide as the figure at most: set smaller when too long (down to 8 pt), then wrapped; a

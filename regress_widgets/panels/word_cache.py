@@ -1,4 +1,6 @@
-"""Text drawn from word bitmaps rendered once: most of a matplotlib frame's cost is its glyphs."""
+"""Text drawn from word bitmaps rendered once, and measured from words measured once: most of a matplotlib frame's
+cost is its glyphs (matplotlib 3.11 lays a line out again, glyph by glyph, each time its text changes: about 20 µs a
+character, 1 ms for a settings line on every slider move)."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from matplotlib.backends.backend_agg import RendererAgg
 
 _WORDS: OrderedDict = OrderedDict()
 _WORDS_MAX = 4000
+_METRICS: OrderedDict = OrderedDict()
 
 
 def _font_key(prop) -> tuple:
@@ -25,7 +28,7 @@ def _word(renderer, gc, word: str, prop) -> tuple:
     if hit is not None:
         _WORDS.move_to_end(key)
         return hit
-    w, h, d = renderer.get_text_width_height_descent(word, prop, False)
+    w, h, d = _metrics(renderer, word, prop)
     pad = 3 + int(prop.get_size_in_points() * renderer.dpi / 72 * 0.3)
     W, H = math.ceil(w) + 2 * pad, math.ceil(h) + 2 * pad
     scratch = RendererAgg(W, H, renderer.dpi)
@@ -44,6 +47,19 @@ def _word(renderer, gc, word: str, prop) -> tuple:
     return hit
 
 
+def _metrics(renderer, word: str, prop) -> tuple:
+    """(width, height, descent) of one word in this font at this dpi, as FreeType lays it out: measured once."""
+    key = (word, _font_key(prop), renderer.dpi)
+    hit = _METRICS.get(key)
+    if hit is None:
+        hit = _METRICS[key] = RendererAgg.get_text_width_height_descent(renderer, word, prop, False)
+        if len(_METRICS) > _WORDS_MAX:
+            _METRICS.popitem(last=False)
+    else:
+        _METRICS.move_to_end(key)
+    return hit
+
+
 _SPACES: dict = {}
 
 
@@ -51,8 +67,8 @@ def _space(renderer, prop) -> float:
     """The advance of a space in this font at this dpi (measured once)."""
     key = (_font_key(prop), renderer.dpi)
     if key not in _SPACES:
-        _SPACES[key] = (renderer.get_text_width_height_descent("a a", prop, False)[0]
-                        - renderer.get_text_width_height_descent("aa", prop, False)[0])
+        measure = RendererAgg.get_text_width_height_descent  # (the renderer's own may be ours: :meth:`measure`)
+        _SPACES[key] = measure(renderer, "a a", prop, False)[0] - measure(renderer, "aa", prop, False)[0]
     return _SPACES[key]
 
 
@@ -95,6 +111,7 @@ class WordCache:
     def __enter__(self):
         if self.active:
             self.renderer.draw_text = self.draw_text
+            self.renderer.get_text_width_height_descent = self.measure
             # Text asks a renderer for these if it can tell them; otherwise it reads the font's tables
             # again for every label of every frame
             self.renderer._get_font_height_metrics = lambda prop: _font_heights(self.renderer, prop)
@@ -103,7 +120,23 @@ class WordCache:
     def __exit__(self, *exc):
         if self.active:
             del self.renderer.draw_text
+            del self.renderer.get_text_width_height_descent
             del self.renderer._get_font_height_metrics
+
+    def measure(self, s, prop, ismath):
+        """A line's (width, height, descent) as :meth:`draw_text` sets it: its words side by side, a space's advance
+        between two; plain text only (math text goes the ordinary way)."""
+        r = self.renderer
+        if ismath or not s.strip(" "):
+            return RendererAgg.get_text_width_height_descent(r, s, prop, ismath)
+        width, ascent, descent = 0.0, 0.0, 0.0
+        words = s.split(" ")
+        for word in words:
+            if word:
+                w, h, d = _metrics(r, word, prop)
+                width += w
+                ascent, descent = max(ascent, h - d), max(descent, d)
+        return width + (len(words) - 1) * _space(r, prop), ascent + descent, descent
 
     def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
         r = self.renderer
