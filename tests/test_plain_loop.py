@@ -104,3 +104,28 @@ def test_python_arithmetic_errors_fall_back_to_the_compiled_loop():
     assert plain_loop.sgd_loop(X * np.inf, *args[1:]) is None  # X[0, 0]·0 is NaN: leave it to numba
     theta, loss, diverged = simulate(*args[:6], rule=rule)
     _same(theta, compiled_loop(*args)[0])
+
+
+def test_data_changed_in_place_is_run_afresh():
+    """The loop keeps the last streams' rows as Python lists (a slider move runs the same data again): data changed
+    in place since, even only the sign of a zero, is read afresh: the compiled loop's numbers every time."""
+    recipe = rw.get_recipe("pytorch")
+    stream = make_stream(recipe, 0)
+    X, y = stream.X.copy(), stream.y.copy()
+    t0 = rw.initial_theta(recipe, 0)[None]
+    lr = recipe.learning_rates(stream.steps)[None]
+    rule = Rule.of([recipe])
+
+    def check():
+        args = (X, y, stream.batch_sizes, t0, lr, recipe.loss_scale, True, rule, None)
+        for a, b in zip(plain_loop.sgd_loop(*args), compiled_loop(*args), strict=True):
+            _same(a, b)
+        return plain_loop.sgd_loop(*args)[0]
+
+    first = check()
+    X[0, 0] += 1.0
+    assert not np.array_equal(check(), first)
+    X[1, 0], y[2] = 0.0, -0.0
+    check()
+    X[1, 0] = -0.0
+    check()

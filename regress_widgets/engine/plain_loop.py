@@ -42,7 +42,7 @@ def sgd_loop(X, y, batch_sizes, theta0, lr, loss_scale, keep_path, rule: Rule | 
         X, y = X[np.asarray(index)], y[np.asarray(index)]
     offsets = np.concatenate([[0], np.cumsum(batch_sizes)]).tolist()
     wide = int(np.max(batch_sizes)) >= WIDE
-    sums = _numpy_sums(X, y, offsets, zero) if wide else _python_sums(X.tolist(), y.tolist(), offsets, zero)
+    sums = _numpy_sums(X, y, offsets, zero) if wide else _python_sums(*_as_lists(X, y), offsets, zero)
     path = np.empty((R, T + 1 if keep_path else 2, P))
     path[:, 0] = theta0
     loss = np.empty((R, T))
@@ -56,6 +56,23 @@ def sgd_loop(X, y, batch_sizes, theta0, lr, loss_scale, keep_path, rule: Rule | 
     except (ArithmeticError, ValueError):
         return None
     return path, loss, diverged
+
+
+_LISTS: list = []
+"""The last few streams' rows as Python lists, with the bits they came from: [(X bits, y bits, rows, ys)]."""
+
+
+def _as_lists(X, y) -> tuple[list, list]:
+    """X's rows and y as Python floats; a slider move runs the same data again, so the last streams' lists are kept
+    (at most three; the plain loop only takes small runs) and reused where the data is the same, bit for bit."""
+    bits = np.ascontiguousarray(X).view(np.uint64), np.ascontiguousarray(y).view(np.uint64)
+    for old_x, old_y, rows, ys in _LISTS:
+        if old_x.shape == bits[0].shape and old_y.shape == bits[1].shape and np.array_equal(old_x, bits[0]) \
+                and np.array_equal(old_y, bits[1]):
+            return rows, ys
+    rows, ys = X.tolist(), y.tolist()
+    _LISTS[:] = [(bits[0].copy(), bits[1].copy(), rows, ys), *_LISTS[:2]]
+    return rows, ys
 
 
 WIDE = 24
