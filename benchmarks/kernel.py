@@ -13,7 +13,8 @@ resident memory (psutil, from outside; after ``gc.collect()``):
 * first frame: the seconds from ``import regress_widgets`` to the drawn figures, inside the kernel;
 * 30 at once: that many kernels started together, each building and drawing a ``SideBySide`` (notebook 00's
   first figure), cold (one shared empty cache) and warm: seconds from the start to each kernel's figure (median,
-  max).
+  max); and, as the floor under it, the same kernels importing only what any notebook with a widget and a
+  matplotlib figure imports (numpy, matplotlib's pyplot, ipywidgets): what no change to this package can save.
 
 ``--before DIR`` measures the package in DIR (an earlier checkout, put first on the kernels' PYTHONPATH) in the
 same run, and prints both with ratios. Timings depend on the machine's load: run it on a quiet machine, twice.
@@ -130,8 +131,12 @@ def case(package, make: str, cache: str, lesson: bool) -> dict:
         k.stop()
 
 
-def crowd(package, n: int, cache: str) -> dict:
-    """``n`` kernels at once, each showing a SideBySide: seconds from the start to each one's drawn figures."""
+FLOOR = "import numpy, matplotlib.pyplot, ipywidgets"
+
+
+def crowd(package, n: int, cache: str, code: str = BUILD.format(make="rw.SideBySide()")) -> dict:
+    """``n`` kernels at once, each running ``code`` (showing a SideBySide): seconds from the start to each one's
+    end (its drawn figures)."""
     started = time.perf_counter()
     done, errors = [], []
 
@@ -139,7 +144,7 @@ def crowd(package, n: int, cache: str) -> dict:
         try:
             k = Kernel(package, cache)
             try:
-                k.run(BUILD.format(make="rw.SideBySide()"))
+                k.run(code)
                 done.append(time.perf_counter() - started)
             finally:
                 k.stop()
@@ -170,6 +175,8 @@ def measure(package, crowd_n: int, lesson: bool) -> dict:
             print(f"  crowd cold: {out['crowd_cold']}", file=sys.stderr, flush=True)
             out["crowd_warm"] = crowd(package, crowd_n, cache)
             print(f"  crowd warm: {out['crowd_warm']}", file=sys.stderr, flush=True)
+            out["crowd_floor"] = crowd(package, crowd_n, cache, FLOOR)
+            print(f"  crowd floor: {out['crowd_floor']}", file=sys.stderr, flush=True)
     return out
 
 
@@ -202,7 +209,7 @@ def report(now: dict, before: dict | None) -> None:
                   + (f" (before: {before['cases'][name]['warm']['rss_lesson_mb'] / before['cases'][name]['warm']['rss_built_mb']:.2f})"  # noqa: E501
                      if before and 'rss_lesson_mb' in before['cases'][name]['warm'] else "")
                   + f"; refused changes: {w['refused']}")
-    for key in ("crowd_cold", "crowd_warm"):
+    for key in ("crowd_cold", "crowd_warm", "crowd_floor"):
         if key in now:
             c, b = now[key], (before or {}).get(key)
             text = f"{c['ok']}/{c['n']} figures, median {c['median_s']:.1f} s, last {c['max_s']:.1f} s" \
@@ -210,7 +217,9 @@ def report(now: dict, before: dict | None) -> None:
             if b and b["ok"] and c["ok"]:
                 text = (f"before: median {b['median_s']:.1f} s, last {b['max_s']:.1f} s → now: " + text
                         + f" ({_ratio(b['max_s'], c['max_s'])} on the last)")
-            print(f"{c['n']} SideBySide at once, {key.split('_')[1]} cache: {text}")
+            what = ("the libraries alone (numpy, pyplot, ipywidgets), the floor" if key == "crowd_floor"
+                    else f"SideBySide, {key.split('_')[1]} cache")
+            print(f"{c['n']} kernels at once, {what}: {text}")
 
 
 def main(argv=None) -> int:

@@ -21,6 +21,7 @@ are NaN, and ``diverged_at`` is the step's 1-based number (0 when it never diver
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import math
 
@@ -28,12 +29,15 @@ import numpy as np
 
 from . import plain_loop
 from .optimizers import Rule, adam_factors
+from .scan import affine_path, plain_path
+from .stream_stats import batch_statistics, statistics
 
 METHODS = ("auto", "compiled", "vectorized")
 
 
+@functools.cache
 def numba_available() -> bool:
-    """Whether numba is installed (found, not imported: importing it costs a kernel about 70 MB)."""
+    """Whether numba is installed (found, not imported: importing it costs a kernel about 110 MB); asked once."""
     try:
         return importlib.util.find_spec("numba") is not None
     except (ImportError, ValueError):
@@ -62,6 +66,12 @@ def simulate(X, y, batch_sizes, theta0, lr, loss_scale, *, xp=np, method="auto",
             return out
         if method != "compiled":
             return _vectorized(xp, *_rows(xp, X, y, index), batch_sizes, theta0, lr, loss_scale, keep_path, rule)
+    elif asked == "auto" and xp is np and scan_fits(X, theta0, lr, rule):
+        out = _scanned(X, y, batch_sizes, theta0, lr, loss_scale, keep_path, rule, index)
+        if out is None:  # not finite everywhere: step by step, where it diverges (the compiled loop's numbers)
+            out = plain_loop.sgd_loop(X, y, batch_sizes, theta0, lr, loss_scale, keep_path, rule, index)
+        if out is not None:
+            return out
     if method == "compiled":
         if xp is not np:
             raise ValueError("the compiled method runs on numpy arrays only")
@@ -69,6 +79,40 @@ def simulate(X, y, batch_sizes, theta0, lr, loss_scale, *, xp=np, method="auto",
 
         return sgd_loop(X, y, batch_sizes, theta0, lr, loss_scale, keep_path, rule, index)
     return _vectorized(xp, *_rows(xp, X, y, index), batch_sizes, theta0, lr, loss_scale, keep_path, rule)
+
+
+SCAN_STEPS = 400_000
+"""At most this many steps (all runs together) are run by the scan (:mod:`.scan`: about 60 doubles a step), more
+by the compiled loop."""
+
+
+def scan_fits(X, theta0, lr, rule: Rule) -> bool:
+    """Whether this run is one for the scan: a few float64 runs of an affine rule (plain SGD, momentum; not Adam),
+    long enough that Python's loop would be slow, short enough for the scan's memory."""
+    R, T = theta0.shape[0], lr.shape[1]
+    return (isinstance(X, np.ndarray) and X.dtype == np.float64 and theta0.dtype == np.float64 and rule.affine
+            and R <= 16 and T >= 64 and R * T <= SCAN_STEPS)
+
+
+def _scanned(X, y, batch_sizes, theta0, lr, loss_scale, keep_path, rule, index):
+    """A few runs by the scan (:mod:`.scan`), from the stream's batch statistics (kept: :mod:`.stream_stats`):
+    θ to rounding (about 1e-13 of MXNet's tutorial), numba never imported. None where the path or the loss is not
+    finite, or is on its way there (|θ| over 1e100): a diverging run is for a step-by-step loop to stop."""
+    stats = statistics(X, y, batch_sizes, index)
+    R, P = theta0.shape
+    T = lr.shape[1]
+    lr = np.broadcast_to(lr, (R, T))
+    with np.errstate(all="ignore"), stats.work.lock:
+        if rule.kind == "sgd" and not rule.has_velocity:
+            path = plain_path(stats.rows(loss_scale), lr, theta0, rule.weight_decay, stats.work)
+        else:
+            M, o = step_maps(np, stats.G, stats.h, lr, loss_scale, rule)
+            z0 = theta0 if M.shape[-1] == P else np.concatenate([theta0, np.zeros_like(theta0)], axis=1)
+            path = affine_path(M, o, z0)[..., :P]
+        loss = stats.loss(path[:, :-1], loss_scale)
+        if not (np.abs(path).max() < 1e100 and np.isfinite(loss).all()):
+            return None
+    return (path if keep_path else path[:, [0, T]]), loss, np.zeros(R, dtype=np.int64)
 
 
 def _rows(xp, X, y, index):
@@ -104,28 +148,6 @@ def workspace_bytes(S: int, d: int, T: int, R: int, *, method: str, itemsize: in
         else:
             work += 4 * R * Q
     return itemsize * (out + work)
-
-
-def batch_statistics(xp, X, y, batch_sizes):
-    """Per-step G (T, P, P), h (T, P) and mean y² (T,) of each batch.
-
-    Steps are grouped by batch size (a dataset's epochs end in one smaller batch), and each
-    group's sums of outer products of [x, 1, y] come from one einsum.
-    """
-    sizes = np.asarray(batch_sizes)
-    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-    S, d = X.shape
-    Z = xp.concatenate([X, xp.ones((S, 1), dtype=X.dtype), y[:, None]], axis=1)
-    sums = xp.empty((len(sizes), d + 2, d + 2), dtype=X.dtype)
-    for size in np.unique(sizes):
-        steps = np.flatnonzero(sizes == size)
-        if len(steps) == len(sizes):
-            batches = Z.reshape(len(sizes), size, d + 2)
-        else:
-            batches = Z[xp.asarray(starts[steps][:, None] + np.arange(size))]
-        sums[xp.asarray(steps)] = xp.einsum("tbp,tbq->tpq", batches, batches, optimize=True) / size
-    P = d + 1
-    return sums[:, :P, :P], sums[:, :P, P], sums[:, P, P]
 
 
 def _vectorized(xp, X, y, batch_sizes, theta0, lr, loss_scale, keep_path, rule):
