@@ -102,7 +102,7 @@ def _scanned(X, y, batch_sizes, theta0, lr, loss_scale, keep_path, rule, index):
     R, P = theta0.shape
     T = lr.shape[1]
     lr = np.broadcast_to(lr, (R, T))
-    with np.errstate(all="ignore"), stats.work.lock:
+    with np.errstate(all="ignore"), stats.lock:
         if rule.kind == "sgd" and not rule.has_velocity:
             path = plain_path(stats.rows(loss_scale), lr, theta0, rule.weight_decay, stats.work)
         else:

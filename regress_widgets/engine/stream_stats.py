@@ -4,10 +4,15 @@ the same data again and again; MXNet's 25,000 batches cost 12 ms to sum, a run f
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
 KEEP_BYTES = 32 * 2**20
-"""The kept statistics (and the data they came from) take at most this many bytes: one or two long streams."""
+"""The kept statistics (and the data they came from, and the scan's temporaries) take at most this many bytes: one
+or two long streams (MXNet's tutorial: about 12 MB)."""
+WORK_STEPS = 50_000
+"""A stream of at most this many steps keeps the scan's temporaries (:class:`~.scan.Workspace`)."""
 _KEPT: list = []  # [(the inputs' bits, Statistics)], the newest first
 
 
@@ -35,14 +40,17 @@ def batch_statistics(xp, X, y, batch_sizes):
 
 class Statistics:
     """G (T, P, P), h (T, P) and mean y² (T,) of a stream's batches, and the same laid out for the scan
-    (:func:`regress_widgets.engine.scan.as_rows`) and for the loss: each made once, when first asked."""
+    (:func:`regress_widgets.engine.scan.as_rows`, made once when first asked)."""
 
     def __init__(self, G, h, yy):
-        from .scan import Workspace
+        from .scan import Workspace, fresh
 
         self.G, self.h, self.yy = G, h, yy
         self._rows: dict = {}
-        self.work = Workspace()  # the scan's temporaries on this stream, kept (with its lock)
+        # the scan's temporaries on this stream: kept for a stream of MXNet's length (25,000 steps: 6 MB), made
+        # afresh each time for longer ones (they would hold their memory after the lesson)
+        self.work = Workspace() if len(yy) <= WORK_STEPS else fresh
+        self.lock = getattr(self.work, "lock", None) or threading.Lock()
 
     def rows(self, loss_scale: float):
         """(2s·G, 2s·h) laid out for the scan: (L, P, P, K1·K2), (L, P, K1·K2)."""
@@ -55,45 +63,52 @@ class Statistics:
         return self._rows[loss_scale]
 
     def loss(self, theta, loss_scale: float):
-        """The minibatch loss of each step at the θ it starts from: ``theta`` (R, T, P) → (R, T); from G and h as
-        (P, P, T) and (P, T) rows (kept), a few long numpy calls."""
-        if "columns" not in self._rows:
-            self._rows["columns"] = (np.ascontiguousarray(np.moveaxis(self.G, 0, -1)),
-                                     np.ascontiguousarray(self.h.T))
-        G, h = self._rows["columns"]
+        """The minibatch loss of each step at the θ it starts from: ``theta`` (R, T, P) → (R, T); from G and h, a
+        few long numpy calls (θᵀGθ − 2θᵀh + mean y², as the vectorized loop has it)."""
+        G, h = self.G, self.h
+        T, P = h.shape
         out = np.empty(theta.shape[:2], dtype=theta.dtype)
-        Gt = self.work("loss", G.shape)
+        g, gq = self.work("loss g", (T,)), self.work("loss gq", (T,))
         for r, th in enumerate(theta):
-            t = th.T
-            np.multiply(G, t[None], out=Gt)
-            out[r] = ((Gt.sum(axis=1) - 2 * h) * t).sum(axis=0) + self.yy
+            total = out[r]
+            total[...] = self.yy
+            for p in range(P):
+                np.multiply(G[:, p, 0], th[:, 0], out=g)
+                for q in range(1, P):
+                    g += np.multiply(G[:, p, q], th[:, q], out=gq)
+                g -= np.multiply(h[:, p], 2, out=gq)
+                g *= th[:, p]
+                total += g
         return loss_scale * out
 
     @property
     def nbytes(self) -> int:
-        return sum(a.nbytes for a in (self.G, self.h, self.yy)) + self.work.nbytes + sum(
-            a.nbytes for pair in self._rows.values() for a in pair)  # (what is laid out and kept so far)
+        """What it holds now (what the scan laid out and kept so far included)."""
+        return sum(a.nbytes for a in (self.G, self.h, self.yy)) + getattr(self.work, "nbytes", 0) + sum(
+            a.nbytes for pair in self._rows.values() for a in pair)
 
 
 def statistics(X, y, batch_sizes, index=None) -> Statistics:
     """The :class:`Statistics` of the stream of rows ``index`` of ``X``, ``y`` (all of them when None) in batches
-    of ``batch_sizes``: numpy arrays. The last streams' are kept, and given again where the data is the same, bit
-    for bit."""
+    of ``batch_sizes``: numpy arrays. The last streams' are kept while they hold at most :data:`KEEP_BYTES` in all
+    (counted at every call), and given again where the data is the same, bit for bit."""
     inputs = [np.ascontiguousarray(a) for a in (X, y, batch_sizes, () if index is None else index)]
     bits = [a.view(np.uint64) if a.itemsize == 8 else a.view(np.uint8) for a in inputs]
-    for old, stats in _KEPT:
-        if all(a.shape == b.shape and a.dtype == b.dtype and np.array_equal(a, b) for a, b in zip(old, bits,
-                                                                                                  strict=True)):
-            return stats
-    if index is not None:
-        X, y = X[np.asarray(index)], y[np.asarray(index)]
-    stats = Statistics(*batch_statistics(np, X, y, np.asarray(batch_sizes)))
-    kept = [([b.copy() for b in bits], stats)]
-    total = sum(b.nbytes for b in bits) + stats.nbytes
+    found = None
     for entry in _KEPT:
+        if all(a.shape == b.shape and a.dtype == b.dtype and np.array_equal(a, b) for a, b in zip(entry[0], bits,
+                                                                                                  strict=True)):
+            found = entry
+            break
+    if found is None:
+        if index is not None:
+            X, y = X[np.asarray(index)], y[np.asarray(index)]
+        found = ([b.copy() for b in bits], Statistics(*batch_statistics(np, X, y, np.asarray(batch_sizes))))
+    kept, total = [], 0
+    for entry in [found] + [e for e in _KEPT if e is not found]:  # the newest first, while they fit
         total += sum(b.nbytes for b in entry[0]) + entry[1].nbytes
         if total > KEEP_BYTES:
             break
         kept.append(entry)
     _KEPT[:] = kept
-    return stats
+    return found[1]
