@@ -12,8 +12,13 @@ of the class drags at any time. Printed per N:
 
 * the time from "open the notebook" (all N kernels started at once) to each student's first figure: median, max;
 * change → frame: from a slider value sent to the frame message received, p50 / p95 / p99;
-* each kernel's memory (RSS) and all of them together, and the CPU the kernels used per change;
+* each kernel's memory, RSS and PSS (the shared library pages split among the kernels that map them: summed, the
+  honest total), and all of them together, and the CPU the kernels used per change;
 * what a moment of silence costs: the kernels' CPU over ``--idle`` s in which nobody drags (should be ~0).
+
+What a student does is :class:`Student`; how their messages travel is their kernel's transport: here
+:class:`LocalKernel` (jupyter_client over unix sockets). ``python benchmarks/classroom_hub.py --students 10`` plays
+the same class on a real JupyterHub, each kernel started by its student's server and spoken to through the proxy.
 
 Goal on a 2-core, 24 GB machine (issue 22): 30 students with p95 ≤ 150 ms, p99 ≤ 300 ms, ≤ 6 GB of kernels.
 ``--cold`` gives every kernel an empty numba cache (a new image); by default the cache is warmed first.
@@ -53,16 +58,71 @@ def percentile(values, q) -> float:
     return float(np.percentile(values, q)) if values else float("nan")
 
 
-class Student:
-    """One student's kernel, and the page that drives it (over the ipywidgets comm protocol)."""
+class LocalKernel:
+    """How a student's messages travel by default: jupyter_client to a kernel of this machine's, over unix sockets.
+
+    A transport: ``start(on_iopub)`` (``on_iopub(msg_type, content)`` for every IOPub message, from a thread of its
+    own), ``execute(code)`` → the reply's content, ``send_comm(comm, data)``, ``process`` (the kernel's), ``close()``.
+    """
 
     def __init__(self, number: int, env: dict, folder: Path):
-        self.number = number
         self.km = KernelManager(kernel_name="python3", transport="ipc")  # unix sockets: 30 kernels starting at
         # once over TCP race for the same free ports ("Address already in use")
         self.km.connection_file = str(folder / "kernels" / f"kernel-{number}.json")
         self.km.ip = str(folder / "kernels" / f"k{number}")
-        self.env = env
+        self.env, self.folder = env, folder
+        self.listener: threading.Thread | None = None
+        self._stop = threading.Event()
+
+    def start(self, on_iopub) -> None:
+        self.km.start_kernel(env=self.env, cwd=str(self.folder))  # in the class's folder: a kernel started in a
+        # repository's root imports regress_widgets from there, not the installed package (which a hub's kernel runs)
+        self.kc = self.km.client()
+        self.kc.start_channels()
+        self.kc.wait_for_ready(timeout=300)
+        self.listener = threading.Thread(target=self._listen, args=(on_iopub,), daemon=True)
+        self.listener.start()
+
+    def _listen(self, on_iopub) -> None:
+        while not self._stop.is_set():
+            try:
+                msg = self.kc.get_iopub_msg(timeout=0.2)
+            except queue.Empty:
+                continue
+            on_iopub(msg["msg_type"], msg["content"])
+
+    def execute(self, code: str) -> dict:
+        msg_id = self.kc.execute(code)
+        reply = self.kc.get_shell_msg(timeout=300)
+        while reply["parent_header"].get("msg_id") != msg_id:
+            reply = self.kc.get_shell_msg(timeout=300)
+        return reply["content"]
+
+    def send_comm(self, comm: str, data: dict) -> None:
+        self.kc.shell_channel.send(self.kc.session.msg("comm_msg", {"comm_id": comm, "data": data}))
+
+    @property
+    def process(self) -> psutil.Process:
+        return psutil.Process(self.km.provisioner.process.pid)
+
+    def close(self) -> None:
+        self._stop.set()
+        if self.listener is not None:
+            self.listener.join()
+        try:
+            self.kc.stop_channels()
+        except Exception:  # noqa: BLE001
+            pass
+        self.km.shutdown_kernel(now=True)
+
+
+class Student:
+    """One student's page, driving their kernel over the ipywidgets comm protocol (through ``kernel``, a transport:
+    :class:`LocalKernel` or classroom_hub's ``HubKernel``)."""
+
+    def __init__(self, number: int, kernel):
+        self.number = number
+        self.kernel = kernel
         self.comms: dict[str, dict] = {}  # comm id → the widget's state as opened
         self.screens: list[str] = []
         self.sliders: list[str] = []  # the lr sliders, one per column
@@ -78,23 +138,15 @@ class Student:
     def open(self, started: float) -> None:
         """Start the kernel, run the notebook's first cell, show the figures as a page would; time the first."""
         try:
-            self.km.start_kernel(env=self.env)
-            self.kc = self.km.client()
-            self.kc.start_channels()
-            self.kc.wait_for_ready(timeout=300)
-            self.listener = threading.Thread(target=self._listen, daemon=True)
-            self.listener.start()
-            msg_id = self.kc.execute(first_code_cell())
-            reply = self.kc.get_shell_msg(timeout=300)
-            while reply["parent_header"].get("msg_id") != msg_id:
-                reply = self.kc.get_shell_msg(timeout=300)
-            if reply["content"]["status"] != "ok":
-                raise RuntimeError(f"the cell failed: {reply['content'].get('evalue')}")
+            self.kernel.start(self._on_iopub)
+            reply = self.kernel.execute(first_code_cell())
+            if reply["status"] != "ok":
+                raise RuntimeError(f"the cell failed: {reply.get('evalue')}")
             pending = set(self.screens)
             for comm in self.screens:  # the page renders each figure: ready, then the column's width
-                self._send(comm, {"method": "custom", "content": {"type": "ready"}})
-                self._send(comm, {"method": "update", "state": {"width": COLUMN_PX, "pixel_ratio": 1.0},
-                                  "buffer_paths": []})
+                self.kernel.send_comm(comm, {"method": "custom", "content": {"type": "ready"}})
+                self.kernel.send_comm(comm, {"method": "update", "state": {"width": COLUMN_PX, "pixel_ratio": 1.0},
+                                             "buffer_paths": []})
             while pending:
                 at, comm, whole = self.frames.get(timeout=300)
                 if whole:
@@ -105,29 +157,19 @@ class Student:
         except Exception as err:  # noqa: BLE001 - reported in the table, the class goes on
             self.error = f"student {self.number}: {type(err).__name__}: {err}"
 
-    def _listen(self) -> None:
-        while not self._stop.is_set():
-            try:
-                msg = self.kc.get_iopub_msg(timeout=0.2)
-            except queue.Empty:
-                continue
-            kind, content = msg["msg_type"], msg["content"]
-            if kind == "comm_open" and content.get("target_name") == "jupyter.widget":
-                state = content["data"].get("state", {})
-                self.comms[content["comm_id"]] = state
-                if state.get("_anywidget_id") == SCREEN:
-                    self.screens.append(content["comm_id"])
-                elif state.get("_model_name") == "FloatLogSliderModel" and state.get("description", "").startswith(
-                        "lr"):
-                    self.sliders.append(content["comm_id"])
-            elif kind == "comm_msg" and content["comm_id"] in self.screens:
-                data = content["data"]
-                if data.get("method") == "custom" and data["content"].get("type") == "frame":
-                    self.frames.put((time.perf_counter(), content["comm_id"], data["content"]["whole"]))
-
-    def _send(self, comm: str, data: dict) -> None:
-        msg = self.kc.session.msg("comm_msg", {"comm_id": comm, "data": data})
-        self.kc.shell_channel.send(msg)
+    def _on_iopub(self, kind: str, content: dict) -> None:
+        if kind == "comm_open" and content.get("target_name") == "jupyter.widget":
+            state = content["data"].get("state", {})
+            self.comms[content["comm_id"]] = state
+            if state.get("_anywidget_id") == SCREEN:
+                self.screens.append(content["comm_id"])
+            elif state.get("_model_name") == "FloatLogSliderModel" and state.get("description", "").startswith(
+                    "lr"):
+                self.sliders.append(content["comm_id"])
+        elif kind == "comm_msg" and content["comm_id"] in self.screens:
+            data = content["data"]
+            if data.get("method") == "custom" and data["content"].get("type") == "frame":
+                self.frames.put((time.perf_counter(), content["comm_id"], data["content"]["whole"]))
 
     def _drain(self) -> None:
         while not self.frames.empty():
@@ -151,7 +193,7 @@ class Student:
                 continue
             state["value"] = value
             sent = time.perf_counter()
-            self._send(slider, {"method": "update", "state": {"value": value}, "buffer_paths": []})
+            self.kernel.send_comm(slider, {"method": "update", "state": {"value": value}, "buffer_paths": []})
             self.changes += 1
             try:
                 at, _comm, _whole = self.frames.get(timeout=MISSING)
@@ -168,50 +210,80 @@ class Student:
             self.drag(rng.uniform(0.8, 1.2) * drag, rng)
             time.sleep(rng.uniform(0.8, 1.2) * pause)
 
-    # --- what it costs
-    @property
-    def process(self) -> psutil.Process:
-        return psutil.Process(self.km.provisioner.process.pid)
-
-    def cpu(self) -> float:
-        t = self.process.cpu_times()
-        return t.user + t.system
-
     def close(self) -> None:
         self._stop.set()
-        if getattr(self, "listener", None) is not None:
-            self.listener.join()
-        try:
-            self.kc.stop_channels()
-        except Exception:  # noqa: BLE001
-            pass
-        self.km.shutdown_kernel(now=True)
+        self.kernel.close()
 
 
-def environment(cold: bool, folder: Path) -> dict:
-    for sub in ("ipython", "mpl", "numba-empty", "kernels"):
-        (folder / sub).mkdir(parents=True, exist_ok=True)
-    env = dict(os.environ)
-    env.update(IPYTHONDIR=str(folder / "ipython"), MPLCONFIGDIR=str(folder / "mpl"), JUPYTER_PLATFORM_DIRS="1",
-               PYTHONUNBUFFERED="1")
-    if cold:
-        env["NUMBA_CACHE_DIR"] = str(folder / "numba-empty")
-    return env
+def cpu(processes) -> float:
+    """CPU seconds (user + system) the processes have used."""
+    return sum(t.user + t.system for t in (p.cpu_times() for p in processes))
 
 
-def warm(env: dict, folder: Path) -> None:
+def memory(processes) -> dict:
+    """RSS and PSS (MB) of each process, median and total; PSS None (and ``pss_error`` why) where unreadable."""
+    rss = [p.memory_info().rss / 2**20 for p in processes]
+    out = {"count": len(rss), "rss_mb_median": statistics.median(rss), "rss_mb_max": max(rss),
+           "rss_mb_total": sum(rss), "pss_mb_median": None, "pss_mb_total": None, "pss_error": None}
+    try:
+        pss = [p.memory_full_info().pss / 2**20 for p in processes]
+        out.update(pss_mb_median=statistics.median(pss), pss_mb_total=sum(pss))
+    except (psutil.Error, OSError, AttributeError) as err:  # AccessDenied on another user's smaps; no PSS off Linux
+        out["pss_error"] = f"{type(err).__name__}: {err}"
+    return out
+
+
+class LocalRoom:
+    """The default room: every kernel a child of this process (:class:`LocalKernel`); nothing else runs for it."""
+
+    label = "jupyter_client over IPC"
+
+    def __init__(self, n: int, args, folder: Path):
+        for sub in ("ipython", "mpl", "numba-empty", "kernels"):
+            (folder / sub).mkdir(parents=True, exist_ok=True)
+        self.env, self.folder = dict(os.environ), folder
+        self.env.update(IPYTHONDIR=str(folder / "ipython"), MPLCONFIGDIR=str(folder / "mpl"),
+                        JUPYTER_PLATFORM_DIRS="1", PYTHONUNBUFFERED="1")
+        if args.cold:
+            self.env["NUMBA_CACHE_DIR"] = str(folder / "numba-empty")
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:  # a hub's room stops its hub here
+        pass
+
+    def kernel(self, number: int) -> LocalKernel:
+        return LocalKernel(number, self.env, self.folder)
+
+    def others(self) -> dict[str, list[psutil.Process]]:
+        """The processes besides the kernels that serve the class, by what they are: none here."""
+        return {}
+
+    def notes(self) -> list[str]:
+        return []
+
+
+def warm(room) -> None:
     """One student opens the notebook first: the numba cache (and the OS's file cache) are warm."""
-    s = Student(0, env, folder)
+    s = Student(0, room.kernel(0))
     s.open(time.perf_counter())
     s.close()
+    if s.error:
+        raise SystemExit(f"the warm-up student's notebook did not open: {s.error}")
 
 
-def run_class(n: int, args, folder: Path) -> dict:
+def run_class(n: int, args, folder: Path, room_type=LocalRoom) -> dict:
     here = folder / f"class{n}"
-    env = environment(args.cold, here)
+    here.mkdir(parents=True, exist_ok=True)
+    with room_type(n, args, here) as room:
+        return play(n, args, room)
+
+
+def play(n: int, args, room) -> dict:
     if not args.cold:
-        warm(env, here)
-    students = [Student(i + 1, env, here) for i in range(n)]
+        warm(room)
+    students = [Student(i + 1, room.kernel(i + 1)) for i in range(n)]
     started = time.perf_counter()
     threads = [threading.Thread(target=s.open, args=(started,)) for s in students]
     for t in threads:
@@ -223,12 +295,15 @@ def run_class(n: int, args, folder: Path) -> dict:
     if not live:
         raise SystemExit("no student's notebook opened:\n" + "\n".join(errors))
     first = [s.first_figure for s in live]
-    cpu0 = sum(s.cpu() for s in live)
+    kernels = [s.kernel.process for s in live]
+    others = room.others()
+    cpu0, others0 = cpu(kernels), {k: cpu(v) for k, v in others.items()}
     idle0 = time.perf_counter()
     time.sleep(args.idle)
-    idle_cpu = sum(s.cpu() for s in live) - cpu0
     idle_wall = time.perf_counter() - idle0
-    cpu0 = sum(s.cpu() for s in live)
+    idle_cpu = cpu(kernels) - cpu0
+    others_idle = {k: cpu(v) - others0[k] for k, v in others.items()}
+    cpu0, others0 = cpu(kernels), {k: cpu(v) for k, v in others.items()}
     psutil.cpu_percent(None)
     until = time.perf_counter() + args.minutes * 60
     threads = [threading.Thread(target=s.lesson, args=(until, args.drag, args.pause, 1000 * n + s.number))
@@ -238,45 +313,62 @@ def run_class(n: int, args, folder: Path) -> dict:
     for t in threads:
         t.join()
     machine_cpu = psutil.cpu_percent(None)
-    cpu = sum(s.cpu() for s in live) - cpu0
+    used = cpu(kernels) - cpu0
     latencies = [x for s in live for x in s.latencies]
     changes = sum(s.changes for s in live)
-    rss = [s.process.memory_info().rss for s in live]
+    mem = memory(kernels)
+    other = {k: memory(v) | {"cpu_ms_per_change": 1e3 * (cpu(v) - others0[k]) / max(changes, 1),
+                             "idle_cpu_percent_of_a_core": 100 * others_idle[k] / idle_wall}
+             for k, v in others.items()}
     for s in students:
         s.close()
     return {
-        "students": n, "opened": len(live), "errors": errors,
+        "students": n, "transport": room.label, "opened": len(live), "errors": errors, "notes": room.notes(),
         "first_figure_median_s": statistics.median(first), "first_figure_max_s": max(first),
         "changes": changes, "missing_frames": sum(s.missing for s in live),
         "changes_per_s": changes / (args.minutes * 60),
         "latency_p50_ms": 1e3 * percentile(latencies, 50), "latency_p95_ms": 1e3 * percentile(latencies, 95),
         "latency_p99_ms": 1e3 * percentile(latencies, 99),
-        "cpu_ms_per_change": 1e3 * cpu / max(changes, 1), "machine_cpu_percent": machine_cpu,
+        "cpu_ms_per_change": 1e3 * used / max(changes, 1), "machine_cpu_percent": machine_cpu,
         "idle_cpu_percent_of_a_core": 100 * idle_cpu / idle_wall,
-        "rss_mb_median": statistics.median(rss) / 2**20, "rss_mb_max": max(rss) / 2**20,
-        "rss_gb_total": sum(rss) / 2**30,
+        **{k: mem[k] for k in ("rss_mb_median", "rss_mb_max", "pss_mb_median", "pss_error")}, "others": other,
+        "rss_gb_total": mem["rss_mb_total"] / 1024, "pss_gb_total": mem["pss_mb_total"] and mem["pss_mb_total"] / 1024,
     }
+
+
+def mb(value, unit="MB") -> str:
+    """A memory figure, or ``?`` where it could not be read."""
+    return "?" if value is None else f"{value:.0f}" if unit == "MB" else f"{value:.2f}"
 
 
 def print_table(rows: list[dict], cores: int, cold: bool) -> None:
     print(f"\n{cores} cores, {psutil.virtual_memory().total / 2**30:.0f} GB; numba cache "
-          f"{'empty (cold image)' if cold else 'warm'}")
+          f"{'empty (cold image)' if cold else 'warm'}; {rows[0]['transport']}")
     head = (f"{'N':>3} {'1st figure med/max s':>21} {'changes/s':>9} {'p50':>6} {'p95':>6} {'p99':>7} ms "
-            f"{'CPU/change':>10} {'idle CPU':>9} {'RSS/student':>12} {'all':>7}")
+            f"{'CPU/change':>10} {'idle CPU':>9} {'RSS/PSS per student':>20} {'all RSS/PSS':>14}")
     print(head)
     print("-" * len(head))
     for r in rows:
         print(f"{r['students']:>3} {r['first_figure_median_s']:>10.1f} / {r['first_figure_max_s']:<8.1f} "
               f"{r['changes_per_s']:>9.1f} {r['latency_p50_ms']:>6.0f} {r['latency_p95_ms']:>6.0f} "
               f"{r['latency_p99_ms']:>7.0f}    {r['cpu_ms_per_change']:>7.1f} ms "
-              f"{r['idle_cpu_percent_of_a_core']:>7.1f} % {r['rss_mb_median']:>8.0f} MB {r['rss_gb_total']:>5.1f} GB")
+              f"{r['idle_cpu_percent_of_a_core']:>7.1f} % {r['rss_mb_median']:>7.0f} / {mb(r['pss_mb_median']):>4} MB "
+              f"{r['rss_gb_total']:>5.2f} / {mb(r['pss_gb_total'], 'GB'):>4} GB")
+        for name, o in r["others"].items():
+            print(f"    {name} ({o['count']}): RSS/PSS {o['rss_mb_median']:.0f} / {mb(o['pss_mb_median'])} MB each, "
+                  f"{o['rss_mb_total']:.0f} / {mb(o['pss_mb_total'])} MB in all; CPU {o['cpu_ms_per_change']:.1f} ms "
+                  f"per change, idle {o['idle_cpu_percent_of_a_core']:.1f} % of a core")
+        for why in {r["pss_error"], *(o["pss_error"] for o in r["others"].values())} - {None}:
+            print(f"    PSS could not be read: {why}")
+        for line in r["notes"]:
+            print("    " + line)
         if r["missing_frames"]:
             print(f"    {r['missing_frames']} changes brought no frame within {MISSING:g} s")
         for e in r["errors"]:
             print("    ", e)
 
 
-def main(argv=None) -> None:
+def main(argv=None, room_type=LocalRoom) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, nargs="+", default=[10, 20, 30])
     parser.add_argument("--drag", type=float, default=3.0, help="seconds a student drags")
@@ -285,13 +377,14 @@ def main(argv=None) -> None:
     parser.add_argument("--idle", type=float, default=5.0, help="seconds of silence measured before the class plays")
     parser.add_argument("--cold", action="store_true", help="every kernel starts with an empty numba cache")
     parser.add_argument("--json", action="store_true")
+    getattr(room_type, "arguments", lambda parser: None)(parser)  # a room's own options
     args = parser.parse_args(argv)
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     rows = []
     with tempfile.TemporaryDirectory(prefix="rw-classroom-") as tmp:
         for n in args.students:
             print(f"class of {n} …", file=sys.stderr, flush=True)
-            rows.append(run_class(n, args, Path(tmp)))
+            rows.append(run_class(n, args, Path(tmp), room_type))
             if not args.json:  # each class as it ends (a long run's first rows are not lost)
                 print_table(rows[-1:], cores, args.cold)
     if args.json:
