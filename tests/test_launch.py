@@ -274,3 +274,17 @@ def test_lab_opens_notebook_00_without_warnings_and_sigterm_stops_it(tmp_path):
     assert f"http://127.0.0.1:{port}/lab/tree/{NOTEBOOK}?token=" in text
     assert "Warning" not in text and "[W " not in text, text
     assert _contents(tmp_path / "work") == _contents(NOTEBOOKS)
+
+
+def test_servers_send_frames_at_once(tmp_path):
+    """`lab` and `singleuser` start Jupyter with the kernel websocket that turns Nagle's algorithm off
+    (cli/quick_frames.py), a class the server accepts for its setting."""
+    from jupyter_server.serverapp import ServerApp
+
+    from regress_widgets.cli.quick_frames import QuickFrames
+
+    for command in (launch.lab_command(tmp_path, []), launch.singleuser_command(tmp_path, [])):
+        assert launch.QUICK_FRAMES in command
+    name = launch.QUICK_FRAMES.split("=", 1)[1]
+    app = ServerApp(kernel_websocket_connection_class=name)
+    assert app.kernel_websocket_connection_class is QuickFrames

@@ -92,6 +92,8 @@ NO_SHIM = "--ServerApp.jpserver_extensions=notebook_shim=False"
 # settings null it typesets with the MathJax 3 it bundles, as the standalone `regress-widgets app` does (Voilà's own
 # settings are null there). JupyterLab's own math is not affected (it bundles MathJax 3 and ignores them).
 OFFLINE_MATH = "--ServerApp.tornado_settings={'mathjax_url': None, 'mathjax_config': None}"
+# A frame leaves the server at once (cli/quick_frames.py: Nagle's algorithm held each frame's tail about 30 ms).
+QUICK_FRAMES = "--ServerApp.kernel_websocket_connection_class=regress_widgets.cli.quick_frames.QuickFrames"
 
 
 def lab_command(folder: Path, extra: list[str]) -> list[str]:
@@ -101,7 +103,7 @@ def lab_command(folder: Path, extra: list[str]) -> list[str]:
     as_root = getattr(os, "geteuid", lambda: 1)() == 0 and "--allow-root" not in extra
     root = ["--allow-root"] if as_root else []
     return [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={folder}", f"--LabApp.default_url={LAB_URL}",
-            NO_SHIM, OFFLINE_MATH, *root, *extra]
+            NO_SHIM, OFFLINE_MATH, QUICK_FRAMES, *root, *extra]
 
 
 def lab(folder: str | None = None, extra: list[str] | None = None) -> int:
@@ -124,7 +126,7 @@ def singleuser_command(folder: Path, extra: list[str]) -> list[str]:
     ``extra`` (the hub's arguments, given last) may override any of it. The hub's ``Spawner.default_url`` (sent in
     ``JUPYTERHUB_DEFAULT_URL``) says which page opens: ``/lab/tree/00_side_by_side.ipynb`` in docs/hub/."""
     return [sys.executable, "-m", "jupyterhub.singleuser", f"--ServerApp.root_dir={folder}", NO_SHIM, OFFLINE_MATH,
-            *extra]
+            QUICK_FRAMES, *extra]
 
 
 def singleuser(folder: str | None = None, extra: list[str] | None = None) -> int:
