@@ -9,7 +9,8 @@ resident memory (psutil, from outside; after ``gc.collect()``):
 * cold: numba's cache empty (a fresh ``NUMBA_CACHE_DIR``): the first kernel on a new image;
 * warm: the same cache dir again (what ``python -m regress_widgets.engine.warm`` leaves on an image);
 * after a lesson (warm kernel): 100 seed changes, then 1,000 slider changes (lr, batch size, noise, γ, in turn),
-  each followed by a draw of the figure it changed — RSS then, and its ratio to RSS after building;
+  each followed by a draw of the figure it changed — RSS 3 s later (a class pauses), and its ratio to RSS after
+  building;
 * first frame: the seconds from ``import regress_widgets`` to the drawn figures, inside the kernel;
 * 30 at once: that many kernels started together, each building and drawing a ``SideBySide`` (notebook 00's
   first figure), cold (one shared empty cache) and warm: seconds from the start to each kernel's figure (median,
@@ -35,6 +36,7 @@ import psutil
 from jupyter_client import KernelManager
 
 RECIPES = ("caffe2", "mxnet", "pytorch")
+PAUSE = 3.0  # seconds a class pauses after the lesson, before its kernels' memory is read
 BUILD = """
 import time as _time
 _t0 = _time.perf_counter()
@@ -125,6 +127,7 @@ def case(package, make: str, cache: str, lesson: bool) -> dict:
         out = {"first_frame_s": k.value("_first"), "rss_built_mb": k.rss_mb()}
         if lesson:
             k.run(LESSON, timeout=1800)
+            time.sleep(PAUSE)  # the class pauses: the Lab gives the memory the lesson freed back (controls/release.py)
             out.update(rss_lesson_mb=k.rss_mb(), lesson_s=k.value("_lesson"), refused=k.value("_refused"))
         return out
     finally:

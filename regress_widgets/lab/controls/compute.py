@@ -15,6 +15,7 @@ from ...recipes.data import make_dataset, make_stream
 from ...recipes.tutorials import Recipe
 from ...theory.landscape import Landscape
 from .real_run import RealRun
+from .release import after_change
 
 DATA_BYTES = 12 * 2**20
 """Datasets and loss surfaces a Lab keeps (by seed and noise), in bytes (MXNet's 10,000 examples: about 0.3 MB)."""
@@ -51,6 +52,7 @@ class Runner:
 
     def run(self, recipe: Recipe, seed: int, real: RealRun | None = None) -> tuple[Run, Landscape]:
         """The run of ``recipe`` (already valid) and the landscape it descends."""
+        after_change()  # the memory it frees goes back to the system once the class pauses
         if real is not None:  # the data, batches and start the real framework drew
             with np.errstate(all="ignore"):
                 run = train(recipe, seed=real.seed, stream=real.stream, theta0=real.recording.theta0)
