@@ -126,7 +126,7 @@ def test_reading_and_training_stay_within_three_times_the_numbers(tmp_path):
     path = tmp_path / "big.csv"
     np.savetxt(path, np.column_stack([x, y]), delimiter=",", fmt="%.6f", header="a,b,y", comments="")
     numbers = n * 3 * 8
-    rw.train(rw.from_data(x[:200], y[:200]), epochs=1, batch_size=64)  # numba compiles first, untraced
+    rw.train(rw.from_data(x[:200], y[:200]), epochs=1, batch_size=64, method="compiled")  # numba compiles first
     tracemalloc.start()
     try:
         recipe = rw.read_csv(path, x=["a", "b"], y="y", progress=False)

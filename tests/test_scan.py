@@ -57,7 +57,7 @@ def _both(recipe, **settings):
     lr = recipe.learning_rates(stream.steps)[None]
     args = (stream.X, stream.y, np.asarray(stream.batch_sizes), theta0, lr, recipe.loss_scale)
     rule = Rule.of([recipe])
-    assert scan_fits(stream.X, theta0, lr, rule)
+    assert scan_fits(stream.X, theta0, lr, rule, stream.batch_sizes)
     return simulate(*args, rule=rule), compiled_loop(*args[:-1], recipe.loss_scale, True, rule)
 
 

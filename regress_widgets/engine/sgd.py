@@ -66,7 +66,7 @@ def simulate(X, y, batch_sizes, theta0, lr, loss_scale, *, xp=np, method="auto",
             return out
         if method != "compiled":
             return _vectorized(xp, *_rows(xp, X, y, index), batch_sizes, theta0, lr, loss_scale, keep_path, rule)
-    elif asked == "auto" and xp is np and scan_fits(X, theta0, lr, rule):
+    elif asked == "auto" and xp is np and scan_fits(X, theta0, lr, rule, batch_sizes):
         out = _scanned(X, y, batch_sizes, theta0, lr, loss_scale, keep_path, rule, index)
         if out is None:  # not finite everywhere: step by step, where it diverges (the compiled loop's numbers)
             out = plain_loop.sgd_loop(X, y, batch_sizes, theta0, lr, loss_scale, keep_path, rule, index)
@@ -84,14 +84,18 @@ def simulate(X, y, batch_sizes, theta0, lr, loss_scale, *, xp=np, method="auto",
 SCAN_STEPS = 400_000
 """At most this many steps (all runs together) are run by the scan (:mod:`.scan`: about 60 doubles a step), more
 by the compiled loop."""
+SCAN_NUMBERS = 1_000_000
+"""... and streams of at most this many numbers as [x, 1, y] rows (8 MB; MXNet's tutorial: 400,000): the scan sums
+each batch from a copy of its rows, where the compiled loop reads the data in place (a big CSV goes there)."""
 
 
-def scan_fits(X, theta0, lr, rule: Rule) -> bool:
+def scan_fits(X, theta0, lr, rule: Rule, batch_sizes) -> bool:
     """Whether this run is one for the scan: a few float64 runs of an affine rule (plain SGD, momentum; not Adam),
     long enough that Python's loop would be slow, short enough for the scan's memory."""
     R, T = theta0.shape[0], lr.shape[1]
     return (isinstance(X, np.ndarray) and X.dtype == np.float64 and theta0.dtype == np.float64 and rule.affine
-            and R <= 16 and T >= 64 and R * T <= SCAN_STEPS)
+            and R <= 16 and T >= 64 and R * T <= SCAN_STEPS
+            and int(np.sum(batch_sizes)) * (X.shape[1] + 2) <= SCAN_NUMBERS)
 
 
 def _scanned(X, y, batch_sizes, theta0, lr, loss_scale, keep_path, rule, index):
