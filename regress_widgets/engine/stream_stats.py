@@ -65,19 +65,23 @@ class Statistics:
     def loss(self, theta, loss_scale: float):
         """The minibatch loss of each step at the θ it starts from: ``theta`` (R, T, P) → (R, T); from G and h, a
         few long numpy calls (θᵀGθ − 2θᵀh + mean y², as the vectorized loop has it)."""
-        G, h = self.G, self.h
-        T, P = h.shape
+        T, P = self.h.shape
+        if "columns" not in self._rows:  # G's and h's numbers of each step as contiguous rows: (P·P, T), (P, T)
+            self._rows["columns"] = (np.ascontiguousarray(self.G.reshape(T, P * P).T),
+                                     np.ascontiguousarray(self.h.T))
+        G, h = self._rows["columns"]
         out = np.empty(theta.shape[:2], dtype=theta.dtype)
-        g, gq = self.work("loss g", (T,)), self.work("loss gq", (T,))
+        g, gq, t = self.work("loss g", (T,)), self.work("loss gq", (T,)), self.work("loss theta", (P, T))
         for r, th in enumerate(theta):
+            np.copyto(t, th.T)
             total = out[r]
             total[...] = self.yy
             for p in range(P):
-                np.multiply(G[:, p, 0], th[:, 0], out=g)
+                np.multiply(G[p * P], t[0], out=g)
                 for q in range(1, P):
-                    g += np.multiply(G[:, p, q], th[:, q], out=gq)
-                g -= np.multiply(h[:, p], 2, out=gq)
-                g *= th[:, p]
+                    g += np.multiply(G[p * P + q], t[q], out=gq)
+                g -= np.multiply(h[p], 2, out=gq)
+                g *= t[p]
                 total += g
         return loss_scale * out
 
