@@ -10,8 +10,8 @@ tutorial has 25,000 steps. So the chain is cut in three levels, about ∛T long 
 3. the state at each chunk's start (its block's start through the block's maps so far), then after every step
    (its chunk's start through the chunk's maps so far): one numpy call each, every chunk at once.
 
-About 3∛T sequential calls (about 90 for MXNet's tutorial): 1–2 ms for its 25,000 steps where a compiled loop takes
-0.4 ms, and no numba in the student's kernel (about 110 MB, and a cache load or a compile on the first run). The
+About 3∛T sequential calls (about 90 for MXNet's tutorial): its 25,000 steps and their losses in about 2 ms where a
+compiled loop takes 0.4 ms, and no numba in the student's kernel (about 110 MB, and a cache load or a compile on the first run). The
 numbers are the run's own to rounding: composing maps adds the same products in another order (about 1e-13 on
 MXNet's θ). Where a step overflows, a composed map may too, before the step that would: a path that is not finite
 everywhere is for the caller to run again step by step (:func:`regress_widgets.engine.sgd.simulate` does).
@@ -57,13 +57,11 @@ def fresh(name: str, shape: tuple, dtype=np.float64):
 class Workspace:
     """Arrays kept from one run to the next, by name: a scan's temporaries are a few MB each, and memory that numpy
     asks of the system afresh each time costs more page faults than the scan costs arithmetic (2.3 against 5.6 ms
-    for MXNet's tutorial). Not for two threads at once (``lock``)."""
+    for MXNet's tutorial). Not for two threads at once: its owner locks it
+    (:class:`regress_widgets.engine.stream_stats.Statistics`)."""
 
     def __init__(self):
         self.arrays: dict = {}
-        import threading
-
-        self.lock = threading.Lock()
 
     def __call__(self, name: str, shape: tuple, dtype=np.float64):
         a = self.arrays.get(name)

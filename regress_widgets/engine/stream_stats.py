@@ -1,12 +1,14 @@
 """A stream's per-step batch statistics (G = mean x̃x̃ᵀ, h = mean x̃y, mean y² of each batch), which every lr on that
 stream shares: :func:`batch_statistics`, and :func:`statistics`, which keeps the last streams' (a slider's drag runs
-the same data again and again; MXNet's 25,000 batches cost 12 ms to sum, a run from them 1–2 ms)."""
+the same data again and again; MXNet's 25,000 batches cost 12 ms to sum, a run from them about 2 ms)."""
 
 from __future__ import annotations
 
 import threading
 
 import numpy as np
+
+from .scan import Workspace, as_rows, fresh
 
 KEEP_BYTES = 16 * 2**20
 """The kept statistics (and the data they came from, and the scan's temporaries) take at most this many bytes: one
@@ -43,19 +45,16 @@ class Statistics:
     (:func:`regress_widgets.engine.scan.as_rows`, made once when first asked)."""
 
     def __init__(self, G, h, yy):
-        from .scan import Workspace, fresh
-
         self.G, self.h, self.yy = G, h, yy
-        self._rows: dict = {}
+        self._rows: dict = {}  # loss scale → (2s·G, 2s·h) laid out for the scan
+        self._columns = None  # (G, h) as contiguous rows of each number, for the loss
         # the scan's temporaries on this stream: kept for a stream of MXNet's length (25,000 steps: 6 MB), made
         # afresh each time for longer ones (they would hold their memory after the lesson)
         self.work = Workspace() if len(yy) <= WORK_STEPS else fresh
-        self.lock = getattr(self.work, "lock", None) or threading.Lock()
+        self.lock = threading.Lock()  # one run at a time uses the temporaries
 
     def rows(self, loss_scale: float):
         """(2s·G, 2s·h) laid out for the scan: (L, P, P, K1·K2), (L, P, K1·K2)."""
-        from .scan import as_rows
-
         if loss_scale not in self._rows:
             T = len(self.yy)
             two_s = 2 * loss_scale
@@ -66,10 +65,9 @@ class Statistics:
         """The minibatch loss of each step at the θ it starts from: ``theta`` (R, T, P) → (R, T); from G and h, a
         few long numpy calls (θᵀGθ − 2θᵀh + mean y², as the vectorized loop has it)."""
         T, P = self.h.shape
-        if "columns" not in self._rows:  # G's and h's numbers of each step as contiguous rows: (P·P, T), (P, T)
-            self._rows["columns"] = (np.ascontiguousarray(self.G.reshape(T, P * P).T),
-                                     np.ascontiguousarray(self.h.T))
-        G, h = self._rows["columns"]
+        if self._columns is None:  # G's and h's numbers of each step as contiguous rows: (P·P, T), (P, T)
+            self._columns = (np.ascontiguousarray(self.G.reshape(T, P * P).T), np.ascontiguousarray(self.h.T))
+        G, h = self._columns
         out = np.empty(theta.shape[:2], dtype=theta.dtype)
         g, gq, t = self.work("loss g", (T,)), self.work("loss gq", (T,)), self.work("loss theta", (P, T))
         for r, th in enumerate(theta):
@@ -88,8 +86,9 @@ class Statistics:
     @property
     def nbytes(self) -> int:
         """What it holds now (what the scan laid out and kept so far included)."""
+        laid_out = [*self._rows.values(), *([self._columns] if self._columns is not None else [])]
         return sum(a.nbytes for a in (self.G, self.h, self.yy)) + getattr(self.work, "nbytes", 0) + sum(
-            a.nbytes for pair in self._rows.values() for a in pair)
+            a.nbytes for pair in laid_out for a in pair)
 
 
 def statistics(X, y, batch_sizes, index=None) -> Statistics:
