@@ -11,10 +11,11 @@ tutorial has 25,000 steps. So the chain is cut in three levels, about ∛T long 
    (its chunk's start through the chunk's maps so far): one numpy call each, every chunk at once.
 
 About 3∛T sequential calls (about 90 for MXNet's tutorial): its 25,000 steps and their losses in about 2 ms where a
-compiled loop takes 0.4 ms, and no numba in the student's kernel (about 110 MB, and a cache load or a compile on the first run). The
-numbers are the run's own to rounding: composing maps adds the same products in another order (about 1e-13 on
-MXNet's θ). Where a step overflows, a composed map may too, before the step that would: a path that is not finite
-everywhere is for the caller to run again step by step (:func:`regress_widgets.engine.sgd.simulate` does).
+compiled loop takes 0.4 ms, and no numba in the student's kernel (about 110 MB, and a cache load or a compile on
+the first run). The numbers are the run's own to rounding: composing maps adds the same products in another order
+(about 1e-13 on MXNet's θ). Where a step overflows, a composed map may too, before the step that would: a path
+that is not finite everywhere is for the caller to run again step by step (:func:`regress_widgets.engine.sgd.simulate`
+does).
 """
 
 from __future__ import annotations
