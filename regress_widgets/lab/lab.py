@@ -38,10 +38,10 @@ from .controls.binding import Binding
 from .controls.changes import resolve
 from .controls.compute import Runner
 from .controls.layout import arrange, make_figure
-from .controls.readouts import WARN_COLOR, Readouts
+from .controls.readouts import WARN_COLOR
 from .controls.real_run import FREE, RealRun, real_run
 from .controls.state import CONTROLLED, MAX_PINS, LabState, Pin
-from .controls.widgets import make_controls, make_typed, show_steps, show_tutorial
+from .controls.widgets import make_widgets, show_steps, show_tutorial
 from .screen.pacer import Pacer
 from .screen.player import Player, stride
 from .screen.shelf import Shelf
@@ -102,9 +102,7 @@ class Lab(W.VBox):
         self.ahead = Ahead(self, offered=show_recipe)
         if self.fitted is not None:
             self.view.widget.observe(self._fit, names=["width", "pixel_ratio"])
-        self.controls = make_controls(self.words)
-        self.typed = make_typed()
-        self.readouts = Readouts(compact=layout == "compact", w=self.words)
+        self.controls, self.typed, self.readouts = make_widgets(self.words, layout)
         self.state = LabState(tutorial=tutorial, seed=seed, pair=pair, zoom=zoom, language=language,
                               standardize=tutorial.data is not None and tutorial.data.standardize,
                               **{k: v for k, v in start.settings.items() if k in CONTROLLED})

@@ -28,11 +28,13 @@ SCREEN_DPI = 62  # the full Lab's 12.8 × 7.2 in figure on screen: 794 × 446 px
 GROUPS = (("learning rate", ("lr", "gamma", "stepsize")), ("data", ("batch_size", "noise", "seed", "standardize")),
           ("run", ("steps", "epochs")),
           ("optimizer", ("optimizer", "momentum", "beta1", "beta2", "eps", "weight_decay")))
-COMPACT = {"label": "56px", "box": "64px", "names": {"batch_size": "batch", "gamma": "γ", "optimizer": "optim.",
-                                                       "momentum": "β", "beta1": "β₁", "beta2": "β₂", "eps": "ε",
-                                                       "weight_decay": "λ decay"}}
-"""A side-by-side column is narrow (277 px with JupyterLab's file browser open): shorter labels and boxes, so
-every track stays ≥ 120 px, in the "more settings" accordion too."""
+COMPACT = {"box": "64px", "names": {"batch_size": "batch", "gamma": "γ", "optimizer": "optim.", "momentum": "β",
+                                    "beta1": "β₁", "beta2": "β₂", "eps": "ε", "weight_decay": "λ decay",
+                                    "step": "step"}}
+"""A side-by-side column is narrow (277 px with JupyterLab's file browser open): shorter labels (and their width,
+:data:`~.styles.LABEL_WIDTH`) and boxes, so every track stays ≥ 120 px, in the "more settings" accordion too. The
+Lab makes its controls so (:func:`~.widgets.make_controls`)."""
+TYPED_BOX = {"full": "74px", "compact": COMPACT["box"]}
 
 
 class Folded(W.VBox):
@@ -72,9 +74,9 @@ def _setting(c: dict, typed: dict, notes: dict, name: str) -> list:
     return [row, notes[name]]
 
 
-def _heading(text: str) -> W.HTML:
-    return W.HTML(f"<div style='margin:6px 0 0;color:#444;font-weight:bold;border-bottom:1px solid #ddd'>"
-                  f"{text}</div>")
+def _heading(text: str, style: W.Widget) -> W.HTML:
+    return W.HTML(style=style, value=f"<div style='margin:6px 0 0;color:#444;font-weight:bold;"
+                                     f"border-bottom:1px solid #ddd'>{text}</div>")
 
 
 def arrange(c: dict, typed: dict, figure, r, *, compact: bool, show_recipe: bool,
@@ -87,24 +89,17 @@ def arrange(c: dict, typed: dict, figure, r, *, compact: bool, show_recipe: bool
     def rows(names):
         return [w for n in names if n in shown for w in _setting(c, typed, r.notes, n)]
 
-    if compact:
-        for name in (*(n for _, names in GROUPS for n in names),):
-            c[name].style.description_width = COMPACT["label"]
-            c[name].description = r.w(COMPACT["names"][name]) if name in COMPACT["names"] else c[name].description
-            if name in typed:
-                typed[name].layout.width = typed[name].layout.min_width = COMPACT["box"]
+    if compact:  # its controls were made with the short labels, label width and box width (COMPACT)
         more = W.VBox([*recipe, *rows(("gamma", "stepsize", "noise", "steps", "epochs", "seed", "standardize")),
                        *rows(("optimizer", "momentum", "beta1", "beta2", "eps", "weight_decay")),
                        _row(c["play"], r.step_info), c["step"], c["pair"], c["zoom"], _row(c["pin"], c["clear_pins"]),
                        r.pins_table, _row(c["reset"], c["export"]), c["framework"], r.framework_info])
-        c["step"].style.description_width = COMPACT["label"]
-        c["step"].description = r.w("step")
         folded = Folded(r.w("more settings"), more)
         return [*figure, *rows(("lr",)), r.lr_info, *rows(("batch_size",)), r.message_box, r.readout,
                 folded], folded
     groups = []
     for title, names in GROUPS:
-        groups.append(_heading(r.w(title)))
+        groups.append(_heading(r.w(title), r.style))
         for name in names:
             groups += rows((name,)) + ([r.lr_info] if name == "lr" else [])
     column = W.VBox([*recipe, *groups, r.message_box, _row(c["reset"], c["export"]), c["framework"],

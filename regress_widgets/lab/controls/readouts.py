@@ -54,21 +54,23 @@ class Readouts:
     """The readout widgets of one Lab (``step_info``, ``lr_info``, ``readout``, ``pins_table``, ``framework_info``,
     ``message_box``); each ``show_…`` writes them from what it is given, nothing else."""
 
-    def __init__(self, compact: bool, w: Words = ENGLISH):
+    def __init__(self, compact: bool, w: Words = ENGLISH, style: W.Widget | None = None):
         self.compact = compact
         self.w = w
         """The Lab's language: every text shown is ``w(english)``."""
-        self.lr_info = W.HTML()
-        self.lr_info.add_class("rw-lr-info")
-        self.step_info = W.HTML()
-        self.readout = W.HTML()
-        self.readout.add_class("rw-readout")
-        self.pins_table = W.HTML()
-        self.framework_info = W.HTML()
-        self.message_box = W.HTML()
-        self.notes = {name: W.HTML() for name in (*CONTROLLED, "seed", "standardize")}
-        for name, note in self.notes.items():
-            note.add_class(f"rw-note-{name}")
+        self.style = style = style or W.HTML().style
+        """The style of every HTML line the Lab shows (one for all: :class:`~.styles.Styles`)."""
+
+        def html(*classes):
+            return W.HTML(style=style, _dom_classes=classes)
+
+        self.lr_info = html("rw-lr-info")
+        self.step_info = html()
+        self.readout = html("rw-readout")
+        self.pins_table = html()
+        self.framework_info = html()
+        self.message_box = html()
+        self.notes = {name: html(f"rw-note-{name}") for name in (*CONTROLLED, "seed", "standardize")}
         """A line under each setting's row: what the Lab refused or corrected there."""
         self.standing: dict[str, str] = {}
         """Notes that stay under a row while no message is shown there (why the row steps aside)."""

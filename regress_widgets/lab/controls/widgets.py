@@ -15,11 +15,13 @@ from ...recipes.settings import TABLE
 from ...recipes.tutorials import RECIPES, Recipe
 from ...words import ENGLISH, Words
 from ..screen.player import play_button
+from .layout import COMPACT, TYPED_BOX
+from .readouts import Readouts
 from .real_run import available, real_run
 from .sliders import BatchSlider, FloatSlider, IntSlider, LogSlider, show_value, shown_text, typed_box
 from .state import CONTROLLED
+from .styles import Styles
 
-SLIDER_STYLE = {"description_width": "92px"}  # one width for every setting's label: the tracks line up
 ZOOM_LABELS = (("follow the path", "follow"), ("whole basin", "basin"))
 
 
@@ -48,68 +50,83 @@ def control_ranges(recipe: Recipe) -> dict[str, dict]:
     return ranges
 
 
-def _slider(name: str, cls=None, **kwargs):
-    s = TABLE[name]
-    cls = cls or {"log": LogSlider}.get(s.scale, IntSlider if s.kind is int else FloatSlider)
-    widget = cls(description=s.label, style=SLIDER_STYLE, readout=False, **kwargs)
-    widget.tooltip = s.help + (f" ({s.unit})" if s.unit else "")
-    return widget
-
-
-def make_controls(w: Words = ENGLISH) -> dict[str, W.Widget]:
+def make_controls(w: Words = ENGLISH, styles: Styles | None = None, short: dict | None = None) -> dict[str, W.Widget]:
     """Every control of a Lab, unconfigured (:func:`configure` sets their ranges per recipe), its labels and
-    tooltips in the language of ``w``."""
-    def wide():  # a Layout of its own for each slider: a shared one would hide them together
-        return W.Layout(width="100%")
+    tooltips in the language of ``w``; each made as it is shown (one message to the page a widget): the styles
+    of ``styles`` (the Lab's, shared), labels shortened as ``short`` says (a setting → its short label)."""
+    styles = styles or Styles()
+    short = short or {}
+
+    def setting(name: str, make, **kwargs):  # the table's label and help, in w's language
+        return make(description=w(short.get(name, TABLE[name].label)), tooltip=setting_help(name, w),
+                    style=styles.label_of(make), **kwargs)
+
+    def slider(name: str, cls=None, **kwargs):
+        s = TABLE[name]
+        cls = cls or {"log": LogSlider}.get(s.scale, IntSlider if s.kind is int else FloatSlider)
+        # a Layout of its own for each slider (a shared one would hide them together), as its row sets it
+        return setting(name, cls, readout=False, layout=W.Layout(width="auto", flex="1 1 auto"), **kwargs)
 
     c = {
-        "lr": _slider("lr", base=10, min=-3, max=1, step=0.001, value=0.1, layout=wide()),
-        "gamma": _slider("gamma", min=0.1, max=1.0, step=0.01, value=1.0, layout=wide()),
-        "stepsize": _slider("stepsize", min=1, max=100, value=20, layout=wide()),
-        "batch_size": _slider("batch_size", BatchSlider, base=2, min=0, max=6, step=1, value=8, layout=wide()),
-        "noise": _slider("noise", min=0.0, max=4.0, step=0.01, value=1.0, continuous_update=False, layout=wide()),
-        "steps": _slider("steps", min=1, max=1000, value=100, layout=wide()),
-        "epochs": _slider("epochs", min=1, max=100, value=10, layout=wide()),
+        "lr": slider("lr", base=10, min=-3, max=1, step=0.001, value=0.1),
+        "gamma": slider("gamma", min=0.1, max=1.0, step=0.01, value=1.0),
+        "stepsize": slider("stepsize", min=1, max=100, value=20),
+        "batch_size": slider("batch_size", BatchSlider, base=2, min=0, max=6, step=1, value=8),
+        "noise": slider("noise", min=0.0, max=4.0, step=0.01, value=1.0, continuous_update=False),
+        "steps": slider("steps", min=1, max=1000, value=100),
+        "epochs": slider("epochs", min=1, max=100, value=10),
         # a plain box: the browser sends what was typed (a bounded one would quietly make −1 a 0)
-        "seed": W.IntText(value=0, description=TABLE["seed"].label, style=SLIDER_STYLE,
-                          layout=W.Layout(width="100%")),
+        "seed": setting("seed", W.IntText, value=0, layout=W.Layout(width="100%")),
+        "optimizer": setting("optimizer", W.Dropdown, options=TABLE["optimizer"].choices, value="sgd",
+                             layout=W.Layout(width="100%")),
+        "momentum": slider("momentum", min=0.0, max=0.99, step=0.01, value=0.0),
+        "beta1": slider("beta1", min=0.0, max=0.99, step=0.01, value=0.9),
+        "beta2": slider("beta2", min=0.9, max=0.9999, step=0.0001, value=0.999),
+        "eps": slider("eps", base=10, min=-10, max=-2, step=0.1, value=1e-8),
+        "weight_decay": slider("weight_decay", min=0.0, max=0.1, step=0.001, value=0.0),
     }
-    c["seed"].tooltip = TABLE["seed"].help
-    c["optimizer"] = W.Dropdown(options=TABLE["optimizer"].choices, value="sgd", description=TABLE["optimizer"].label,
-                                style=SLIDER_STYLE, layout=W.Layout(width="100%"))
-    c["optimizer"].tooltip = TABLE["optimizer"].help
-    c["momentum"] = _slider("momentum", min=0.0, max=0.99, step=0.01, value=0.0, layout=wide())
-    c["beta1"] = _slider("beta1", min=0.0, max=0.99, step=0.01, value=0.9, layout=wide())
-    c["beta2"] = _slider("beta2", min=0.9, max=0.9999, step=0.0001, value=0.999, layout=wide())
-    c["eps"] = _slider("eps", base=10, min=-10, max=-2, step=0.1, value=1e-8, layout=wide())
-    c["weight_decay"] = _slider("weight_decay", min=0.0, max=0.1, step=0.001, value=0.0, layout=wide())
-    c["recipe"] = W.Dropdown(options=[(r.title, name) for name, r in RECIPES.items()], layout=W.Layout(width="100%"))
+    c["recipe"] = W.Dropdown(options=[(r.title, name) for name, r in RECIPES.items()], layout=W.Layout(width="100%"),
+                             style=styles(W.Dropdown))
+    button = styles(W.Button)
     c["reset"] = W.Button(description=w("back to the tutorial's values"), icon="undo",
                           tooltip=w("every slider back to the tutorial's setting (the seed stays)"),
-                          layout=W.Layout(width="auto"))
+                          layout=W.Layout(width="auto"), style=button)
     c["play"] = play_button(w)  # the Lab's Player plays the run with it, in the kernel
-    c["step"] = W.IntSlider(min=0, max=100, value=100, description=w("show step"), continuous_update=True,
-                            style={"description_width": "70px"}, layout=W.Layout(width="100%", max_width="420px"))
+    step_label = styles.label if "step" in short else "70px"
+    c["step"] = W.IntSlider(min=0, max=100, value=100, description=w(short["step"]) if "step" in short else
+                            w("show step"),
+                            continuous_update=True, style=styles(W.IntSlider, description_width=step_label),
+                            layout=W.Layout(width="100%", max_width="420px"))
     c["pin"] = W.Button(description=w("pin this run"), icon="thumb-tack", layout=W.Layout(width="auto"),
-                        tooltip=w("keep this run as a faded ghost path to compare with"))
-    c["clear_pins"] = W.Button(description=w("clear pins"), icon="trash", layout=W.Layout(width="auto"))
+                        tooltip=w("keep this run as a faded ghost path to compare with"), style=button)
+    c["clear_pins"] = W.Button(description=w("clear pins"), icon="trash", layout=W.Layout(width="auto"),
+                               style=button)
     c["export"] = W.Button(description=w("export"), icon="download", layout=W.Layout(width="auto"),
-                           tooltip=w("save the figure as a PNG for slides (1920 × 1080) in the current folder"))
-    c["pair"] = W.Dropdown(description=w("plane"), style={"description_width": "45px"}, layout=W.Layout(width="150px"))
+                           tooltip=w("save the figure as a PNG for slides (1920 × 1080) in the current folder"),
+                           style=button)
+    c["pair"] = W.Dropdown(description=w("plane"), style=styles(W.Dropdown, description_width="45px"),
+                           layout=W.Layout(width="150px"))
     zoom = [(w(text), value) for text, value in ZOOM_LABELS]
     c["zoom"] = W.ToggleButtons(options=zoom, value="follow", style={"button_width": "125px"})
+    checkbox = styles(W.Checkbox)
     c["standardize"] = W.Checkbox(value=False, description=w("standardize features"), indent=False,
-                                  layout=W.Layout(width="auto"))
-    c["standardize"].tooltip = w("your own data: train on (x − mean)/std of every feature — round contours, a "
-                                 "larger stability limit; θ is still read out in the data's units")
-    c["framework"] = W.Checkbox(value=False, description=w("real run"), indent=False, layout=W.Layout(width="auto"))
-    c["framework"].tooltip = w("train on the data the real framework drew, and draw its recorded path beside the "
-                               "engine's")
-    for name, widget in c.items():  # every setting's label and tooltip, from the settings table, in w's language
-        if name in TABLE:
-            widget.description = w(TABLE[name].label)
-            widget.tooltip = setting_help(name, w)
+                                  layout=W.Layout(width="auto"), style=checkbox,
+                                  tooltip=w("your own data: train on (x − mean)/std of every feature — round "
+                                            "contours, a larger stability limit; θ is still read out in the data's "
+                                            "units"))
+    c["framework"] = W.Checkbox(value=False, description=w("real run"), indent=False, layout=W.Layout(width="auto"),
+                                style=checkbox, tooltip=w("train on the data the real framework drew, and draw its "
+                                                          "recorded path beside the engine's"))
     return c
+
+
+def make_widgets(w: Words, layout: str) -> tuple[dict, dict, Readouts]:
+    """A Lab's controls, typed boxes and readouts, made as ``layout`` ("full" or "compact") shows them, sharing
+    their styles (:class:`~.styles.Styles`)."""
+    styles = Styles(layout)
+    compact = layout == "compact"
+    return (make_controls(w, styles, short=COMPACT["names"] if compact else None),
+            make_typed(TYPED_BOX[layout], styles), Readouts(compact=compact, w=w, style=styles.html))
 
 
 def setting_help(name: str, w: Words = ENGLISH) -> str:
@@ -118,9 +135,10 @@ def setting_help(name: str, w: Words = ENGLISH) -> str:
     return w(s.help) + (f" ({w(s.unit)})" if s.unit else "")
 
 
-def make_typed() -> dict[str, W.Text]:
-    """A box beside each setting's slider, to type a value exactly."""
-    return {name: typed_box(name) for name in CONTROLLED if TABLE[name].kind is not str}
+def make_typed(width: str = "74px", styles: Styles | None = None) -> dict[str, W.Text]:
+    """A box beside each setting's slider, ``width`` wide, to type a value exactly."""
+    style = (styles or Styles())(W.Text)
+    return {name: typed_box(name, width, style) for name in CONTROLLED if TABLE[name].kind is not str}
 
 
 def configure(controls: dict, tutorial: Recipe, shown: dict) -> None:

@@ -34,10 +34,8 @@ STRIDE_FRAMES = 200
 
 def play_button(w: Words = ENGLISH) -> W.ToggleButton:
     """The play/pause toggle a :class:`Player` drives (its words in the language of ``w``)."""
-    button = W.ToggleButton(value=False, description=w("play"), icon="play", tooltip=w("play the run (again)"),
-                            layout=W.Layout(width="auto"))
-    button.add_class("rw-play")
-    return button
+    return W.ToggleButton(value=False, description=w("play"), icon="play", tooltip=w("play the run (again)"),
+                          layout=W.Layout(width="auto"), _dom_classes=("rw-play",))
 
 
 def stride(steps: int) -> int:
