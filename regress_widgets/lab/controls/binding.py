@@ -141,7 +141,7 @@ class Binding:
         Adam); weight decay acts in all three."""
         for name, optimizers in ACTS.items():
             display = None if optimizer in optimizers else "none"
-            self.controls[name].layout.display = self.typed[name].layout.display = display
+            self.controls[name].layout.display = display  # its row steps aside with it, typed box and note
 
     def _show_noise_use(self, tutorial) -> None:
         """Your own data has no noise to set: its labels were measured. The noise row steps aside and says why."""

@@ -68,9 +68,8 @@ def _setting(c: dict, typed: dict, notes: dict, name: str) -> list:
     slider.layout.width = "auto"
     slider.layout.flex = "1 1 auto"
     parts = [slider, typed[name]] if name in typed else [slider]
-    row = W.HBox(parts, layout=W.Layout(width="100%", align_items="center"))
-    for part in (row, notes[name]):  # a control that steps aside takes its row and note line with it
-        W.dlink((slider.layout, "display"), (part.layout, "display"))
+    row = W.HBox(parts, layout=notes[name].layout)  # one Layout for the row and its note line (one model less)
+    W.dlink((slider.layout, "display"), (row.layout, "display"))  # a control that steps aside takes both with it
     return [row, notes[name]]
 
 

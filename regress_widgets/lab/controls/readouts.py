@@ -70,8 +70,11 @@ class Readouts:
         self.pins_table = html()
         self.framework_info = html()
         self.message_box = html()
-        self.notes = {name: html(f"rw-note-{name}") for name in (*CONTROLLED, "seed", "standardize")}
-        """A line under each setting's row: what the Lab refused or corrected there."""
+        self.notes = {name: W.HTML(style=style, _dom_classes=(f"rw-note-{name}",),
+                                   layout=W.Layout(width="100%", align_items="center"))
+                      for name in (*CONTROLLED, "seed", "standardize")}
+        """A line under each setting's row: what the Lab refused or corrected there. Its Layout is its row's too
+        (:func:`~.layout.arrange`): the two step aside together."""
         self.standing: dict[str, str] = {}
         """Notes that stay under a row while no message is shown there (why the row steps aside)."""
         self.message = ""

@@ -85,10 +85,12 @@ def _on_the_same_step(widget, value, current) -> bool:
     return abs(value - current) < widget.step / 2
 
 
-def typed_box(name: str, width: str = "74px", style: W.Widget | None = None) -> W.Text:
-    """The box beside a slider: a value typed here reaches the Lab as typed (Enter or leaving the box)."""
-    return W.Text(continuous_update=False, layout=W.Layout(width=width, min_width=width),
-                  _dom_classes=(f"rw-typed-{name}",), **({"style": style} if style is not None else {}))
+def typed_box(name: str, layout: W.Layout | None = None, style: W.Widget | None = None) -> W.Text:
+    """The box beside a slider (``layout`` default: 74 px wide): a value typed here reaches the Lab as typed (Enter
+    or leaving the box)."""
+    layout = layout or W.Layout(width="74px", min_width="74px")
+    return W.Text(continuous_update=False, layout=layout, _dom_classes=(f"rw-typed-{name}",),
+                  **({"style": style} if style is not None else {}))
 
 
 def show_value(widget, value) -> None:

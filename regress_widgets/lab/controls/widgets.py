@@ -136,9 +136,10 @@ def setting_help(name: str, w: Words = ENGLISH) -> str:
 
 
 def make_typed(width: str = "74px", styles: Styles | None = None) -> dict[str, W.Text]:
-    """A box beside each setting's slider, ``width`` wide, to type a value exactly."""
-    style = (styles or Styles())(W.Text)
-    return {name: typed_box(name, width, style) for name in CONTROLLED if TABLE[name].kind is not str}
+    """A box beside each setting's slider, ``width`` wide, to type a value exactly. The boxes share one style and
+    one Layout: a box steps aside with its row (:func:`~.layout.arrange`), never on its own."""
+    style, layout = (styles or Styles())(W.Text), W.Layout(width=width, min_width=width)
+    return {name: typed_box(name, layout, style) for name in CONTROLLED if TABLE[name].kind is not str}
 
 
 def configure(controls: dict, tutorial: Recipe, shown: dict) -> None:
@@ -168,8 +169,6 @@ def show_tutorial(controls: dict, typed: dict, binding, state, w: Words) -> None
     tutorial = state.tutorial
     shown = {name: binding.shown(name) for name in CONTROLLED}
     configure(controls, tutorial, shown)
-    for name in ("steps", "epochs"):  # the run length the tutorial does not count in: its row steps aside
-        typed[name].layout.display = controls[name].layout.display
     for name, value in shown.items():
         if name in typed:
             typed[name].value = shown_text(TABLE[name].kind, value)
