@@ -66,6 +66,7 @@ from side_by_side_support import (
 )
 
 import regress_widgets as rw
+from regress_widgets.lab.controls.layout import FIRST_WIDTH
 from regress_widgets.lab.controls.sliders import LR_DIGITS
 
 
@@ -109,6 +110,9 @@ def test_side_by_side_in_jupyterlab(tmp_path):
         overflow = horizontal_overflow(page)
         layout = layout_report(page)
         assert_tracks(page, "JupyterLab, file browser open")
+        first = f"{FIRST_WIDTH['compact']} px canvas shown in {FIRST_WIDTH['compact']} px"
+        assert all(first in line for line in layout), (  # else every student's kernel lays its panels out twice
+            f"the kernel's first guess of a column's width (FIRST_WIDTH) is not what JupyterLab gives it: {layout}")
 
         def lr_now():  # the slider's position is an exponent of 10; the kernel keeps LR_DIGITS of 10**position
             return float(f"{10.0 ** slider_position(lr_slider):.{LR_DIGITS}g}")

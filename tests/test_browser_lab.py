@@ -45,6 +45,7 @@ from browser_support import (
 from side_by_side_support import BENIGN, LR_LABEL, assert_tracks
 
 import regress_widgets as rw
+from regress_widgets.lab.controls.layout import FIRST_WIDTH
 
 REOPENED = "03_pytorch_linear_regression.ipynb"
 LAB_CELL = 'import regress_widgets as rw\nlab = rw.Lab("pytorch")\nlab'
@@ -167,6 +168,8 @@ def test_a_lab_in_jupyterlab(tmp_path):
         canvas = page.locator(CANVAS).first.bounding_box()
         timings["figure: canvas / room beside the controls (px)"] = f"{canvas['width']:.0f} / {room['width']:.0f}"
         assert abs(canvas["width"] - room["width"]) <= 2, "the figure does not fill the room it has"
+        assert round(room["width"]) == FIRST_WIDTH["full"], (  # else every kernel lays its panels out twice
+            f"the kernel's first guess of the figure's room (FIRST_WIDTH) is not JupyterLab's: {room['width']:.0f} px")
 
         # 3. Latency, each several times
         box = typed_box(page, "lr").first

@@ -26,7 +26,7 @@ class SideBySide(W.VBox):
     """The three tutorials next to each other, sharing the seed and the play position.
 
     ``labs`` maps each recipe name to its :class:`Lab` (each keeps its own sliders). In columns, each Lab
-    shows the compact panels (the path over the contours, and the loss: 272 px wide, so three fit a
+    shows the compact panels (the path over the contours, and the loss: 277 px wide, so three fit a
     1280-px projector, JupyterLab's file browser open or not), lr and batch size under them and the other
     controls in a closed "more settings" accordion; ``columns=1`` stacks full Labs.
     The shared play position runs from 0 to 1 (a fraction of each run, whose lengths differ: 100, 25,000 and

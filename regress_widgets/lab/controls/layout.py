@@ -3,7 +3,7 @@
 * ``full`` (one Lab): the figure first, the controls in a narrow column beside it (below it when the
   notebook is too narrow), grouped by meaning — the learning rate (lr, γ, stepsize), the data (batch size,
   noise, seed), the run (its length) — then the play controls and readouts.
-* ``compact`` (a SideBySide column, 272 px): the figure, then only lr and batch size, the readouts, and
+* ``compact`` (a SideBySide column, 277 px on the page): the figure, then only lr and batch size, the readouts, and
   every other control folded under a closed "more settings" button.
 
 Every setting is a row: its slider (one label width for all, so the tracks line up) and the box where its
@@ -21,9 +21,11 @@ from ...panels.fit import fit
 from ...panels.style import Layout
 
 COLUMN = "320px"  # the full Lab's control column
-FIRST_WIDTH = {"full": 560, "compact": 272}
-"""The figure's width (CSS px) until the page reports the room it has: a 1280-px screen with JupyterLab's file
-browser open (the Lab: the control column beside it; side by side: three columns)."""
+FIRST_WIDTH = {"full": 516, "compact": 277}
+"""The figure's width (CSS px) until the page reports the room it has: what JupyterLab 4 gives it on a 1280 × 800
+screen with the file browser open (the Lab: the room beside the control column; side by side: a column), as the
+browser tests measure and check. A page that reports another width has the panels laid out again (about 70 ms of a
+kernel's CPU a column: with the file browser hidden, 361 px; in Voilà, 411)."""
 SCREEN_DPI = 62  # the full Lab's 12.8 × 7.2 in figure on screen: 794 × 446 px, room for the column beside it
 GROUPS = (("learning rate", ("lr", "gamma", "stepsize")), ("data", ("batch_size", "noise", "seed", "standardize")),
           ("run", ("steps", "epochs")),
