@@ -1,9 +1,11 @@
 """Texts that fit the room they have: :func:`fit_text` shrinks a text's font (never below :data:`MIN_POINTS`), then
 wraps it onto more lines. Nothing a student reads is cut at the figure's (or its panel's) edge.
 
-Widths are measured with matplotlib's Agg renderer at the figure's dpi, so the same text fits the same way on
-screen and in a saved PNG. A title a little too long for a narrow column is set a little smaller (a teacher
-still reads it as a title); a note too long even at the smallest size wraps onto a second line.
+Widths are measured at the figure's dpi as the panels draw text (:class:`~.word_cache.WordCache`: its words side
+by side, each measured once), so the same text fits the same way on screen and in a saved PNG, and a settings line
+that changes on every slider move costs a measurement of its new words only. A title a little too long for a
+narrow column is set a little smaller (a teacher still reads it as a title); a note too long even at the smallest
+size wraps onto a second line.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import re
 
 from matplotlib.backends.backend_agg import RendererAgg
 from matplotlib.text import Text
+
+from .word_cache import WordCache
 
 MIN_POINTS = 8.0
 """The smallest font size a fitted text gets: 8 pt is 11 px at 100 dpi."""
@@ -27,12 +31,12 @@ def _renderer(dpi: float) -> RendererAgg:
 
 
 def text_width(text: Text, string: str | None = None) -> float:
-    """The width, in pixels at the figure's dpi, that ``text`` (or ``string`` in its font) takes on one line each."""
-    renderer = _renderer(text.get_figure(root=True).dpi)
+    """The width, in pixels at the figure's dpi, that ``text`` (or ``string`` in its font) takes on one line each,
+    as the panels draw it (:meth:`~.word_cache.WordCache.measure`)."""
+    measure = WordCache(_renderer(text.get_figure(root=True).dpi)).measure
     prop = text.get_fontproperties()
     lines = (text.get_text() if string is None else string).split("\n")
-    return max(renderer.get_text_width_height_descent(line, prop, ismath=False)[0] if line else 0.0
-               for line in lines)
+    return max(measure(line, prop, False)[0] if line else 0.0 for line in lines)
 
 
 _ADVANCES: dict[tuple, float] = {}
@@ -94,10 +98,12 @@ def fit_text(text: Text, string: str, room: float, size: float, *, shrink: bool 
     if shrink and size > MIN_POINTS:
         smaller = max(MIN_POINTS, int(size * room / wide * 4) / 4)  # quarter points, a hair under the ratio
         text.set_fontsize(smaller)
-        while text_width(text) > room and smaller > MIN_POINTS:
+        wide = text_width(text)
+        while wide > room and smaller > MIN_POINTS:
             smaller = max(MIN_POINTS, smaller - 0.25)
             text.set_fontsize(smaller)
-        if text_width(text) <= room:
+            wide = text_width(text)
+        if wide <= room:
             return
     text.set_text(wrap(text, string, room, lines))
 

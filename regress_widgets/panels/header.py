@@ -18,7 +18,7 @@ class Header:
                              fontweight="bold")
         self.subtitle = ax.text(0.5, layout.title_y[1], "", ha="center", va="top", fontsize=layout.title_size[1],
                                 color="#333333")
-        ax.mark_dynamic(self.title, self.subtitle)
+        ax.mark_dynamic(self.subtitle)  # the title changes with the recipe only: it stays in the cached pixels
 
     def update(self, frame: Frame) -> None:
         run = frame.run
