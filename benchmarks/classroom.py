@@ -3,22 +3,21 @@
     python benchmarks/classroom.py [--students 10 20 30] [--drag 3] [--pause 6] [--minutes 1] [--cold] [--json]
 
 Each student is a real ipykernel (jupyter_client) that runs notebook 00's first cell (``rw.SideBySide.from_url()``)
-and is then spoken to over the widgets' own protocol, as JupyterLab would: when the cell has run, every figure's
-screen is told that a page shows it (``ready``, then the width of a column at 1280 px with the file browser open);
-the first whole frame of every column is the student's first figure. Then the class plays: each student drags one
-column's lr slider for about ``--drag`` s at the page's pace (the next value goes out when the frame of the last one
-has arrived, at most 25 a second), then pauses about ``--pause`` s, starting at a random moment, so about a third
-of the class drags at any time. Printed per N:
+and is then spoken to over the widgets' own protocol, as JupyterLab would: every figure's screen is told that a page
+shows it (``ready``, then the width of a column at 1280 px with the file browser open); the first whole frame of
+every column is the student's first figure. Then the class plays: each student drags one column's lr slider for
+about ``--drag`` s at the page's pace (the next value once the last one's frame has arrived, at most 25 a second),
+then pauses about ``--pause`` s, from a random moment: about a third of the class drags at any time. Per N:
 
-* the time from "open the notebook" (all N kernels started at once) to each student's first figure: median, max;
-* change → frame: from a slider value sent to the frame message received, p50 / p95 / p99;
-* each kernel's memory, RSS and PSS (the shared library pages split among the kernels that map them: summed, the
-  honest total), and all of them together, and the CPU the kernels used per change;
-* what a moment of silence costs: the kernels' CPU over ``--idle`` s in which nobody drags (should be ~0).
+* from "open the notebook" (all N kernels started at once) to each student's first figure: median, max;
+* change → frame: from a slider value sent to the frame message received, p50 / p95 / p99 (a frame later than
+  3 s counts apart: late, or never);
+* each kernel's RSS and PSS (the shared library pages split among the kernels that map them: summed, the honest
+  total), all of them together, and the kernels' CPU per change; and their CPU over ``--idle`` s of silence (~0).
 
 What a student does is :class:`Student`; how their messages travel is their kernel's transport: here
-:class:`LocalKernel` (jupyter_client over unix sockets). ``python benchmarks/classroom_hub.py --students 10`` plays
-the same class on a real JupyterHub, each kernel started by its student's server and spoken to through the proxy.
+:class:`LocalKernel` (jupyter_client over unix sockets); ``benchmarks/classroom_hub.py`` plays the same class on a
+real JupyterHub, each kernel started by its student's server and spoken to through the proxy.
 
 Goal on a 2-core, 24 GB machine (issue 22): 30 students with p95 ≤ 150 ms, p99 ≤ 300 ms, ≤ 6 GB of kernels.
 ``--cold`` gives every kernel an empty numba cache (a new image); by default the cache is warmed first.
@@ -40,6 +39,7 @@ from pathlib import Path
 
 import numpy as np
 import psutil
+from classroom_table import print_table
 from jupyter_client import KernelManager
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -197,18 +197,20 @@ class Student:
             sent = time.perf_counter()
             self.kernel.send_comm(slider, {"method": "update", "state": {"value": value}, "buffer_paths": []})
             self.changes += 1
-            try:
-                at, _comm, _whole = self.frames.get(timeout=MISSING)
+            at = self._frame_within(MISSING)
+            if at is None:  # no frame within MISSING s: counted apart, never as a latency; late, or never
+                self.missing += 1
+                self.late += [late - sent for late in [self._frame_within(LATE)] if late is not None]
+            else:
                 self.latencies.append(at - sent)
-            except queue.Empty:
-                self.missing += 1  # no frame within MISSING s: counted apart, never as a latency
-                try:
-                    at, _comm, _whole = self.frames.get(timeout=LATE)
-                    self.late.append(at - sent)
-                except queue.Empty:
-                    pass  # never came
             self._drain()
             time.sleep(max(0.0, PAGE_INTERVAL - (time.perf_counter() - sent)))
+
+    def _frame_within(self, seconds: float) -> float | None:
+        try:
+            return self.frames.get(timeout=seconds)[0]
+        except queue.Empty:
+            return None
 
     def lesson(self, until: float, drag: float, pause: float, seed: int) -> None:
         rng = random.Random(seed)
@@ -287,16 +289,20 @@ def run_class(n: int, args, folder: Path, room_type=LocalRoom) -> dict:
         return play(n, args, room)
 
 
+def together(threads: list[threading.Thread]) -> None:
+    """Start them all, then wait for each."""
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
 def play(n: int, args, room) -> dict:
     if not args.cold:
         warm(room)
     students = [Student(i + 1, room.kernel(i + 1)) for i in range(n)]
     started = time.perf_counter()
-    threads = [threading.Thread(target=s.open, args=(started,)) for s in students]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    together([threading.Thread(target=s.open, args=(started,)) for s in students])
     errors = [s.error for s in students if s.error]
     live = [s for s in students if not s.error]
     if not live:
@@ -313,12 +319,8 @@ def play(n: int, args, room) -> dict:
     cpu0, others0 = cpu(kernels), {k: cpu(v) for k, v in others.items()}
     psutil.cpu_percent(None)
     until = time.perf_counter() + args.minutes * 60
-    threads = [threading.Thread(target=s.lesson, args=(until, args.drag, args.pause, 1000 * n + s.number))
-               for s in live]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    together([threading.Thread(target=s.lesson, args=(until, args.drag, args.pause, 1000 * n + s.number))
+              for s in live])
     machine_cpu = psutil.cpu_percent(None)
     used = cpu(kernels) - cpu0
     latencies = [x for s in live for x in s.latencies]
@@ -333,7 +335,7 @@ def play(n: int, args, room) -> dict:
         "students": n, "transport": room.label, "opened": len(live), "errors": errors, "notes": room.notes(),
         "first_figure_median_s": statistics.median(first), "first_figure_max_s": max(first),
         "changes": changes, "missing_frames": sum(s.missing for s in live),
-        "late_s": sorted(t for s in live for t in s.late),
+        "late_s": sorted(t for s in live for t in s.late), "missing_after_s": MISSING, "late_within_s": LATE,
         "changes_per_s": changes / (args.minutes * 60),
         "latency_p50_ms": 1e3 * percentile(latencies, 50), "latency_p95_ms": 1e3 * percentile(latencies, 95),
         "latency_p99_ms": 1e3 * percentile(latencies, 99),
@@ -342,41 +344,6 @@ def play(n: int, args, room) -> dict:
         **{k: mem[k] for k in ("rss_mb_median", "rss_mb_max", "pss_mb_median", "pss_error")}, "others": other,
         "rss_gb_total": mem["rss_mb_total"] / 1024, "pss_gb_total": mem["pss_mb_total"] and mem["pss_mb_total"] / 1024,
     }
-
-
-def mb(value, unit="MB") -> str:
-    """A memory figure, or ``?`` where it could not be read."""
-    return "?" if value is None else f"{value:.0f}" if unit == "MB" else f"{value:.2f}"
-
-
-def print_table(rows: list[dict], cores: int, cold: bool) -> None:
-    print(f"\n{cores} cores, {psutil.virtual_memory().total / 2**30:.0f} GB; numba cache "
-          f"{'empty (cold image)' if cold else 'warm'}; {rows[0]['transport']}")
-    head = (f"{'N':>3} {'1st figure med/max s':>21} {'changes/s':>9} {'p50':>6} {'p95':>6} {'p99':>7} ms "
-            f"{'CPU/change':>10} {'idle CPU':>9} {'RSS/PSS per student':>20} {'all RSS/PSS':>14}")
-    print(head)
-    print("-" * len(head))
-    for r in rows:
-        print(f"{r['students']:>3} {r['first_figure_median_s']:>10.1f} / {r['first_figure_max_s']:<8.1f} "
-              f"{r['changes_per_s']:>9.1f} {r['latency_p50_ms']:>6.0f} {r['latency_p95_ms']:>6.0f} "
-              f"{r['latency_p99_ms']:>7.0f}    {r['cpu_ms_per_change']:>7.1f} ms "
-              f"{r['idle_cpu_percent_of_a_core']:>7.1f} % {r['rss_mb_median']:>7.0f} / {mb(r['pss_mb_median']):>4} MB "
-              f"{r['rss_gb_total']:>5.2f} / {mb(r['pss_gb_total'], 'GB'):>4} GB")
-        for name, o in r["others"].items():
-            print(f"    {name} ({o['count']}): RSS/PSS {o['rss_mb_median']:.0f} / {mb(o['pss_mb_median'])} MB each, "
-                  f"{o['rss_mb_total']:.0f} / {mb(o['pss_mb_total'])} MB in all; CPU {o['cpu_ms_per_change']:.1f} ms "
-                  f"per change, idle {o['idle_cpu_percent_of_a_core']:.1f} % of a core")
-        for why in {r["pss_error"], *(o["pss_error"] for o in r["others"].values())} - {None}:
-            print(f"    PSS could not be read: {why}")
-        for line in r["notes"]:
-            print("    " + line)
-        if r["missing_frames"]:
-            late = r["late_s"]
-            print(f"    {r['missing_frames']} changes brought no frame within {MISSING:g} s: "
-                  + (f"{len(late)} came later ({late[0]:.1f}–{late[-1]:.1f} s), " if late else "")
-                  + f"{r['missing_frames'] - len(late)} never (within {LATE:g} s more)")
-        for e in r["errors"]:
-            print("    ", e)
 
 
 def main(argv=None, room_type=LocalRoom) -> None:
