@@ -66,9 +66,7 @@ def _row(*items, wrap: bool = False) -> W.HBox:
 
 def _setting(c: dict, typed: dict, notes: dict, name: str) -> list:
     """A setting's row (slider and typed box) and its note line."""
-    slider = c[name]
-    slider.layout.width = "auto"
-    slider.layout.flex = "1 1 auto"
+    slider = c[name]  # made to fill its row (:func:`~.widgets.make_controls`)
     parts = [slider, typed[name]] if name in typed else [slider]
     row = W.HBox(parts, layout=notes[name].layout)  # one Layout for the row and its note line (one model less)
     W.dlink((slider.layout, "display"), (row.layout, "display"))  # a control that steps aside takes both with it

@@ -54,11 +54,11 @@ class Readouts:
     """The readout widgets of one Lab (``step_info``, ``lr_info``, ``readout``, ``pins_table``, ``framework_info``,
     ``message_box``); each ``show_…`` writes them from what it is given, nothing else."""
 
-    def __init__(self, compact: bool, w: Words = ENGLISH, style: W.Widget | None = None):
+    def __init__(self, compact: bool, w: Words, style: W.Widget):
         self.compact = compact
         self.w = w
         """The Lab's language: every text shown is ``w(english)``."""
-        self.style = style = style or W.HTML().style
+        self.style = style
         """The style of every HTML line the Lab shows (one for all: :class:`~.styles.Styles`)."""
 
         def html(*classes):

@@ -85,12 +85,9 @@ def _on_the_same_step(widget, value, current) -> bool:
     return abs(value - current) < widget.step / 2
 
 
-def typed_box(name: str, layout: W.Layout | None = None, style: W.Widget | None = None) -> W.Text:
-    """The box beside a slider (``layout`` default: 74 px wide): a value typed here reaches the Lab as typed (Enter
-    or leaving the box)."""
-    layout = layout or W.Layout(width="74px", min_width="74px")
-    return W.Text(continuous_update=False, layout=layout, _dom_classes=(f"rw-typed-{name}",),
-                  **({"style": style} if style is not None else {}))
+def typed_box(name: str, layout: W.Layout, style: W.Widget) -> W.Text:
+    """The box beside a slider: a value typed here reaches the Lab as typed (Enter or leaving the box)."""
+    return W.Text(continuous_update=False, layout=layout, style=style, _dom_classes=(f"rw-typed-{name}",))
 
 
 def show_value(widget, value) -> None:

@@ -50,22 +50,19 @@ def control_ranges(recipe: Recipe) -> dict[str, dict]:
     return ranges
 
 
-def make_controls(w: Words = ENGLISH, styles: Styles | None = None, short: dict | None = None) -> dict[str, W.Widget]:
+def make_controls(w: Words, styles: Styles, short: dict) -> dict[str, W.Widget]:
     """Every control of a Lab, unconfigured (:func:`configure` sets their ranges per recipe), its labels and
     tooltips in the language of ``w``; each made as it is shown (one message to the page a widget): the styles
     of ``styles`` (the Lab's, shared), labels shortened as ``short`` says (a setting → its short label)."""
-    styles = styles or Styles()
-    short = short or {}
-
-    def setting(name: str, make, **kwargs):  # the table's label and help, in w's language
+    def setting(name: str, make, **kwargs):  # the table's label and help, in w's language; as its row shows it,
+        # a Layout of its own (a shared one would hide them together)
         return make(description=w(short.get(name, TABLE[name].label)), tooltip=setting_help(name, w),
-                    style=styles.label_of(make), **kwargs)
+                    style=styles.label_of(make), layout=W.Layout(width="auto", flex="1 1 auto"), **kwargs)
 
     def slider(name: str, cls=None, **kwargs):
         s = TABLE[name]
         cls = cls or {"log": LogSlider}.get(s.scale, IntSlider if s.kind is int else FloatSlider)
-        # a Layout of its own for each slider (a shared one would hide them together), as its row sets it
-        return setting(name, cls, readout=False, layout=W.Layout(width="auto", flex="1 1 auto"), **kwargs)
+        return setting(name, cls, readout=False, **kwargs)
 
     c = {
         "lr": slider("lr", base=10, min=-3, max=1, step=0.001, value=0.1),
@@ -76,9 +73,8 @@ def make_controls(w: Words = ENGLISH, styles: Styles | None = None, short: dict 
         "steps": slider("steps", min=1, max=1000, value=100),
         "epochs": slider("epochs", min=1, max=100, value=10),
         # a plain box: the browser sends what was typed (a bounded one would quietly make −1 a 0)
-        "seed": setting("seed", W.IntText, value=0, layout=W.Layout(width="100%")),
-        "optimizer": setting("optimizer", W.Dropdown, options=TABLE["optimizer"].choices, value="sgd",
-                             layout=W.Layout(width="100%")),
+        "seed": setting("seed", W.IntText, value=0),
+        "optimizer": setting("optimizer", W.Dropdown, options=TABLE["optimizer"].choices, value="sgd"),
         "momentum": slider("momentum", min=0.0, max=0.99, step=0.01, value=0.0),
         "beta1": slider("beta1", min=0.0, max=0.99, step=0.01, value=0.9),
         "beta2": slider("beta2", min=0.9, max=0.9999, step=0.0001, value=0.999),
@@ -110,7 +106,7 @@ def make_controls(w: Words = ENGLISH, styles: Styles | None = None, short: dict 
     c["zoom"] = W.ToggleButtons(options=zoom, value="follow", style={"button_width": "125px"})
     checkbox = styles(W.Checkbox)
     c["standardize"] = W.Checkbox(value=False, description=w("standardize features"), indent=False,
-                                  layout=W.Layout(width="auto"), style=checkbox,
+                                  layout=W.Layout(width="auto", flex="1 1 auto"), style=checkbox,
                                   tooltip=w("your own data: train on (x − mean)/std of every feature — round "
                                             "contours, a larger stability limit; θ is still read out in the data's "
                                             "units"))
@@ -125,7 +121,7 @@ def make_widgets(w: Words, layout: str) -> tuple[dict, dict, Readouts]:
     their styles (:class:`~.styles.Styles`)."""
     styles = Styles(layout)
     compact = layout == "compact"
-    return (make_controls(w, styles, short=COMPACT["names"] if compact else None),
+    return (make_controls(w, styles, short=COMPACT["names"] if compact else {}),
             make_typed(TYPED_BOX[layout], styles), Readouts(compact=compact, w=w, style=styles.html))
 
 
@@ -135,10 +131,10 @@ def setting_help(name: str, w: Words = ENGLISH) -> str:
     return w(s.help) + (f" ({w(s.unit)})" if s.unit else "")
 
 
-def make_typed(width: str = "74px", styles: Styles | None = None) -> dict[str, W.Text]:
+def make_typed(width: str, styles: Styles) -> dict[str, W.Text]:
     """A box beside each setting's slider, ``width`` wide, to type a value exactly. The boxes share one style and
     one Layout: a box steps aside with its row (:func:`~.layout.arrange`), never on its own."""
-    style, layout = (styles or Styles())(W.Text), W.Layout(width=width, min_width=width)
+    style, layout = styles(W.Text), W.Layout(width=width, min_width=width)
     return {name: typed_box(name, layout, style) for name in CONTROLLED if TABLE[name].kind is not str}
 
 
